@@ -1,0 +1,119 @@
+import type { Logger } from 'pino';
+import type pg from 'pg';
+import { type Config, loadConfig } from '../config/env.ts';
+import { loadMigrations, migrate } from '../db/migrate.ts';
+import { createPool } from '../db/pool.ts';
+import { type EmbeddedPostgres, startEmbeddedPostgres } from '../embedded/postgres.ts';
+import { isPortFree } from '../embedded/ports.ts';
+import { VigiloError } from '../errors.ts';
+import { buildApp } from '../http/app.ts';
+import { createLogger } from '../observability/logger.ts';
+import { createMetrics } from '../observability/metrics.ts';
+import { VERSION } from '../version.ts';
+
+export type UpIo = { env: NodeJS.ProcessEnv; cwd: string; print: (line: string) => void };
+
+/**
+ * `vigilo up`: the single-machine product. Starts the embedded Postgres (unless DATABASE_URL is
+ * set), migrates, serves on VIGILO_HOST:VIGILO_PORT, and on SIGINT/SIGTERM stops the server, then
+ * Postgres, and resolves. Each part started is stopped in reverse order whatever fails.
+ */
+export async function up(io: UpIo): Promise<void> {
+  const config = loadConfig(io.env, io.cwd);
+  const log = createLogger(config.logLevel);
+  const stop = waitForStopSignal();
+  const cleanups: Array<() => Promise<void>> = [];
+  try {
+    // Fail before starting anything if the port is taken: nothing to clean up, one clear line.
+    if (!(await isPortFree(config.host, config.port))) throw portInUse(config);
+
+    let databaseUrl = config.databaseUrl;
+    if (!databaseUrl) {
+      io.print(`Starting the embedded Postgres in ${config.home} …`);
+      const embedded: EmbeddedPostgres = await startEmbeddedPostgres(config.home, log);
+      cleanups.push(() => embedded.stop());
+      databaseUrl = embedded.url;
+    }
+    if (stop.requested()) return;
+
+    const db = createPool(databaseUrl, config.dbPoolSize, 'vigilo-server');
+    cleanups.push(() => db.end());
+    await applyMigrations(db, log);
+    if (stop.requested()) return;
+
+    const services = {
+      config,
+      log,
+      metrics: createMetrics(),
+      db,
+      migrations: await loadMigrations(),
+      clock: () => new Date(),
+      version: VERSION,
+    };
+    const app = await buildApp(services);
+    try {
+      await app.listen({ host: config.host, port: config.port });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw portInUse(config);
+      throw err;
+    }
+    cleanups.push(() => app.close());
+
+    const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`;
+    io.print(`Vigilo ${VERSION} is running at ${url}  (Ctrl-C to stop)`);
+    await stop.promise;
+    io.print('Stopping Vigilo …');
+  } finally {
+    for (const cleanup of cleanups.reverse()) {
+      await cleanup().catch((err: unknown) => log.error({ err }, 'error while stopping'));
+    }
+    stop.dispose();
+  }
+}
+
+async function applyMigrations(db: pg.Pool, log: Logger): Promise<void> {
+  const client = await db.connect();
+  try {
+    await migrate(client, await loadMigrations(), (msg) => log.info(msg));
+  } finally {
+    client.release();
+  }
+}
+
+function portInUse(config: Config): VigiloError {
+  return new VigiloError(
+    'PORT_IN_USE',
+    `Port ${config.port} on ${config.host} is already in use. Stop whatever holds it, or choose another ` +
+      `port: VIGILO_PORT=${config.port === 65535 ? 7301 : config.port + 1} npm start`,
+  );
+}
+
+/**
+ * Resolves on the first SIGINT or SIGTERM; another one while stopping forces an exit. Under
+ * `npm start`, Ctrl-C reaches us twice at once (from the terminal's process group and forwarded
+ * by npm), so repeats within a second count as the same request.
+ */
+function waitForStopSignal() {
+  let requestedAt: number | undefined;
+  let resolve: () => void = () => {};
+  const promise = new Promise<void>((r) => (resolve = r));
+  const onSignal = () => {
+    const now = Date.now();
+    if (requestedAt !== undefined) {
+      if (now - requestedAt > 1000) process.exit(130);
+      return;
+    }
+    requestedAt = now;
+    resolve();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return {
+    promise,
+    requested: () => requestedAt !== undefined,
+    dispose: () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
+}

@@ -1,0 +1,91 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { VigiloError } from '../errors.ts';
+
+/**
+ * Every environment variable the server reads, validated once at start. The README's
+ * configuration table is the user-facing copy of this schema: keep them in step.
+ */
+const port = (name: string) =>
+  z
+    .string()
+    .regex(/^\d+$/, `${name} must be a whole number between 1 and 65535`)
+    .transform(Number)
+    .refine((n) => n >= 1 && n <= 65535, `${name} must be a whole number between 1 and 65535`);
+
+const positiveInt = (name: string, max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, `${name} must be a whole number between 1 and ${max}`)
+    .transform(Number)
+    .refine((n) => n >= 1 && n <= max, `${name} must be a whole number between 1 and ${max}`);
+
+const postgresUrl = (name: string) =>
+  z
+    .string()
+    .refine(
+      (s) => /^postgres(ql)?:\/\//.test(s) && URL.canParse(s),
+      `${name} must be a postgres:// or postgresql:// URL`,
+    );
+
+const redisUrl = (name: string) =>
+  z
+    .string()
+    .refine((s) => /^rediss?:\/\//.test(s) && URL.canParse(s), `${name} must be a redis:// or rediss:// URL`);
+
+const envSchema = z.object({
+  VIGILO_HOME: z.string().min(1, 'VIGILO_HOME must be a folder path').default('.vigilo'),
+  VIGILO_HOST: z
+    .string()
+    .refine((s) => /^[A-Za-z0-9.:\-[\]]+$/.test(s), 'VIGILO_HOST must be a host name or IP address')
+    .default('127.0.0.1'),
+  VIGILO_PORT: port('VIGILO_PORT').default(7300),
+  VIGILO_LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+      error: 'VIGILO_LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent',
+    })
+    .default('info'),
+  VIGILO_DB_POOL_SIZE: positiveInt('VIGILO_DB_POOL_SIZE', 500).default(10),
+  DATABASE_URL: postgresUrl('DATABASE_URL').optional(),
+  REDIS_URL: redisUrl('REDIS_URL').optional(),
+});
+
+export type Config = {
+  /** Absolute path of the data folder (embedded Postgres, generated keys, state). */
+  home: string;
+  host: string;
+  port: number;
+  logLevel: z.infer<typeof envSchema>['VIGILO_LOG_LEVEL'];
+  dbPoolSize: number;
+  /** External database; when absent `vigilo up` runs the embedded Postgres. */
+  databaseUrl: string | undefined;
+  /** Scaled mode: Redis for the ingest stream, event fan-out and locks. */
+  redisUrl: string | undefined;
+};
+
+/**
+ * Reads and validates the environment. Empty strings count as unset, as shells make it easy to
+ * export `VAR=` by accident. Throws a CONFIG_INVALID VigiloError naming every bad variable.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv, cwd: string): Config {
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(present);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => {
+      const name = String(issue.path[0] ?? 'environment');
+      const got = present[name];
+      return `${issue.message} (got ${JSON.stringify(got)})`;
+    });
+    throw new VigiloError('CONFIG_INVALID', `Invalid configuration:\n  ${lines.join('\n  ')}`);
+  }
+  const e = parsed.data;
+  return {
+    home: path.resolve(cwd, e.VIGILO_HOME),
+    host: e.VIGILO_HOST,
+    port: e.VIGILO_PORT,
+    logLevel: e.VIGILO_LOG_LEVEL,
+    dbPoolSize: e.VIGILO_DB_POOL_SIZE,
+    databaseUrl: e.DATABASE_URL,
+    redisUrl: e.REDIS_URL,
+  };
+}

