@@ -1,8 +1,11 @@
 import type { Logger } from 'pino';
-import type pg from 'pg';
 import type { Config } from './config/env.ts';
 import type { Migration } from './db/migrate.ts';
+import type { Database } from './db/pool.ts';
+import type { EventBus } from './events/bus.ts';
+import type { SecretBox } from './integrations/secrets.ts';
 import type { Metrics } from './observability/metrics.ts';
+import type { AccessTokenVerifier } from './trpc/principal.ts';
 
 /**
  * The long-lived parts of a running server, built once at start and handed to the HTTP layer and
@@ -12,9 +15,12 @@ export type Services = {
   config: Config;
   log: Logger;
   metrics: Metrics;
-  /** Owner-role pool; later issues add the runtime (RLS-bound) pool beside it. */
-  db: pg.Pool;
+  db: Database;
   migrations: Migration[];
+  bus: EventBus;
+  secrets: SecretBox;
+  /** Validates OIDC access tokens; undefined when no identity provider is configured. */
+  verifyAccessToken: AccessTokenVerifier | undefined;
   clock: () => Date;
   version: string;
 };

@@ -1,14 +1,14 @@
 import type { Logger } from 'pino';
-import type pg from 'pg';
+import pg from 'pg';
 import { type Config, loadConfig } from '../config/env.ts';
 import { loadMigrations, migrate } from '../db/migrate.ts';
-import { createPool } from '../db/pool.ts';
 import { type EmbeddedPostgres, startEmbeddedPostgres } from '../embedded/postgres.ts';
 import { isPortFree } from '../embedded/ports.ts';
 import { VigiloError } from '../errors.ts';
 import { buildApp } from '../http/app.ts';
 import { createLogger } from '../observability/logger.ts';
-import { createMetrics } from '../observability/metrics.ts';
+import { loadSecretKey, SECRET_KEY_ENV } from '../integrations/secrets.ts';
+import { startRuntime } from '../runtime.ts';
 import { VERSION } from '../version.ts';
 
 export type UpIo = { env: NodeJS.ProcessEnv; cwd: string; print: (line: string) => void };
@@ -36,20 +36,19 @@ export async function up(io: UpIo): Promise<void> {
     }
     if (stop.requested()) return;
 
-    const db = createPool(databaseUrl, config.dbPoolSize, 'vigilo-server');
-    cleanups.push(() => db.end());
-    await applyMigrations(db, log);
+    await applyMigrations(databaseUrl, log);
     if (stop.requested()) return;
 
-    const services = {
+    const secretKey = await loadSecretKey({ envValue: io.env[SECRET_KEY_ENV], home: config.home });
+    const runtime = await startRuntime({
       config,
       log,
-      metrics: createMetrics(),
-      db,
-      migrations: await loadMigrations(),
-      clock: () => new Date(),
-      version: VERSION,
-    };
+      databaseUrl,
+      secretKey: secretKey.key,
+      verifyAccessToken: undefined,
+    });
+    cleanups.push(() => runtime.stop());
+    const services = runtime.services;
     const app = await buildApp(services);
     try {
       await app.listen({ host: config.host, port: config.port });
@@ -71,12 +70,13 @@ export async function up(io: UpIo): Promise<void> {
   }
 }
 
-async function applyMigrations(db: pg.Pool, log: Logger): Promise<void> {
-  const client = await db.connect();
+async function applyMigrations(databaseUrl: string, log: Logger): Promise<void> {
+  const client = new pg.Client({ connectionString: databaseUrl, application_name: 'vigilo-migrate' });
+  await client.connect();
   try {
     await migrate(client, await loadMigrations(), (msg) => log.info(msg));
   } finally {
-    client.release();
+    await client.end();
   }
 }
 

@@ -1,8 +1,10 @@
 import pg from 'pg';
 
-// Postgres bigint (int8) and numeric arrive as strings by default; counts and sequence values we
-// use fit in a JS number, and timestamps stay Date objects.
+// Postgres bigint (int8) arrives as a string by default; our counts and sequences fit a JS number.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
+
+/** The runtime role requests run as: no BYPASSRLS, owns nothing (created by migration 0002). */
+export const RUNTIME_ROLE = 'vigilo_app';
 
 /** A connection pool with a name in pg_stat_activity, so operators can tell our sessions apart. */
 export function createPool(url: string, max: number, applicationName: string): pg.Pool {
@@ -11,4 +13,34 @@ export function createPool(url: string, max: number, applicationName: string): p
   // crash the process. The pool replaces the client on the next checkout.
   pool.on('error', () => {});
   return pool;
+}
+
+/**
+ * The pool request handlers use. Each connection starts as the runtime role (a startup option,
+ * so there is no moment at which it runs with the owner's rights), and row-level security binds
+ * everything sent on it.
+ */
+export function createRuntimePool(url: string, max: number, applicationName: string): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max,
+    application_name: applicationName,
+    options: `-c role=${RUNTIME_ROLE}`,
+  });
+  pool.on('error', () => {});
+  return pool;
+}
+
+export type Database = {
+  /** Owner role: migrations and the explicit system paths (membership lookup, dispatch). */
+  owner: pg.Pool;
+  /** Runtime role, bound by row-level security: reached only through withWorkspace. */
+  app: pg.Pool;
+  end(): Promise<void>;
+};
+
+export function createDatabase(url: string, poolSize: number, applicationName: string): Database {
+  const owner = createPool(url, Math.max(2, Math.ceil(poolSize / 2)), `${applicationName}:system`);
+  const app = createRuntimePool(url, poolSize, applicationName);
+  return { owner, app, end: async () => void (await Promise.all([owner.end(), app.end()])) };
 }

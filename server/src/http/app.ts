@@ -4,8 +4,9 @@ import { type CreateFastifyContextOptions, fastifyTRPCPlugin } from '@trpc/serve
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { appRouter } from '../trpc/router.ts';
 import type { AppRouter } from '../trpc/router-type.ts';
-import type { Context } from '../trpc/context.ts';
+import { bearerFrom, createContext } from '../trpc/context.ts';
 import type { Services } from '../services.ts';
+import { registerAuditExport } from './audit-export.ts';
 import { registerProbes } from './probes.ts';
 import { statusPage } from './status-page.ts';
 
@@ -39,6 +40,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   });
 
   registerProbes(app, services);
+  registerAuditExport(app, services);
   app.get('/', async (_req, reply) =>
     reply.type('text/html; charset=utf-8').send(statusPage(services.version)),
   );
@@ -49,11 +51,15 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
     useWSS: true,
     trpcOptions: {
       router: appRouter,
-      createContext: ({ req }: CreateFastifyContextOptions): Context => ({
-        services,
-        log: services.log.child({ requestId: req.id }),
-        requestId: typeof req.id === 'string' ? req.id : randomUUID(),
-      }),
+      // HTTP calls carry `Authorization: Bearer`; WebSocket clients send the token in their
+      // connection params (browsers cannot set headers on a WebSocket).
+      createContext: ({ req, info }: CreateFastifyContextOptions) =>
+        createContext(
+          services,
+          typeof req.id === 'string' ? req.id : randomUUID(),
+          bearerFrom(req.headers.authorization) ??
+            (typeof info.connectionParams?.token === 'string' ? info.connectionParams.token : undefined),
+        ),
       onError: ({ error, path }) => {
         if (error.code === 'INTERNAL_SERVER_ERROR')
           services.log.error({ err: error, path }, 'procedure failed');

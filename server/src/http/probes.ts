@@ -12,7 +12,7 @@ export function registerProbes(app: FastifyInstance, services: Services): void {
   app.get('/readyz', async (_req, reply) => {
     const checks: Record<string, { ok: boolean; detail?: string }> = {};
     try {
-      const client = await services.db.connect();
+      const client = await services.db.owner.connect();
       try {
         await client.query('SELECT 1');
         checks.database = { ok: true };

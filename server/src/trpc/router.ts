@@ -1,7 +1,21 @@
 import { router } from './init.ts';
+import { apiTokensRouter } from './routers/api-tokens.ts';
+import { auditRouter } from './routers/audit.ts';
+import { channelsRouter } from './routers/channels.ts';
+import { eventsRouter } from './routers/events.ts';
+import { membersRouter } from './routers/members.ts';
+import { platformRouter } from './routers/platform.ts';
 import { systemRouter } from './routers/system.ts';
+import { workspaceRouter } from './routers/workspace.ts';
 
-/** The whole API: one sub-router per domain. */
+/** The whole API: one sub-router per domain. Who may call what: shared/src/roles.ts. */
 export const appRouter = router({
   system: systemRouter,
+  workspace: workspaceRouter,
+  members: membersRouter,
+  apiTokens: apiTokensRouter,
+  audit: auditRouter,
+  channels: channelsRouter,
+  events: eventsRouter,
+  platform: platformRouter,
 });

@@ -1,12 +1,14 @@
+import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { createTestDatabase, type TestDatabase } from '@vigilo/tests/support/postgres';
+import pg from 'pg';
 import { loadConfig } from '../../src/config/env.ts';
 import { loadMigrations, migrate } from '../../src/db/migrate.ts';
-import { createPool } from '../../src/db/pool.ts';
 import { buildApp } from '../../src/http/app.ts';
 import { createLogger } from '../../src/observability/logger.ts';
-import { createMetrics } from '../../src/observability/metrics.ts';
+import { startRuntime } from '../../src/runtime.ts';
 import type { Services } from '../../src/services.ts';
+import type { AccessTokenVerifier } from '../../src/trpc/principal.ts';
 
 export type TestServer = {
   services: Services;
@@ -17,28 +19,42 @@ export type TestServer = {
   close(): Promise<void>;
 };
 
-/** A real server on a throw-away database, migrated, listening on 127.0.0.1 at a free port. */
-export async function startTestServer(opts: { migrateDb?: boolean } = {}): Promise<TestServer> {
+/**
+ * A real server on a throw-away database, migrated, listening on 127.0.0.1 at a free port. The
+ * dispatcher and delivery worker are off unless asked for: tests run their passes by hand.
+ */
+export async function startTestServer(
+  opts: {
+    migrateDb?: boolean;
+    verifyAccessToken?: AccessTokenVerifier;
+    clock?: () => Date;
+    env?: Record<string, string>;
+  } = {},
+): Promise<TestServer> {
   const database = await createTestDatabase('server');
-  const db = createPool(database.url, 5, 'vigilo-test');
-  const migrations = await loadMigrations();
   if (opts.migrateDb !== false) {
-    const client = await db.connect();
+    const client = new pg.Client({ connectionString: database.url });
+    await client.connect();
     try {
-      await migrate(client, migrations);
+      await migrate(client, await loadMigrations());
     } finally {
-      client.release();
+      await client.end();
     }
   }
-  const services: Services = {
-    config: loadConfig({ DATABASE_URL: database.url, VIGILO_LOG_LEVEL: 'silent' }, process.cwd()),
+  const config = loadConfig(
+    { DATABASE_URL: database.url, VIGILO_LOG_LEVEL: 'silent', ...opts.env },
+    process.cwd(),
+  );
+  const runtime = await startRuntime({
+    config,
     log: createLogger('silent'),
-    metrics: createMetrics(),
-    db,
-    migrations,
-    clock: () => new Date(),
-    version: 'test',
-  };
+    databaseUrl: database.url,
+    secretKey: randomBytes(32),
+    verifyAccessToken: opts.verifyAccessToken,
+    background: false,
+    ...(opts.clock ? { clock: opts.clock } : {}),
+  });
+  const services = { ...runtime.services, version: 'test' };
   const app = await buildApp(services);
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
   return {
@@ -48,7 +64,7 @@ export async function startTestServer(opts: { migrateDb?: boolean } = {}): Promi
     database,
     close: async () => {
       await app.close();
-      await db.end();
+      await runtime.stop();
       await database.drop();
     },
   };

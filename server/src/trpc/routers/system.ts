@@ -4,7 +4,7 @@ import { publicProcedure, router } from '../init.ts';
 export const systemRouter = router({
   /** Liveness plus what a client needs to know it talks to a compatible server. */
   info: publicProcedure.query(async ({ ctx }) => {
-    const client = await ctx.services.db.connect();
+    const client = await ctx.services.db.owner.connect();
     try {
       const status = await migrationStatus(client, ctx.services.migrations);
       return {

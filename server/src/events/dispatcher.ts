@@ -1,0 +1,174 @@
+import type { Logger } from 'pino';
+import type pg from 'pg';
+import { eventMatches } from '@vigilo/shared/events';
+import type { BusEvent, EventBus } from './bus.ts';
+
+const CONSUMER = 'dispatcher';
+const BATCH = 500;
+/** Any constant: only one process in a deployment dispatches at a time. */
+const LEADER_LOCK = 0x76_64_73_70; // "vdsp"
+
+export type Dispatcher = {
+  /** Processes every workspace's pending events once (also used by tests for determinism). */
+  runOnce(): Promise<number>;
+  stop(): Promise<void>;
+};
+
+/**
+ * Moves committed events out of the outbox: for each workspace, in seq order, it creates the
+ * deliveries for the channels subscribed to each event (durable: the delivery worker sends them
+ * and retries), advances the workspace's cursor in the same transaction, then publishes the
+ * events to the live bus. A crash between commit and publish loses only live notifications,
+ * which clients recover by pulling; deliveries are at-least-once.
+ *
+ * In several server processes only the holder of an advisory lock dispatches. It wakes on
+ * Postgres NOTIFY (sent at commit by the events trigger) and polls as a safety net.
+ */
+export function startDispatcher(deps: {
+  owner: pg.Pool;
+  bus: EventBus;
+  log: Logger;
+  pollMs?: number;
+  onDeliveriesCreated?: () => void;
+  /** Tests drive runOnce themselves. */
+  autoStart?: boolean;
+}): Dispatcher {
+  let stopped = false;
+  let running: Promise<number> | undefined;
+  let again = false;
+  let listener: pg.PoolClient | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let leader = false;
+
+  const runOnce = async (): Promise<number> => {
+    const { rows } = await deps.owner.query<{ id: string }>('SELECT id FROM workspaces ORDER BY id');
+    let total = 0;
+    for (const { id } of rows) total += await dispatchWorkspace(deps, id);
+    return total;
+  };
+
+  const trigger = () => {
+    if (stopped || !leader) return;
+    if (running) {
+      again = true;
+      return;
+    }
+    running = runOnce()
+      .catch((err: unknown) => {
+        deps.log.error({ err }, 'event dispatch failed; will retry');
+        return 0;
+      })
+      .finally(() => {
+        running = undefined;
+        if (again) {
+          again = false;
+          trigger();
+        }
+      });
+  };
+
+  const start = async () => {
+    listener = await deps.owner.connect();
+    listener.on('notification', trigger);
+    await listener.query('LISTEN vigilo_events');
+    const tryLead = async () => {
+      if (stopped || leader || !listener) return;
+      const { rows } = await listener.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [
+        LEADER_LOCK,
+      ]);
+      leader = rows[0]?.ok === true;
+      if (leader) deps.log.info('this process dispatches events');
+    };
+    await tryLead();
+    trigger();
+    timer = setInterval(() => {
+      tryLead().then(trigger, (err: unknown) =>
+        deps.log.error({ err }, 'dispatcher leadership check failed'),
+      );
+    }, deps.pollMs ?? 5000);
+  };
+
+  if (deps.autoStart !== false) {
+    start().catch((err: unknown) => deps.log.error({ err }, 'dispatcher failed to start'));
+  }
+
+  return {
+    runOnce,
+    stop: async () => {
+      stopped = true;
+      if (timer) clearInterval(timer);
+      await running;
+      if (listener) {
+        // Releasing the session drops LISTEN and the leader lock with it.
+        listener.release(true);
+        listener = undefined;
+      }
+    },
+  };
+
+  async function dispatchWorkspace(d: typeof deps, workspaceId: string): Promise<number> {
+    const client = await d.owner.connect();
+    let published: BusEvent[] = [];
+    let created = 0;
+    try {
+      await client.query('BEGIN');
+      await client.query("SELECT set_config('vigilo.workspace_id', $1, true)", [workspaceId]);
+      await client.query(
+        'INSERT INTO event_cursors (consumer, workspace_id) VALUES ($1, $2) ON CONFLICT DO NOTHING',
+        [CONSUMER, workspaceId],
+      );
+      const cursor = await client.query<{ last_seq: number }>(
+        'SELECT last_seq FROM event_cursors WHERE consumer = $1 AND workspace_id = $2 FOR UPDATE',
+        [CONSUMER, workspaceId],
+      );
+      const after = cursor.rows[0]?.last_seq ?? 0;
+      const events = await client.query<{ seq: number; type: string; payload: unknown; occurred_at: Date }>(
+        'SELECT seq, type, payload, occurred_at FROM events WHERE workspace_id = $1 AND seq > $2 ORDER BY seq LIMIT $3',
+        [workspaceId, after, BATCH],
+      );
+      if (events.rows.length === 0) {
+        await client.query('COMMIT');
+        return 0;
+      }
+      const channels = await client.query<{ id: string; event_types: string[]; created_at: Date }>(
+        // Scoped explicitly as well as by row security: the owner may be a superuser, who bypasses it.
+        'SELECT id, event_types, created_at FROM channels WHERE enabled AND workspace_id = $1',
+        [workspaceId],
+      );
+      for (const e of events.rows) {
+        for (const ch of channels.rows) {
+          // A channel hears what happens after it was created, not the workspace's history.
+          if (ch.created_at > e.occurred_at || !eventMatches(ch.event_types, e.type)) continue;
+          const res = await client.query(
+            `INSERT INTO deliveries (workspace_id, channel_id, event_seq) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
+            [workspaceId, ch.id, e.seq],
+          );
+          created += res.rowCount ?? 0;
+        }
+      }
+      const last = events.rows.at(-1)?.seq ?? after;
+      await client.query('UPDATE event_cursors SET last_seq = $3 WHERE consumer = $1 AND workspace_id = $2', [
+        CONSUMER,
+        workspaceId,
+        last,
+      ]);
+      await client.query('COMMIT');
+      published = events.rows.map((e) => ({
+        workspaceId,
+        seq: e.seq,
+        type: e.type,
+        payload: e.payload,
+        occurredAt: e.occurred_at.toISOString(),
+      }));
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw err;
+    } finally {
+      client.release();
+    }
+    for (const event of published) await d.bus.publish(event);
+    if (created > 0) d.onDeliveriesCreated?.();
+    // A full batch means there may be more: go again for this workspace.
+    return published.length + (published.length === BATCH ? await dispatchWorkspace(d, workspaceId) : 0);
+  }
+}

@@ -1,0 +1,98 @@
+import { Readable } from 'node:stream';
+import { TRPCError } from '@trpc/server';
+import { getHTTPStatusCodeFromError } from '@trpc/server/http';
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { withWorkspace } from '../db/workspace-tx.ts';
+import { auditFilterSchema, listAudit } from '../platform/audit-log.ts';
+import type { Services } from '../services.ts';
+import { authorize } from '../trpc/authorize.ts';
+import { bearerFrom, createContext } from '../trpc/context.ts';
+
+const querySchema = z.object({ format: z.enum(['csv', 'jsonl'], { error: 'format must be csv or jsonl' }) });
+const CSV_COLUMNS = [
+  'seq',
+  'occurredAt',
+  'actorType',
+  'actorId',
+  'action',
+  'targetType',
+  'targetId',
+  'summary',
+  'requestId',
+  'prevHash',
+  'hash',
+] as const;
+
+/**
+ * GET /api/workspaces/:workspace/audit/export?format=csv|jsonl&action=…&from=… — the audit log as a
+ * streamed file for any filter, oldest first, read page by page (memory stays flat however long
+ * the log). Plain HTTP because tRPC answers are not streams of bytes; same auth and role rule as
+ * audit.list.
+ */
+export function registerAuditExport(app: FastifyInstance, services: Services): void {
+  app.get<{ Params: { workspace: string }; Querystring: Record<string, string> }>(
+    '/api/workspaces/:workspace/audit/export',
+    async (req, reply) => {
+      const ctx = createContext(services, String(req.id), bearerFrom(req.headers.authorization));
+      const format = querySchema.safeParse(req.query);
+      const filter = auditFilterSchema.safeParse(req.query);
+      if (!format.success || !filter.success) {
+        const issue = (format.error ?? filter.error)?.issues[0];
+        return reply.code(400).send({ error: `${issue?.path.join('.') || 'query'}: ${issue?.message}` });
+      }
+      let auth;
+      try {
+        auth = await authorize(ctx, 'audit', { workspace: req.params.workspace });
+      } catch (err) {
+        if (err instanceof TRPCError)
+          return reply.code(getHTTPStatusCodeFromError(err)).send({ error: err.message });
+        throw err;
+      }
+      const workspace = auth.workspace;
+      if (!workspace) throw new Error('audit export without a workspace');
+      const stamp = services.clock().toISOString().replace(/[:.]/g, '-');
+      reply
+        .header(
+          'content-type',
+          format.data.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson',
+        )
+        .header(
+          'content-disposition',
+          `attachment; filename="audit-${workspace.slug}-${stamp}.${format.data.format}"`,
+        );
+
+      const stream = async function* () {
+        if (format.data.format === 'csv') yield `${CSV_COLUMNS.join(',')}\n`;
+        let cursor: number | undefined;
+        do {
+          const page = await withWorkspace(
+            services.db.app,
+            workspace.id,
+            { actor: auth.actor, requestId: String(req.id) },
+            (tx) => listAudit(tx, filter.data, { beforeSeq: cursor, limit: 1000, order: 'asc' }),
+          );
+          for (const row of page.rows) {
+            yield format.data.format === 'csv'
+              ? `${CSV_COLUMNS.map((c) => csvCell(row[c])).join(',')}\n`
+              : `${JSON.stringify(row)}\n`;
+          }
+          cursor = page.nextCursor;
+        } while (cursor !== undefined);
+      };
+      // Readable.from keeps back-pressure: the next page is read only when the client drains.
+      return reply.send(Readable.from(encode(stream())));
+    },
+  );
+}
+
+function csvCell(value: string | number | null): string {
+  const text = value === null ? '' : String(value);
+  // Quote everything that could break a row; neutralise spreadsheet formulas (CSV injection).
+  const safe = /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
+  return /[",\n\r]/.test(safe) || safe !== text ? `"${safe.replace(/"/g, '""')}"` : safe;
+}
+
+async function* encode(source: AsyncGenerator<string>) {
+  for await (const chunk of source) yield Buffer.from(chunk, 'utf8');
+}

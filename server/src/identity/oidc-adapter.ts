@@ -1,0 +1,93 @@
+import type { Queryable } from './local-accounts.ts';
+
+/**
+ * oidc-provider's storage contract (see its docs, "adapter"): one adapter per model name, each
+ * payload a JSON object, `expiresIn` in seconds. Declared here because the package ships no types.
+ */
+export type OidcPayload = Record<string, unknown> & {
+  grantId?: string;
+  userCode?: string;
+  uid?: string;
+  consumed?: number;
+};
+
+export type OidcAdapter = {
+  upsert(id: string, payload: OidcPayload, expiresIn?: number): Promise<void>;
+  find(id: string): Promise<OidcPayload | undefined>;
+  findByUid(uid: string): Promise<OidcPayload | undefined>;
+  findByUserCode(userCode: string): Promise<OidcPayload | undefined>;
+  consume(id: string): Promise<void>;
+  destroy(id: string): Promise<void>;
+  revokeByGrantId(grantId: string): Promise<void>;
+};
+
+type Row = { payload: OidcPayload; consumed_at: Date | null };
+
+const LIVE = '(expires_at IS NULL OR expires_at > now())';
+
+/**
+ * The Postgres adapter over `oidc_payloads`. Expiry uses the database clock for both writing and
+ * reading, so server clock skew cannot make an artefact live longer; oidc-provider checks `exp`
+ * in the payload as well. Expired rows are invisible at once and removed by
+ * {@link purgeExpiredOidcPayloads}.
+ */
+export function createPostgresAdapterFactory(db: Queryable): (model: string) => OidcAdapter {
+  return (kind: string) => {
+    const one = async (where: string, value: string): Promise<OidcPayload | undefined> => {
+      const { rows } = await db.query<Row>(
+        `SELECT payload, consumed_at FROM oidc_payloads WHERE kind = $1 AND ${where} = $2 AND ${LIVE}`,
+        [kind, value],
+      );
+      const row = rows[0];
+      if (!row) return undefined;
+      return row.consumed_at
+        ? { ...row.payload, consumed: Math.floor(row.consumed_at.getTime() / 1000) }
+        : row.payload;
+    };
+    return {
+      upsert: async (id, payload, expiresIn) => {
+        await db.query(
+          `INSERT INTO oidc_payloads (kind, id, payload, grant_id, user_code, uid, expires_at)
+           VALUES ($1, $2, $3, $4, $5, $6, CASE WHEN $7::integer IS NULL THEN NULL ELSE now() + make_interval(secs => $7::integer) END)
+           ON CONFLICT (kind, id) DO UPDATE SET payload = EXCLUDED.payload, grant_id = EXCLUDED.grant_id,
+             user_code = EXCLUDED.user_code, uid = EXCLUDED.uid, expires_at = EXCLUDED.expires_at`,
+          [
+            kind,
+            id,
+            JSON.stringify(payload),
+            payload.grantId ?? null,
+            payload.userCode ?? null,
+            payload.uid ?? null,
+            typeof expiresIn === 'number' ? Math.ceil(expiresIn) : null,
+          ],
+        );
+      },
+      find: (id) => one('id', id),
+      findByUid: (uid) => one('uid', uid),
+      findByUserCode: (userCode) => one('user_code', userCode),
+      consume: async (id) => {
+        await db.query(
+          'UPDATE oidc_payloads SET consumed_at = coalesce(consumed_at, now()) WHERE kind = $1 AND id = $2',
+          [kind, id],
+        );
+      },
+      destroy: async (id) => {
+        await db.query('DELETE FROM oidc_payloads WHERE kind = $1 AND id = $2', [kind, id]);
+      },
+      // A grant's artefacts are of several kinds (codes, refresh tokens, …): revoke them all.
+      revokeByGrantId: async (grantId) => {
+        await db.query('DELETE FROM oidc_payloads WHERE grant_id = $1', [grantId]);
+      },
+    };
+  };
+}
+
+/** Deletes expired artefacts, at most `batch` per call; returns how many went. For a periodic job. */
+export async function purgeExpiredOidcPayloads(db: Queryable, batch = 10_000): Promise<number> {
+  const res = await db.query(
+    `DELETE FROM oidc_payloads WHERE ctid = ANY (ARRAY(
+       SELECT ctid FROM oidc_payloads WHERE expires_at <= now() ORDER BY expires_at LIMIT $1))`,
+    [batch],
+  );
+  return res.rowCount ?? 0;
+}

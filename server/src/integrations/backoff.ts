@@ -1,0 +1,147 @@
+/**
+ * Retry schedules for deliveries: exponential backoff with jitter, capped, for a bounded number of
+ * attempts. Jitter spreads the retries of many deliveries that failed together (one receiver
+ * down) so they do not all return in the same second and knock it over again.
+ *
+ * Pure: the random source is injected, so a test (or a replayed schedule) is deterministic.
+ */
+
+export type JitterMode =
+  /** No randomness: base·2^(n−1), capped. For tests and predictable schedules. */
+  | 'none'
+  /** Uniform in [0, base·2^(n−1)], capped ("full jitter"): the widest spread. */
+  | 'full'
+  /** Uniform in [base, 3·previous delay], capped ("decorrelated jitter"): grows without lockstep. */
+  | 'decorrelated';
+
+export type BackoffPolicy = {
+  /** The first retry's (un-jittered) delay, ms. */
+  baseMs: number;
+  /** No delay is ever longer, ms. */
+  capMs: number;
+  /** Attempts in total, the first one included; after the last one fails, give up. */
+  maxAttempts: number;
+  jitter: JitterMode;
+  /**
+   * The longest Retry-After a receiver may impose, ms. A receiver asking for more (or a buggy
+   * header meaning a year) gets this instead. Defaults to capMs.
+   */
+  maxRetryAfterMs?: number;
+};
+
+/** A random source like Math.random: uniform in [0, 1). */
+export type RandomSource = () => number;
+
+/**
+ * The delivery default: 15 attempts, from ~5 s to at most 6 h apart — up to ~17 h in all (about
+ * half that on average with full jitter), the multi-hour schedule the Standard Webhooks
+ * specification recommends so a receiver down overnight still gets its events.
+ */
+export const DEFAULT_DELIVERY_BACKOFF: BackoffPolicy = {
+  baseMs: 5_000,
+  capMs: 6 * 60 * 60 * 1000,
+  maxAttempts: 15,
+  jitter: 'full',
+};
+
+/**
+ * Checks a policy once, so a bad setting fails at start rather than as NaN delays at 3 a.m.
+ * Throws a RangeError naming the field.
+ */
+export function validateBackoffPolicy(policy: BackoffPolicy): BackoffPolicy {
+  const positive = (name: keyof BackoffPolicy, value: number | undefined) => {
+    if (value !== undefined && (!Number.isFinite(value) || value <= 0)) {
+      throw new RangeError(`backoff ${name} must be a positive number of milliseconds, got ${value}`);
+    }
+  };
+  positive('baseMs', policy.baseMs);
+  positive('capMs', policy.capMs);
+  positive('maxRetryAfterMs', policy.maxRetryAfterMs);
+  if (policy.capMs < policy.baseMs) {
+    throw new RangeError(`backoff capMs (${policy.capMs}) must not be below baseMs (${policy.baseMs})`);
+  }
+  if (!Number.isSafeInteger(policy.maxAttempts) || policy.maxAttempts < 1) {
+    throw new RangeError(
+      `backoff maxAttempts must be a whole number of at least 1, got ${policy.maxAttempts}`,
+    );
+  }
+  return policy;
+}
+
+/**
+ * The delay before the attempt that follows attempt `failedAttempt` (1-based), in whole ms, or
+ * `undefined` when that was the last attempt allowed.
+ *
+ * @param options.previousDelayMs the delay used before `failedAttempt` (decorrelated jitter grows
+ *   from it; ignored otherwise). Omit for the first retry.
+ * @param options.retryAfterMs the receiver's Retry-After, honoured as a floor (the receiver knows
+ *   when it will be back) but never beyond maxRetryAfterMs.
+ * @param options.random defaults to Math.random; inject one in tests.
+ */
+export function delayAfterFailure(
+  policy: BackoffPolicy,
+  failedAttempt: number,
+  options: { previousDelayMs?: number; retryAfterMs?: number; random?: RandomSource } = {},
+): number | undefined {
+  if (!Number.isSafeInteger(failedAttempt) || failedAttempt < 1) {
+    throw new RangeError(`failedAttempt must be a whole number of at least 1, got ${failedAttempt}`);
+  }
+  if (failedAttempt >= policy.maxAttempts) return undefined;
+  const random = options.random ?? Math.random;
+  const { baseMs, capMs } = policy;
+  // 2^(n-1) overflows to Infinity long before a safe integer attempt count; min() tames it.
+  const exponential = Math.min(capMs, baseMs * 2 ** (failedAttempt - 1));
+  let delay: number;
+  switch (policy.jitter) {
+    case 'none':
+      delay = exponential;
+      break;
+    case 'full':
+      delay = unit(random) * exponential;
+      break;
+    case 'decorrelated': {
+      const previous = Math.max(baseMs, options.previousDelayMs ?? baseMs);
+      const upper = Math.min(capMs, previous * 3);
+      delay = baseMs + unit(random) * (upper - baseMs);
+      break;
+    }
+    default: {
+      const unknown: never = policy.jitter;
+      throw new Error(`unknown jitter mode ${String(unknown)}`);
+    }
+  }
+  delay = Math.min(capMs, delay);
+  if (
+    options.retryAfterMs !== undefined &&
+    Number.isFinite(options.retryAfterMs) &&
+    options.retryAfterMs > 0
+  ) {
+    delay = Math.max(delay, Math.min(options.retryAfterMs, policy.maxRetryAfterMs ?? capMs));
+  }
+  return Math.round(delay);
+}
+
+/**
+ * The whole schedule of a policy for one random source: the delays before attempts 2…maxAttempts.
+ * For showing an admin "retries for about N hours", and for tests.
+ */
+export function backoffSchedule(policy: BackoffPolicy, random?: RandomSource): number[] {
+  const delays: number[] = [];
+  let previous: number | undefined;
+  for (let attempt = 1; ; attempt++) {
+    const delay = delayAfterFailure(policy, attempt, {
+      ...(previous === undefined ? {} : { previousDelayMs: previous }),
+      ...(random === undefined ? {} : { random }),
+    });
+    if (delay === undefined) return delays;
+    delays.push(delay);
+    previous = delay;
+  }
+}
+
+/** A random draw clamped into [0, 1), so a faulty source cannot produce negative or huge delays. */
+function unit(random: RandomSource): number {
+  const r = random();
+  if (!Number.isFinite(r) || r < 0) return 0;
+  return r >= 1 ? 1 - Number.EPSILON : r;
+}

@@ -1,0 +1,192 @@
+import { rootCertificates } from 'node:tls';
+import { performance } from 'node:perf_hooks';
+import nodemailer from 'nodemailer';
+import { emailChannelConfigSchema, type EmailChannelConfig } from '@vigilo/shared/channels';
+import { messageFacts, messageTitle, oneLine, truncate } from './format.ts';
+import { describe, isTlsCode, redact } from './http.ts';
+import {
+  RESPONSE_EXCERPT_CHARS,
+  type ChannelMessage,
+  type ChannelTransport,
+  type DeliveryFailure,
+  type DeliveryResult,
+  type SendContext,
+} from './types.ts';
+
+/**
+ * Email over SMTP with nodemailer: one connection per attempt (deliveries are rare and a pool
+ * would hold sockets to servers that time idle clients out), plain text plus a simple HTML body.
+ * The whole attempt — DNS, connect, TLS, AUTH, DATA — runs under one deadline. SMTP 4yz replies
+ * are transient and retried; 5yz replies are the server's final word.
+ */
+
+/** Subject line: "[Vigilo] Critical · alert.opened: cert for api… expires in 3 days". */
+export function emailSubject(message: ChannelMessage): string {
+  return truncate(oneLine(`[Vigilo] ${messageTitle(message)}: ${message.summary}`), 200);
+}
+
+/** Plain-text body. */
+export function emailText(message: ChannelMessage): string {
+  const facts = messageFacts(message).map((f) => `${f.title}: ${f.value}`);
+  return [message.summary, '', ...facts, ...(message.link === undefined ? [] : ['', message.link]), ''].join(
+    '\n',
+  );
+}
+
+const escapeHtml = (text: string) =>
+  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+/** A small, inline-styled HTML body (mail clients ignore style sheets). */
+export function emailHtml(message: ChannelMessage): string {
+  const rows = messageFacts(message)
+    .map(
+      (f) =>
+        `<tr><th align="left" style="padding:2px 12px 2px 0">${escapeHtml(f.title)}</th>` +
+        `<td>${escapeHtml(f.value)}</td></tr>`,
+    )
+    .join('');
+  const link =
+    message.link === undefined ? '' : `<p><a href="${escapeHtml(message.link)}">Open in Vigilo</a></p>`;
+  return (
+    `<!doctype html><html><body style="font-family:sans-serif">` +
+    `<h2 style="margin:0 0 8px">${escapeHtml(messageTitle(message))}</h2>` +
+    `<p>${escapeHtml(message.summary)}</p><table>${rows}</table>${link}</body></html>`
+  );
+}
+
+/** Sends one message to every configured recipient. */
+export async function sendEmail(
+  config: EmailChannelConfig,
+  message: ChannelMessage,
+  ctx: SendContext,
+): Promise<DeliveryResult> {
+  const secrets = config.auth === undefined ? [] : [config.auth.password];
+  const timeout = AbortSignal.timeout(ctx.timeoutMs);
+  const signal = ctx.signal ? AbortSignal.any([timeout, ctx.signal]) : timeout;
+  const transport = nodemailer.createTransport({
+    host: config.host,
+    port: config.port,
+    secure: config.security === 'tls',
+    requireTLS: config.security === 'starttls',
+    ignoreTLS: config.security === 'none',
+    ...(config.auth === undefined ? {} : { auth: { user: config.auth.user, pass: config.auth.password } }),
+    // Each phase also gets the whole budget; the signal enforces the total.
+    connectionTimeout: ctx.timeoutMs,
+    greetingTimeout: ctx.timeoutMs,
+    socketTimeout: ctx.timeoutMs,
+    dnsTimeout: ctx.timeoutMs,
+    // Extra CAs are added to the public ones, not instead of them (Node's `ca` replaces).
+    tls: {
+      minVersion: 'TLSv1.2',
+      ...(config.caPem === undefined ? {} : { ca: [...rootCertificates, config.caPem] }),
+    },
+    logger: false,
+    debug: false,
+  });
+  const started = performance.now();
+  const elapsed = () => Math.round(performance.now() - started);
+  const domain = config.from.slice(config.from.lastIndexOf('@') + 1);
+  try {
+    const info = await transport.sendMail({
+      from: config.from,
+      to: config.to,
+      subject: emailSubject(message),
+      text: emailText(message),
+      html: emailHtml(message),
+      // Stable across retries, so a duplicate from an at-least-once retry threads as the same mail.
+      messageId: `<${ctx.deliveryId}@${domain}>`,
+      headers: {
+        'X-Vigilo-Delivery-Id': ctx.deliveryId,
+        'X-Vigilo-Event': message.type,
+        'Auto-Submitted': 'auto-generated',
+      },
+      signal,
+    });
+    const response = redact(info.response ?? '', secrets);
+    const rejected = info.rejected;
+    const excerpt = rejected.length > 0 ? `${response} (rejected: ${rejected.join(', ')})` : response;
+    const status = replyCode(info.response);
+    return {
+      ok: true,
+      ...(status === undefined ? {} : { status }),
+      latencyMs: elapsed(),
+      responseExcerpt: excerpt.slice(0, RESPONSE_EXCERPT_CHARS),
+    };
+  } catch (err) {
+    if (ctx.signal?.aborted) throw ctx.signal.reason;
+    return smtpFailure(err, elapsed(), secrets);
+  } finally {
+    transport.close();
+  }
+}
+
+/** The error fields nodemailer adds. */
+type SmtpError = Error & {
+  code?: string;
+  originalCode?: string;
+  responseCode?: number;
+  response?: string;
+  command?: string;
+};
+
+/** Turns a nodemailer error into a result; unknown shapes count as network failures. */
+export function smtpFailure(err: unknown, latencyMs: number, secrets: readonly string[]): DeliveryFailure {
+  const e: SmtpError = err instanceof Error ? err : new Error(String(err));
+  const detail = redact(describe(e), secrets);
+  const status = e.responseCode;
+  const excerpt =
+    e.response === undefined ? undefined : redact(e.response, secrets).slice(0, RESPONSE_EXCERPT_CHARS);
+  const base = {
+    ok: false as const,
+    latencyMs,
+    detail,
+    ...(status === undefined ? {} : { status }),
+    ...(excerpt === undefined ? {} : { responseExcerpt: excerpt }),
+  };
+  // RFC 5321: 4yz is transient, 5yz permanent (503 is a sequence error, fine on a new session).
+  const transient = status === undefined || (status >= 400 && status < 500) || status === 503;
+  const original = e.originalCode ?? '';
+  switch (e.code ?? '') {
+    case 'EABORT':
+    case 'ETIMEDOUT':
+      return { ...base, reason: 'timeout', retryable: true };
+    case 'EDNS':
+      return { ...base, reason: 'dns', retryable: true };
+    case 'EAUTH':
+    case 'ENOAUTH':
+      return {
+        ...base,
+        reason: 'smtp_auth',
+        retryable: status !== undefined && status >= 400 && status < 500,
+      };
+    case 'EENVELOPE':
+    case 'EMESSAGE':
+    case 'EMAXRECIPIENTS':
+      return { ...base, reason: 'smtp_rejected', retryable: transient };
+    case 'ETLS':
+      // STARTTLS required but not offered: only a config change (or the server's admin) helps.
+      if (/STARTTLS/i.test(e.message)) return { ...base, reason: 'invalid_config', retryable: false };
+      return { ...base, reason: 'tls', retryable: true };
+    case 'ECONFIG':
+      return { ...base, reason: 'invalid_config', retryable: false };
+    default:
+      if (original === 'ECONNREFUSED') return { ...base, reason: 'refused', retryable: true };
+      if (isTlsCode(original)) return { ...base, reason: 'tls', retryable: true };
+      if (original === 'ETIMEDOUT') return { ...base, reason: 'timeout', retryable: true };
+      if (status !== undefined && status >= 400) {
+        return { ...base, reason: 'smtp_rejected', retryable: transient };
+      }
+      return { ...base, reason: 'network', retryable: true };
+  }
+}
+
+function replyCode(response: string | undefined): number | undefined {
+  const match = /^(\d{3})[\s-]/.exec(response ?? '');
+  return match ? Number(match[1]) : undefined;
+}
+
+export const emailTransport: ChannelTransport<'email'> = {
+  type: 'email',
+  schema: emailChannelConfigSchema,
+  send: sendEmail,
+};

@@ -1,0 +1,101 @@
+import {
+  pagerdutyChannelConfigSchema,
+  type NotificationSeverity,
+  type PagerdutyChannelConfig,
+} from '@vigilo/shared/channels';
+import { oneLine, truncate } from './format.ts';
+import { postJson } from './http.ts';
+import type { ChannelMessage, ChannelTransport, DeliveryResult, SendContext } from './types.ts';
+
+/**
+ * PagerDuty Events API v2: one event per message to the events URL (default
+ * https://events.pagerduty.com/v2/enqueue). Events sharing a dedup_key update one PagerDuty
+ * incident, so an alert's `*.resolved` event resolves the incident its `*.opened` event triggered
+ * — the caller gives both the same {@link ChannelMessage.dedupKey}. PagerDuty answers 202
+ * `{"status":"success",…}`, 400 for an invalid event (not retryable), 429 when throttled.
+ */
+
+export type PagerdutyEventAction = 'trigger' | 'acknowledge' | 'resolve';
+export type PagerdutySeverity = 'critical' | 'error' | 'warning' | 'info';
+
+/** Our severities map one to one; PagerDuty's `error` has no counterpart. */
+const SEVERITY: Record<NotificationSeverity, PagerdutySeverity> = {
+  info: 'info',
+  warning: 'warning',
+  critical: 'critical',
+};
+
+/**
+ * `*.resolved` resolves, `*.acknowledged` acknowledges, any other event triggers (or, with the same
+ * dedup key, adds to the open incident).
+ */
+export function pagerdutyEventAction(eventType: string): PagerdutyEventAction {
+  if (eventType.endsWith('.resolved')) return 'resolve';
+  if (eventType.endsWith('.acknowledged')) return 'acknowledge';
+  return 'trigger';
+}
+
+/** The Events API v2 body of one message. */
+export function pagerdutyEvent(
+  config: PagerdutyChannelConfig,
+  message: ChannelMessage,
+): Record<string, unknown> {
+  const action = pagerdutyEventAction(message.type);
+  const event: Record<string, unknown> = {
+    routing_key: config.routingKey,
+    event_action: action,
+    // PagerDuty caps dedup_key at 255 characters.
+    dedup_key: truncate(message.dedupKey ?? message.id, 255),
+    client: 'Vigilo',
+    ...(message.link === undefined ? {} : { client_url: message.link }),
+  };
+  // A resolve or acknowledge needs only the key; a trigger needs payload.summary/source/severity.
+  if (action === 'trigger') {
+    event.payload = {
+      summary: truncate(oneLine(message.summary), 1024),
+      source: truncate(message.source ?? `vigilo workspace ${message.workspaceId}`, 255),
+      // No severity (a change or compliance event) is informational; paging follows alert rules.
+      severity: SEVERITY[message.severity ?? 'info'],
+      timestamp: message.occurredAt.toISOString(),
+      class: message.type,
+      custom_details: { eventId: message.id, workspaceId: message.workspaceId, data: message.payload },
+    };
+    if (message.link !== undefined) event.links = [{ href: message.link, text: 'Open in Vigilo' }];
+  }
+  return event;
+}
+
+/** A 2xx from the real API is JSON with status "success"; anything else went somewhere else. */
+function checkAccepted(_status: number, text: string): string | undefined {
+  try {
+    const body: unknown = JSON.parse(text);
+    if (typeof body === 'object' && body !== null && (body as { status?: unknown }).status === 'success') {
+      return undefined;
+    }
+  } catch {
+    // fall through: not JSON
+  }
+  return 'PagerDuty answered 2xx without {"status":"success"}: is eventsUrl the Events API v2 endpoint?';
+}
+
+/** Sends one event. */
+export async function sendPagerduty(
+  config: PagerdutyChannelConfig,
+  message: ChannelMessage,
+  ctx: SendContext,
+): Promise<DeliveryResult> {
+  return postJson({
+    url: config.eventsUrl,
+    body: JSON.stringify(pagerdutyEvent(config, message)),
+    headers: {},
+    ctx,
+    secrets: [config.routingKey],
+    validate2xx: checkAccepted,
+  });
+}
+
+export const pagerdutyTransport: ChannelTransport<'pagerduty'> = {
+  type: 'pagerduty',
+  schema: pagerdutyChannelConfigSchema,
+  send: sendPagerduty,
+};

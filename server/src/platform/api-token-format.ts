@@ -1,0 +1,34 @@
+import { createHash, randomBytes } from 'node:crypto';
+
+/**
+ * API and agent tokens: `vgl_<workspace id, base64url>_<32 random bytes, base64url>`. The workspace
+ * is part of the token so a check can set it before looking the hash up: tokens are tenant rows
+ * like any other, bound by row-level security. Only the SHA-256 of the whole token is stored; the
+ * secret half has 256 bits, so a fast hash is enough (no password stretching needed).
+ */
+const PATTERN = /^vgl_([A-Za-z0-9_-]{22})_([A-Za-z0-9_-]{43})$/;
+
+export type ParsedToken = { workspaceId: string; hash: Buffer };
+
+export function mintToken(workspaceId: string): { token: string; hash: Buffer; prefix: string } {
+  const ws = Buffer.from(workspaceId.replace(/-/g, ''), 'hex').toString('base64url');
+  const token = `vgl_${ws}_${randomBytes(32).toString('base64url')}`;
+  return { token, hash: hashToken(token), prefix: token.slice(0, 12) };
+}
+
+export function parseToken(token: string): ParsedToken | undefined {
+  const match = PATTERN.exec(token);
+  if (!match?.[1]) return undefined;
+  const hex = Buffer.from(match[1], 'base64url').toString('hex');
+  if (hex.length !== 32) return undefined;
+  const workspaceId = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  return { workspaceId, hash: hashToken(token) };
+}
+
+export function looksLikeApiToken(token: string): boolean {
+  return token.startsWith('vgl_');
+}
+
+function hashToken(token: string): Buffer {
+  return createHash('sha256').update(token).digest();
+}

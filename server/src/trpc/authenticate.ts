@@ -1,0 +1,76 @@
+import { TRPCError } from '@trpc/server';
+import { workspaceRoleSchema } from '@vigilo/shared/roles';
+import type { Database } from '../db/pool.ts';
+import { looksLikeApiToken, parseToken } from '../platform/api-token-format.ts';
+import type { AccessTokenVerifier, Principal } from './principal.ts';
+
+/**
+ * Turns a bearer credential into a principal. API tokens are checked by hash inside their own
+ * workspace; anything else must be an OIDC access token, and its user is created on first sight.
+ * Every failure is UNAUTHORIZED with a plain reason; nothing is written for a failed check.
+ */
+export async function authenticate(
+  bearer: string | undefined,
+  deps: { db: Database; verifyAccessToken: AccessTokenVerifier | undefined; now: Date },
+): Promise<Principal> {
+  if (!bearer) return { kind: 'anonymous' };
+  if (looksLikeApiToken(bearer)) return authenticateApiToken(bearer, deps.db, deps.now);
+  if (!deps.verifyAccessToken) throw unauthorized('sign-in is not configured on this server');
+  let identity;
+  try {
+    identity = await deps.verifyAccessToken(bearer);
+  } catch (err) {
+    throw unauthorized('the access token is invalid or expired', err);
+  }
+  const { rows } = await deps.db.owner.query<{ id: string; platform_admin: boolean; email: string | null }>(
+    `INSERT INTO users (issuer, subject, email, name, last_seen_at) VALUES ($1, $2, $3, $4, now())
+     ON CONFLICT (issuer, subject) DO UPDATE
+       SET email = coalesce(EXCLUDED.email, users.email), name = coalesce(EXCLUDED.name, users.name),
+           last_seen_at = now()
+     RETURNING id, platform_admin, email`,
+    [identity.issuer, identity.subject, identity.email ?? null, identity.name ?? null],
+  );
+  const user = rows[0];
+  if (!user) throw new Error('user upsert returned no row');
+  return { kind: 'user', userId: user.id, platformAdmin: user.platform_admin, email: user.email };
+}
+
+async function authenticateApiToken(token: string, db: Database, now: Date): Promise<Principal> {
+  const parsed = parseToken(token);
+  if (!parsed) throw unauthorized('malformed API token');
+  const client = await db.owner.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query("SELECT set_config('vigilo.workspace_id', $1, true)", [parsed.workspaceId]);
+    const { rows } = await client.query<{
+      id: string;
+      role: string;
+      expires_at: Date | null;
+      revoked_at: Date | null;
+    }>(
+      `UPDATE api_tokens SET last_used_at = $2 WHERE token_hash = $1 AND workspace_id = $3 AND revoked_at IS NULL
+       RETURNING id, role, expires_at, revoked_at`,
+      [parsed.hash, now, parsed.workspaceId],
+    );
+    await client.query('COMMIT');
+    const row = rows[0];
+    if (!row || row.revoked_at || (row.expires_at && row.expires_at <= now)) {
+      throw unauthorized('unknown, revoked or expired API token');
+    }
+    return {
+      kind: 'api_token',
+      tokenId: row.id,
+      workspaceId: parsed.workspaceId,
+      role: workspaceRoleSchema.parse(row.role),
+    };
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw err;
+  } finally {
+    client.release();
+  }
+}
+
+function unauthorized(message: string, cause?: unknown): TRPCError {
+  return new TRPCError({ code: 'UNAUTHORIZED', message, cause });
+}

@@ -1,0 +1,126 @@
+import { TRPCError } from '@trpc/server';
+import {
+  type Access,
+  type Permission,
+  roleGrants,
+  type WorkspaceRole,
+  workspaceRoleSchema,
+} from '@vigilo/shared/roles';
+import { z } from 'zod';
+import type { Actor } from '../db/workspace-tx.ts';
+import type { Context } from './context.ts';
+import type { Principal } from './principal.ts';
+
+export type Authorized = {
+  principal: Principal;
+  actor: Actor;
+  /** Set for workspace procedures: the workspace named by the call, and the caller's role in it. */
+  workspace: { id: string; slug: string; role: WorkspaceRole } | undefined;
+};
+
+/** Every workspace call names its workspace by slug or id. */
+export const workspaceRef = z
+  .string({ error: 'workspace is required (its slug or id)' })
+  .min(1, 'workspace is required (its slug or id)')
+  .max(100);
+
+const rawWorkspace = z.object({ workspace: workspaceRef }, { error: 'input must name a workspace' });
+
+/**
+ * Decides whether the caller may run a procedure with the given access rule. For workspace
+ * procedures the membership is checked here, before any transaction starts; an unknown workspace
+ * and one the caller is not a member of look the same (NOT_FOUND), so names do not leak.
+ */
+export async function authorize(ctx: Context, access: Access, rawInput: unknown): Promise<Authorized> {
+  const principal = await ctx.principal();
+  const actor = actorOf(principal);
+  if (access === 'public') return { principal, actor, workspace: undefined };
+  if (principal.kind === 'anonymous') {
+    throw new TRPCError({ code: 'UNAUTHORIZED', message: 'sign in first: this call needs a bearer token' });
+  }
+  if (access === 'signed_in') {
+    if (principal.kind !== 'user') {
+      throw new TRPCError({
+        code: 'FORBIDDEN',
+        message: 'this call needs a signed-in user, not an API token',
+      });
+    }
+    return { principal, actor, workspace: undefined };
+  }
+  if (access === 'platform_admin') {
+    if (principal.kind !== 'user' || !principal.platformAdmin) {
+      throw new TRPCError({ code: 'FORBIDDEN', message: 'this call needs the platform_admin role' });
+    }
+    return { principal, actor, workspace: undefined };
+  }
+
+  const parsed = rawWorkspace.safeParse(rawInput);
+  if (!parsed.success) {
+    throw new TRPCError({
+      code: 'BAD_REQUEST',
+      message: parsed.error.issues[0]?.message ?? 'workspace is required',
+      cause: parsed.error,
+    });
+  }
+  const workspace = await resolveMembership(ctx, principal, parsed.data.workspace);
+  requirePermission(workspace.role, access);
+  return { principal, actor, workspace };
+}
+
+async function resolveMembership(
+  ctx: Context,
+  principal: Exclude<Principal, { kind: 'anonymous' }>,
+  ref: string,
+): Promise<{ id: string; slug: string; role: WorkspaceRole }> {
+  const notFound = () =>
+    new TRPCError({ code: 'NOT_FOUND', message: `no workspace "${ref}" that you are a member of` });
+  const byId = z.uuid().safeParse(ref).success;
+  const { rows } = await ctx.services.db.owner.query<{ id: string; slug: string }>(
+    `SELECT id, slug FROM workspaces WHERE ${byId ? 'id = $1::uuid' : 'slug = $1'}`,
+    [ref],
+  );
+  const ws = rows[0];
+  if (!ws) throw notFound();
+
+  if (principal.kind === 'api_token') {
+    if (principal.workspaceId !== ws.id) throw notFound();
+    return { ...ws, role: principal.role };
+  }
+  const membership = await ctx.services.db.owner.query<{ role: string; expires_at: Date | null }>(
+    'SELECT role, expires_at FROM memberships WHERE workspace_id = $1 AND user_id = $2',
+    [ws.id, principal.userId],
+  );
+  const m = membership.rows[0];
+  if (!m) throw notFound();
+  if (m.expires_at && m.expires_at <= ctx.services.clock()) {
+    throw new TRPCError({
+      code: 'FORBIDDEN',
+      message: `your ${m.role} access to ${ws.slug} ended at ${m.expires_at.toISOString()}`,
+    });
+  }
+  return { ...ws, role: workspaceRoleSchema.parse(m.role) };
+}
+
+function requirePermission(role: WorkspaceRole, permission: Permission): void {
+  if (!roleGrants(role, permission)) {
+    throw new TRPCError({
+      code: 'FORBIDDEN',
+      message: `your role ${role} does not allow this (it needs the "${permission}" permission)`,
+    });
+  }
+}
+
+function actorOf(principal: Principal): Actor {
+  switch (principal.kind) {
+    case 'user':
+      return { type: 'user', id: principal.userId };
+    case 'api_token':
+      return { type: 'api_token', id: principal.tokenId };
+    case 'anonymous':
+      return { type: 'system', id: 'anonymous' };
+    default: {
+      const never: never = principal;
+      throw new Error(`unknown principal ${JSON.stringify(never)}`);
+    }
+  }
+}

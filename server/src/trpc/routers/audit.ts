@@ -1,0 +1,25 @@
+import { z } from 'zod';
+import { auditFilterSchema, listAudit, verifyAudit } from '../../platform/audit-log.ts';
+import { workspaceRef } from '../authorize.ts';
+import { procedure, router } from '../init.ts';
+
+export const auditRouter = router({
+  /** Filtered audit rows, newest first, with a keyset cursor (the seq to continue before). */
+  list: procedure
+    .input(
+      z.object({
+        workspace: workspaceRef,
+        filter: auditFilterSchema.optional(),
+        cursor: z.number().int().positive().optional(),
+        limit: z.number().int().min(1).max(500).default(100),
+      }),
+    )
+    .query(({ ctx, input }) =>
+      ctx.tx((tx) => listAudit(tx, input.filter ?? {}, { beforeSeq: input.cursor, limit: input.limit })),
+    ),
+
+  /** Walks the chain; `broken` names the first row that fails, if any. */
+  verify: procedure
+    .input(z.object({ workspace: workspaceRef }))
+    .query(({ ctx }) => ctx.tx((tx) => verifyAudit(tx))),
+});

@@ -1,0 +1,33 @@
+/**
+ * Event type names. Every state change emits one of these through the transactional outbox;
+ * webhooks, notification channels, escalation and the desktop's live updates subscribe by name.
+ * Later domains add theirs here (alert.opened, change.approved, cert.scanned, ...).
+ */
+export const EVENT_TYPES = [
+  'workspace.created',
+  'workspace.updated',
+  'member.added',
+  'member.role_changed',
+  'member.removed',
+  'api_token.created',
+  'api_token.revoked',
+  'channel.created',
+  'channel.updated',
+  'channel.removed',
+  'channel.disabled',
+  'alert.opened',
+  'alert.resolved',
+  'alert.acknowledged',
+  'cert.scanned',
+  'change.approved',
+  'change.rejected',
+  'incident.opened',
+] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+/** A subscription filter: exact names, or a domain wildcard such as `alert.*`, or `*`. */
+export const EVENT_FILTER_PATTERN = /^(\*|[a-z_]+\.\*|[a-z_]+(\.[a-z_]+)+)$/;
+
+export function eventMatches(filter: readonly string[], type: string): boolean {
+  return filter.some((f) => f === '*' || f === type || (f.endsWith('.*') && type.startsWith(f.slice(0, -1))));
+}

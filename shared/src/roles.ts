@@ -1,0 +1,84 @@
+import { z } from 'zod';
+
+/**
+ * The role model of DESIGN.md §3, as data. The server enforces it in one tRPC middleware; the
+ * desktop reads it to show only what a user may do. Changing who may do what happens here only.
+ */
+export const WORKSPACE_ROLES = ['viewer', 'member', 'approver', 'admin', 'owner', 'auditor'] as const;
+export const workspaceRoleSchema = z.enum(WORKSPACE_ROLES, {
+  error: `role must be one of ${WORKSPACE_ROLES.join(', ')}`,
+});
+export type WorkspaceRole = z.infer<typeof workspaceRoleSchema>;
+
+/** What a role may do in a workspace. */
+export const PERMISSIONS = {
+  /** Read hosts, snapshots, alerts, incidents, changes, tasks, projects, members, channels. */
+  read: ['viewer', 'member', 'approver', 'admin', 'owner'],
+  /** Add / edit / pause / resume hosts, snooze alerts, create changes, incidents, tasks. */
+  operate: ['member', 'approver', 'admin', 'owner'],
+  /** Approvals, vendors, compliance (risks, frameworks, evidence). */
+  approve: ['approver', 'admin', 'owner'],
+  /** Alert rules, delete hosts, members, settings, integrations, status pages, agents, API tokens. */
+  administer: ['admin', 'owner'],
+  /** Delete or transfer the workspace. */
+  own: ['owner'],
+  /** Read the audit log and compliance, export audit bundles. The auditor's grant is time-boxed. */
+  audit: ['auditor', 'approver', 'admin', 'owner'],
+} as const satisfies Record<string, readonly WorkspaceRole[]>;
+export type Permission = keyof typeof PERMISSIONS;
+
+/**
+ * Who may call a procedure:
+ * - `public`: anyone, signed in or not;
+ * - `signed_in`: any authenticated user (no workspace involved);
+ * - `platform_admin`: the cross-workspace operators;
+ * - a Permission: members of the named workspace whose role grants it.
+ */
+export type Access = 'public' | 'signed_in' | 'platform_admin' | Permission;
+
+/** Every procedure of the API and who may call it. A procedure missing here cannot be served. */
+export const PROCEDURE_ACCESS = {
+  'system.info': 'public',
+  'system.ticks': 'public',
+  'workspace.create': 'signed_in',
+  'workspace.mine': 'signed_in',
+  'workspace.get': 'read',
+  'workspace.update': 'administer',
+  'members.list': 'read',
+  'members.add': 'administer',
+  'members.setRole': 'administer',
+  'members.remove': 'administer',
+  'apiTokens.list': 'administer',
+  'apiTokens.create': 'administer',
+  'apiTokens.revoke': 'administer',
+  'audit.list': 'audit',
+  'audit.verify': 'audit',
+  'channels.list': 'administer',
+  'channels.create': 'administer',
+  'channels.update': 'administer',
+  'channels.remove': 'administer',
+  'channels.deliveries': 'administer',
+  'events.live': 'read',
+  'platform.workspaces': 'platform_admin',
+} as const satisfies Record<string, Access>;
+export type ProcedurePath = keyof typeof PROCEDURE_ACCESS;
+
+export function roleGrants(role: WorkspaceRole, permission: Permission): boolean {
+  return (PERMISSIONS[permission] as readonly WorkspaceRole[]).includes(role);
+}
+
+/** Rank for "no higher than": an API token may not carry more than its creator has. */
+const RANK: Record<WorkspaceRole, number> = {
+  viewer: 0,
+  auditor: 0,
+  member: 1,
+  approver: 2,
+  admin: 3,
+  owner: 4,
+};
+
+/** True when every permission of `wanted` is also granted to `holder`. */
+export function roleAtMost(wanted: WorkspaceRole, holder: WorkspaceRole): boolean {
+  const perms = Object.keys(PERMISSIONS) as Permission[];
+  return RANK[wanted] <= RANK[holder] && perms.every((p) => !roleGrants(wanted, p) || roleGrants(holder, p));
+}
