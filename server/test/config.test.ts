@@ -14,6 +14,16 @@ describe('loadConfig', () => {
       dbPoolSize: 10,
       databaseUrl: undefined,
       redisUrl: undefined,
+      secretKey: undefined,
+      identity: {
+        publicUrl: 'http://127.0.0.1:7300',
+        builtInProvider: true,
+        issuer: 'http://127.0.0.1:7300/oidc',
+        audience: 'vigilo-api',
+        jwksUri: undefined,
+        algorithms: undefined,
+        trustProxy: false,
+      },
     });
   });
 

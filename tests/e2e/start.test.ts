@@ -1,10 +1,11 @@
+import { spawnSync } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { processesMatching, waitFor } from '../support/processes.ts';
-import { npmStart, type Product } from '../support/product.ts';
+import { npmStart, type Product, REPO_ROOT } from '../support/product.ts';
 
 /**
  * The product started the way the README says (`npm start`), with the embedded Postgres, in a
@@ -63,13 +64,25 @@ describe('npm start (single-machine mode)', () => {
     const port = String(await freePort());
     const first = await startAndWaitReady({ VIGILO_HOME: vigiloHome, VIGILO_PORT: port }, 90_000);
     expect(first.product.output()).toContain(`is running at http://127.0.0.1:${port}`);
+    expect(first.product.output()).toMatch(
+      /First start: created the owner account owner@vigilo\.local with password \S{20,}/,
+    );
+    const discovery = await fetch(`http://127.0.0.1:${port}/oidc/.well-known/openid-configuration`);
+    expect(((await discovery.json()) as { issuer: string }).issuer).toBe(`http://127.0.0.1:${port}/oidc`);
+    // The admin CLI reaches the running embedded database.
+    const cli = spawnSync('npm', ['run', '--silent', 'vigilo', '--', 'workspace', 'list'], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, DATABASE_URL: '', VIGILO_HOME: vigiloHome, VIGILO_PORT: port },
+      encoding: 'utf8',
+    });
+    expect(cli.stdout).toContain('demo\tDemo\t1 member(s)');
     expect(processesMatching(vigiloHome).length).toBeGreaterThan(0); // the embedded postgres
     expect(await stopWith(first.product, 'SIGTERM')).toEqual({ code: 0, signal: null });
     expect(processesMatching(vigiloHome)).toEqual([]);
     expect(await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => 'refused')).toBe('refused');
 
     const second = await startAndWaitReady({ VIGILO_HOME: vigiloHome, VIGILO_PORT: port }, 15_000);
-    expect(second.product.output()).not.toContain('first start');
+    expect(second.product.output()).not.toContain('First start');
     // Ctrl-C in a terminal signals the whole foreground process group.
     process.kill(-second.product.child.pid!, 'SIGINT');
     expect(await second.product.exited).toEqual({ code: 0, signal: null });

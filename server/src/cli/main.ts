@@ -1,5 +1,10 @@
-import { isVigiloError } from '../errors.ts';
-import { up } from './up.ts';
+import pg from 'pg';
+import { loadConfig } from '../config/env.ts';
+import { runningEmbeddedUrl } from '../embedded/postgres.ts';
+import { isVigiloError, VigiloError } from '../errors.ts';
+import { isIdentityError } from '../identity/errors.ts';
+import { runUserCommand, USER_USAGE } from './users.ts';
+import { runWorkspaceCommand, WORKSPACE_USAGE } from './workspaces.ts';
 
 /**
  * The `vigilo` command. Expected failures print one plain line (no stack) and exit non-zero;
@@ -8,16 +13,35 @@ import { up } from './up.ts';
 const USAGE = `Usage: vigilo <command>
 
 Commands:
-  up        start Vigilo on this machine (embedded Postgres unless DATABASE_URL is set)
-  help      show this text
-`;
+  up          start Vigilo on this machine (embedded Postgres unless DATABASE_URL is set)
+  user        add and list local accounts of the built-in sign-in
+  workspace   add and list workspaces
+  member      add a user to a workspace with a role
+  help        show this text
+
+${USER_USAGE}
+${WORKSPACE_USAGE}`;
+
+const print = (line: string) => process.stdout.write(`${line}\n`);
 
 async function main(argv: string[]): Promise<number> {
   const [command] = argv;
   switch (command) {
-    case 'up':
-      await up({ env: process.env, cwd: process.cwd(), print: (line) => process.stdout.write(`${line}\n`) });
+    case 'up': {
+      // Loaded on demand: the server's modules (oidc-provider among them) are not needed by the
+      // admin commands.
+      const { up } = await import('./up.ts');
+      await up({ env: process.env, cwd: process.cwd(), print });
       return 0;
+    }
+    case 'user':
+    case 'workspace':
+    case 'member':
+      return withAdminDatabase((pool, issuer) =>
+        command === 'user'
+          ? runUserCommand(pool, argv.slice(1), { stdin: process.stdin, print })
+          : runWorkspaceCommand(pool, issuer, argv, print),
+      );
     case undefined:
     case 'help':
     case '--help':
@@ -30,12 +54,33 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+/** Admin commands talk to DATABASE_URL, or to the embedded Postgres of a running `vigilo up`. */
+async function withAdminDatabase(fn: (pool: pg.Pool, issuer: string) => Promise<number>): Promise<number> {
+  const config = loadConfig(process.env, process.cwd());
+  const url = config.databaseUrl ?? (await runningEmbeddedUrl(config.home));
+  const pool = new pg.Pool({ connectionString: url, max: 2, application_name: 'vigilo-cli' });
+  try {
+    await pool.query('SELECT 1').catch((err: unknown) => {
+      throw new VigiloError(
+        'POSTGRES_FAILED',
+        config.databaseUrl
+          ? `Cannot reach DATABASE_URL (${(err as Error).message}).`
+          : `Vigilo is not running in ${config.home}: start it with npm start (the admin commands use its database).`,
+        { cause: err },
+      );
+    });
+    return await fn(pool, config.identity.issuer);
+  } finally {
+    await pool.end();
+  }
+}
+
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
-    if (isVigiloError(err)) {
+    if (isVigiloError(err) || isIdentityError(err)) {
       process.stderr.write(`vigilo: ${err.message}\n`);
-      process.exit(err.code === 'CONFIG_INVALID' ? 2 : 1);
+      process.exit(isVigiloError(err, 'CONFIG_INVALID') ? 2 : 1);
     }
     process.stderr.write(`vigilo: unexpected failure\n${(err as Error).stack ?? String(err)}\n`);
     process.exit(1);

@@ -7,7 +7,9 @@ import { isPortFree } from '../embedded/ports.ts';
 import { VigiloError } from '../errors.ts';
 import { buildApp } from '../http/app.ts';
 import { createLogger } from '../observability/logger.ts';
-import { loadSecretKey, SECRET_KEY_ENV } from '../integrations/secrets.ts';
+import { createIdentity, type Identity } from '../identity/identity.ts';
+import { loadSecretKey } from '../integrations/secrets.ts';
+import { bootstrapFirstRun } from '../platform/bootstrap.ts';
 import { startRuntime } from '../runtime.ts';
 import { VERSION } from '../version.ts';
 
@@ -39,17 +41,33 @@ export async function up(io: UpIo): Promise<void> {
     await applyMigrations(databaseUrl, log);
     if (stop.requested()) return;
 
-    const secretKey = await loadSecretKey({ envValue: io.env[SECRET_KEY_ENV], home: config.home });
+    const secretKey = await loadSecretKey({ envValue: config.secretKey, home: config.home });
+    // The verifier needs the owner pool the runtime creates; requests arrive only after listen.
+    const ready: { identity?: Identity } = {};
     const runtime = await startRuntime({
       config,
       log,
       databaseUrl,
       secretKey: secretKey.key,
-      verifyAccessToken: undefined,
+      verifyAccessToken: (token) => {
+        if (!ready.identity) throw new Error('identity is not ready');
+        return ready.identity.verifier.verify(token);
+      },
     });
     cleanups.push(() => runtime.stop());
     const services = runtime.services;
+    const identity = (ready.identity = await createIdentity({
+      config: config.identity,
+      db: services.db.owner,
+      log,
+      home: config.home,
+    }));
+    const firstRun = await bootstrapFirstRun(services.db.owner, {
+      issuer: config.identity.issuer,
+      home: config.home,
+    });
     const app = await buildApp(services);
+    await identity.register(app);
     try {
       await app.listen({ host: config.host, port: config.port });
     } catch (err) {
@@ -60,6 +78,14 @@ export async function up(io: UpIo): Promise<void> {
 
     const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`;
     io.print(`Vigilo ${VERSION} is running at ${url}  (Ctrl-C to stop)`);
+    io.print(`Sign-in (OIDC issuer): ${config.identity.issuer}`);
+    if (firstRun) {
+      io.print(
+        `First start: created the owner account ${firstRun.email} with password ${firstRun.password}\n` +
+          `  and the workspace "demo". The password is also in ${firstRun.credentialsFile} (mode 0600).\n` +
+          '  More users: npm run vigilo -- user add --email you@example.com --name "Your Name"',
+      );
+    }
     await stop.promise;
     io.print('Stopping Vigilo …');
   } finally {

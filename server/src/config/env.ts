@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { VigiloError } from '../errors.ts';
+import { type IdentityConfig, identityEnvSchema, resolveIdentityConfig } from '../identity/config.ts';
 
 /**
  * Every environment variable the server reads, validated once at start. The README's
@@ -33,7 +34,7 @@ const redisUrl = (name: string) =>
     .string()
     .refine((s) => /^rediss?:\/\//.test(s) && URL.canParse(s), `${name} must be a redis:// or rediss:// URL`);
 
-const envSchema = z.object({
+const envSchema = identityEnvSchema.extend({
   VIGILO_HOME: z.string().min(1, 'VIGILO_HOME must be a folder path').default('.vigilo'),
   VIGILO_HOST: z
     .string()
@@ -46,6 +47,7 @@ const envSchema = z.object({
     })
     .default('info'),
   VIGILO_DB_POOL_SIZE: positiveInt('VIGILO_DB_POOL_SIZE', 500).default(10),
+  VIGILO_SECRET_KEY: z.string().optional(),
   DATABASE_URL: postgresUrl('DATABASE_URL').optional(),
   REDIS_URL: redisUrl('REDIS_URL').optional(),
 });
@@ -61,6 +63,10 @@ export type Config = {
   databaseUrl: string | undefined;
   /** Scaled mode: Redis for the ingest stream, event fan-out and locks. */
   redisUrl: string | undefined;
+  /** Who issues access tokens: the built-in provider, or an external IdP. */
+  identity: IdentityConfig;
+  /** Base64 of 32 bytes; when unset, single-machine mode keeps a generated key in the data folder. */
+  secretKey: string | undefined;
 };
 
 /**
@@ -87,5 +93,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string): Config {
     dbPoolSize: e.VIGILO_DB_POOL_SIZE,
     databaseUrl: e.DATABASE_URL,
     redisUrl: e.REDIS_URL,
+    identity: resolveIdentityConfig(e, { host: e.VIGILO_HOST, port: e.VIGILO_PORT }),
+    secretKey: e.VIGILO_SECRET_KEY,
   };
 }

@@ -323,3 +323,25 @@ function bundledMajor(bin: Binaries): number {
     throw new VigiloError('POSTGRES_FAILED', `Cannot read the Postgres version from "${out.trim()}"`);
   return Number(match[1]);
 }
+
+/**
+ * The URL of the embedded Postgres a running `vigilo up` started in `home`, for the CLI's admin
+ * commands. It does not start one: two processes must not run the same data folder.
+ */
+export async function runningEmbeddedUrl(home: string): Promise<string> {
+  let state: { postgres?: { port?: number } };
+  let password: string;
+  try {
+    state = JSON.parse(await readFile(path.join(home, 'vigilo.json'), 'utf8')) as typeof state;
+    password = (await readFile(path.join(home, 'pg-password'), 'utf8')).trim();
+  } catch (err) {
+    throw new VigiloError(
+      'DATA_DIR_UNUSABLE',
+      `No Vigilo data in ${home}: start Vigilo once with npm start, or set DATABASE_URL.`,
+      { cause: err },
+    );
+  }
+  const port = state.postgres?.port;
+  if (!port) throw new VigiloError('DATA_DIR_UNUSABLE', `${home}/vigilo.json names no Postgres port.`);
+  return `postgres://${SUPERUSER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${DATABASE}`;
+}

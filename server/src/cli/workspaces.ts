@@ -1,0 +1,176 @@
+import { parseArgs } from 'node:util';
+import { workspaceRoleSchema } from '@vigilo/shared/roles';
+import type pg from 'pg';
+import { z } from 'zod';
+import { makeTx } from '../db/workspace-tx.ts';
+import { VigiloError } from '../errors.ts';
+import { findLocalAccountByEmail } from '../identity/local-accounts.ts';
+
+export const WORKSPACE_USAGE = `Usage:
+  vigilo workspace add --slug SLUG --name NAME --owner EMAIL
+  vigilo workspace list
+  vigilo member add --workspace SLUG --email EMAIL --role ROLE [--expires ISO-DATE]
+    ROLE: viewer, member, approver, admin, owner, auditor (auditor needs --expires)
+`;
+
+const CLI_ACTOR = { type: 'system', id: 'cli' } as const;
+
+const workspaceAddSchema = z.object({
+  slug: z
+    .string({ error: '--slug is required' })
+    .regex(
+      /^[a-z0-9](?:[a-z0-9-]{0,46}[a-z0-9])?$/,
+      '--slug must be 1–48 lower-case letters, digits or inner hyphens',
+    ),
+  name: z.string({ error: '--name is required' }).trim().min(1, '--name must not be empty').max(100),
+  owner: z.email('--owner must be the email of a user'),
+});
+
+const memberAddSchema = z
+  .object({
+    workspace: z.string({ error: '--workspace is required' }).min(1),
+    email: z.email('--email must be an email address'),
+    role: workspaceRoleSchema,
+    expires: z.coerce.date({ error: '--expires must be a date (e.g. 2027-01-31)' }).optional(),
+  })
+  .refine((m) => m.role !== 'auditor' || m.expires, {
+    message: 'the auditor role is time-boxed: give --expires',
+  });
+
+/**
+ * `vigilo workspace …` and `vigilo member …`: the administrator's way in before anyone can sign
+ * in. They write through the owner role like the first-run bootstrap, with an audit row and an
+ * event per change, attributed to the CLI.
+ */
+export async function runWorkspaceCommand(
+  owner: pg.Pool,
+  issuer: string,
+  argv: string[],
+  print: (line: string) => void,
+): Promise<number> {
+  const [noun, verb, ...rest] = argv;
+  const { values } = parseArgs({
+    args: rest,
+    options: {
+      slug: { type: 'string' },
+      name: { type: 'string' },
+      owner: { type: 'string' },
+      workspace: { type: 'string' },
+      email: { type: 'string' },
+      role: { type: 'string' },
+      expires: { type: 'string' },
+    },
+    strict: true,
+  });
+  if (noun === 'workspace' && verb === 'list') {
+    const { rows } = await owner.query<{ slug: string; name: string; members: number }>(
+      'SELECT slug, name, (SELECT count(*) FROM memberships m WHERE m.workspace_id = w.id)::int AS members FROM workspaces w ORDER BY slug',
+    );
+    for (const r of rows) print(`${r.slug}\t${r.name}\t${r.members} member(s)`);
+    return 0;
+  }
+  if (noun === 'workspace' && verb === 'add') {
+    const input = parse(workspaceAddSchema, values);
+    await inTransaction(owner, async (client) => {
+      const userId = await userIdFor(client, issuer, input.owner);
+      const { rows } = await client.query<{ id: string }>(
+        'INSERT INTO workspaces (slug, name) VALUES ($1, $2) ON CONFLICT (slug) DO NOTHING RETURNING id',
+        [input.slug, input.name],
+      );
+      const id = rows[0]?.id;
+      if (!id) throw new VigiloError('CONFIG_INVALID', `the workspace slug "${input.slug}" is taken`);
+      await client.query("INSERT INTO memberships (workspace_id, user_id, role) VALUES ($1, $2, 'owner')", [
+        id,
+        userId,
+      ]);
+      await makeTx(client, id, { actor: CLI_ACTOR, requestId: undefined }).record({
+        action: 'workspace.created',
+        target: { type: 'workspace', id },
+        summary: { after: { slug: input.slug, name: input.name, owner: userId } },
+        event: 'workspace.created',
+        payload: { id, slug: input.slug, name: input.name },
+      });
+    });
+    print(`created workspace ${input.slug} owned by ${input.owner}`);
+    return 0;
+  }
+  if (noun === 'member' && verb === 'add') {
+    const input = parse(memberAddSchema, values);
+    await inTransaction(owner, async (client) => {
+      const ws = await client.query<{ id: string }>('SELECT id FROM workspaces WHERE slug = $1', [
+        input.workspace,
+      ]);
+      const id = ws.rows[0]?.id;
+      if (!id)
+        throw new VigiloError(
+          'CONFIG_INVALID',
+          `no workspace "${input.workspace}" (see: vigilo workspace list)`,
+        );
+      await client.query("SELECT set_config('vigilo.workspace_id', $1, true)", [id]);
+      const userId = await userIdFor(client, issuer, input.email);
+      const added = await client.query(
+        'INSERT INTO memberships (workspace_id, user_id, role, expires_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING',
+        [id, userId, input.role, input.expires ?? null],
+      );
+      if (added.rowCount === 0)
+        throw new VigiloError('CONFIG_INVALID', `${input.email} is already a member of ${input.workspace}`);
+      await makeTx(client, id, { actor: CLI_ACTOR, requestId: undefined }).record({
+        action: 'member.added',
+        target: { type: 'user', id: userId },
+        summary: { after: { role: input.role, expiresAt: input.expires ?? null } },
+        event: 'member.added',
+        payload: { userId, role: input.role },
+      });
+    });
+    print(`added ${input.email} to ${input.workspace} as ${input.role}`);
+    return 0;
+  }
+  print(WORKSPACE_USAGE);
+  return 2;
+}
+
+/**
+ * The user row for an email: an existing user (signed in before), or one made now for a local
+ * account of the built-in provider, keyed the way its tokens will name it (issuer + account id).
+ */
+async function userIdFor(client: pg.ClientBase, issuer: string, email: string): Promise<string> {
+  const existing = await client.query<{ id: string }>(
+    'SELECT id FROM users WHERE lower(email) = lower($1) ORDER BY created_at LIMIT 1',
+    [email],
+  );
+  if (existing.rows[0]) return existing.rows[0].id;
+  const account = await findLocalAccountByEmail(client, email);
+  if (!account) {
+    throw new VigiloError(
+      'CONFIG_INVALID',
+      `no user or local account with email ${email}: create one with vigilo user add`,
+    );
+  }
+  const { rows } = await client.query<{ id: string }>(
+    `INSERT INTO users (issuer, subject, email, name) VALUES ($1, $2, $3, $4)
+     ON CONFLICT (issuer, subject) DO UPDATE SET email = EXCLUDED.email RETURNING id`,
+    [issuer, account.id, account.email, account.name],
+  );
+  return rows[0]?.id ?? '';
+}
+
+function parse<T>(schema: z.ZodType<T>, values: unknown): T {
+  const parsed = schema.safeParse(values);
+  if (!parsed.success)
+    throw new VigiloError('CONFIG_INVALID', parsed.error.issues.map((i) => i.message).join('; '));
+  return parsed.data;
+}
+
+async function inTransaction(owner: pg.Pool, fn: (client: pg.PoolClient) => Promise<void>): Promise<void> {
+  const client = await owner.connect();
+  try {
+    await client.query('BEGIN');
+    await fn(client);
+    await client.query('COMMIT');
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw err;
+  } finally {
+    client.release();
+  }
+}
