@@ -8,6 +8,10 @@ import { createDeliveryWorker } from './events/delivery-worker.ts';
 import { startDispatcher } from './events/dispatcher.ts';
 import { DEFAULT_DELIVERY_BACKOFF } from './integrations/backoff.ts';
 import { SecretBox } from './integrations/secrets.ts';
+import { monitoringJobs } from './jobs/monitoring-jobs.ts';
+import { createScheduler } from './jobs/scheduler.ts';
+import { createDirectSink, type IngestSink } from './monitoring/ingest.ts';
+import { createRedisSink, createStreamWorker, streamNames } from './monitoring/redis-ingest.ts';
 import { createMetrics } from './observability/metrics.ts';
 import type { Services } from './services.ts';
 import type { AccessTokenVerifier } from './trpc/principal.ts';
@@ -32,14 +36,52 @@ export async function startRuntime(opts: {
 }): Promise<Runtime> {
   const clock = opts.clock ?? (() => new Date());
   const db = createDatabase(opts.databaseUrl, opts.config.dbPoolSize, 'vigilo-server');
+  const roles = opts.config.roles;
+  const stops: Array<() => Promise<void>> = [];
   let bus: EventBus;
+  let ingest: IngestSink;
   if (opts.config.redisUrl) {
-    const publisher = new Redis(opts.config.redisUrl, { lazyConnect: true });
-    const subscriber = new Redis(opts.config.redisUrl, { lazyConnect: true });
-    await Promise.all([publisher.connect(), subscriber.connect()]);
+    const url = opts.config.redisUrl;
+    const publisher = new Redis(url, { lazyConnect: true });
+    const subscriber = new Redis(url, { lazyConnect: true });
+    // The receiver's commands fail fast while Redis is away (answered as backpressure), rather
+    // than queueing in memory behind an acknowledgement the agent already has.
+    const receiver = new Redis(url, {
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+    });
+    for (const client of [publisher, subscriber, receiver]) {
+      // ioredis reconnects by itself; log the outage instead of crashing on an unhandled event.
+      client.on('error', (err: Error) => opts.log.warn({ err: err.message }, 'redis connection error'));
+    }
+    await Promise.all([publisher.connect(), subscriber.connect(), receiver.connect()]);
     bus = createRedisBus(publisher, subscriber);
+    ingest = createRedisSink(receiver, {
+      names: streamNames(),
+      maxBacklog: opts.config.ingestMaxBacklog,
+      log: opts.log,
+    });
+    stops.push(() => Promise.resolve(receiver.disconnect()));
+    if (roles.has('worker') && opts.background !== false) {
+      const workerRedis = new Redis(url, { lazyConnect: true });
+      await workerRedis.connect();
+      const worker = createStreamWorker({
+        redis: workerRedis,
+        db,
+        names: streamNames(),
+        consumer: `${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
+        clock,
+        log: opts.log.child({ component: 'ingest-worker' }),
+      });
+      stops.push(async () => {
+        await worker.stop();
+        workerRedis.disconnect();
+      });
+    }
   } else {
     bus = createMemoryBus();
+    ingest = createDirectSink(db, clock);
   }
   const secrets = new SecretBox(opts.secretKey);
   const services: Services = {
@@ -49,14 +91,14 @@ export async function startRuntime(opts: {
     db,
     migrations: await loadMigrations(),
     bus,
+    ingest,
     secrets,
     verifyAccessToken: opts.verifyAccessToken,
     clock,
     version: VERSION,
   };
 
-  const stops: Array<() => Promise<void>> = [];
-  if (opts.background !== false) {
+  if (opts.background !== false && roles.has('worker')) {
     const worker = createDeliveryWorker({
       owner: db.owner,
       secrets,
@@ -84,6 +126,15 @@ export async function startRuntime(opts: {
       await dispatcher.stop();
       await working;
     });
+  }
+  if (opts.background !== false && roles.has('scheduler')) {
+    const scheduler = createScheduler({
+      owner: db.owner,
+      jobs: monitoringJobs(db.owner, { retentionDays: opts.config.snapshotRetentionDays }),
+      clock,
+      log: opts.log.child({ component: 'scheduler' }),
+    });
+    stops.push(() => scheduler.stop());
   }
   return {
     services,

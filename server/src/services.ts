@@ -3,6 +3,7 @@ import type { Config } from './config/env.ts';
 import type { Migration } from './db/migrate.ts';
 import type { Database } from './db/pool.ts';
 import type { EventBus } from './events/bus.ts';
+import type { IngestSink } from './monitoring/ingest.ts';
 import type { SecretBox } from './integrations/secrets.ts';
 import type { Metrics } from './observability/metrics.ts';
 import type { AccessTokenVerifier } from './trpc/principal.ts';
@@ -18,6 +19,8 @@ export type Services = {
   db: Database;
   migrations: Migration[];
   bus: EventBus;
+  /** Where agent batches go: straight to Postgres, or a Redis stream in scaled mode. */
+  ingest: IngestSink;
   secrets: SecretBox;
   /** Validates OIDC access tokens; undefined when no identity provider is configured. */
   verifyAccessToken: AccessTokenVerifier | undefined;

@@ -15,6 +15,9 @@ describe('loadConfig', () => {
       databaseUrl: undefined,
       redisUrl: undefined,
       secretKey: undefined,
+      snapshotRetentionDays: 400,
+      roles: new Set(['api', 'ingest', 'worker', 'scheduler']),
+      ingestMaxBacklog: 20_000,
       identity: {
         publicUrl: 'http://127.0.0.1:7300',
         builtInProvider: true,

@@ -60,6 +60,27 @@ export const PROCEDURE_ACCESS = {
   'channels.deliveries': 'administer',
   'events.live': 'read',
   'platform.workspaces': 'platform_admin',
+  'agents.list': 'read',
+  'agents.createEnrollmentToken': 'administer',
+  'agents.revoke': 'administer',
+  'hosts.list': 'read',
+  'hosts.add': 'operate',
+  'hosts.update': 'operate',
+  'hosts.setActive': 'operate',
+  'hosts.remove': 'administer',
+  'alertRules.list': 'read',
+  'alertRules.create': 'administer',
+  'alertRules.update': 'administer',
+  'alertRules.remove': 'administer',
+  'alerts.list': 'read',
+  'alerts.acknowledge': 'operate',
+  'alerts.snooze': 'operate',
+  'alerts.scheduleMaintenance': 'administer',
+  'certificates.inventory': 'read',
+  // Desktop sync: each sync.push kind checks its own permission (server/src/sync/mutations.ts).
+  'sync.pull': 'read',
+  'sync.audit': 'audit',
+  'sync.push': 'read',
 } as const satisfies Record<string, Access>;
 export type ProcedurePath = keyof typeof PROCEDURE_ACCESS;
 

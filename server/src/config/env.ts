@@ -48,9 +48,22 @@ const envSchema = identityEnvSchema.extend({
     .default('info'),
   VIGILO_DB_POOL_SIZE: positiveInt('VIGILO_DB_POOL_SIZE', 500).default(10),
   VIGILO_SECRET_KEY: z.string().optional(),
+  VIGILO_ROLES: z
+    .string()
+    .refine(
+      (s) => s.split(',').every((r) => SERVER_ROLES.includes(r.trim() as ServerRole)),
+      `VIGILO_ROLES must be a comma-separated list of ${['api', 'ingest', 'worker', 'scheduler'].join(', ')}`,
+    )
+    .default('api,ingest,worker,scheduler'),
+  VIGILO_INGEST_MAX_BACKLOG: positiveInt('VIGILO_INGEST_MAX_BACKLOG', 10_000_000).default(20_000),
+  VIGILO_SNAPSHOT_RETENTION_DAYS: positiveInt('VIGILO_SNAPSHOT_RETENTION_DAYS', 3650).default(400),
   DATABASE_URL: postgresUrl('DATABASE_URL').optional(),
   REDIS_URL: redisUrl('REDIS_URL').optional(),
 });
+
+/** What a server process does; scaled deployments give each process some of them. */
+export const SERVER_ROLES = ['api', 'ingest', 'worker', 'scheduler'] as const;
+export type ServerRole = (typeof SERVER_ROLES)[number];
 
 export type Config = {
   /** Absolute path of the data folder (embedded Postgres, generated keys, state). */
@@ -67,6 +80,11 @@ export type Config = {
   identity: IdentityConfig;
   /** Base64 of 32 bytes; when unset, single-machine mode keeps a generated key in the data folder. */
   secretKey: string | undefined;
+  /** Snapshots older than this are deleted (whole months by dropping their partition). */
+  snapshotRetentionDays: number;
+  roles: ReadonlySet<ServerRole>;
+  /** Scaled mode: stream entries above which the receiver answers 503 (backpressure). */
+  ingestMaxBacklog: number;
 };
 
 /**
@@ -95,5 +113,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string): Config {
     redisUrl: e.REDIS_URL,
     identity: resolveIdentityConfig(e, { host: e.VIGILO_HOST, port: e.VIGILO_PORT }),
     secretKey: e.VIGILO_SECRET_KEY,
+    snapshotRetentionDays: e.VIGILO_SNAPSHOT_RETENTION_DAYS,
+    roles: new Set(e.VIGILO_ROLES.split(',').map((r) => r.trim() as ServerRole)),
+    ingestMaxBacklog: e.VIGILO_INGEST_MAX_BACKLOG,
   };
 }

@@ -29,6 +29,8 @@ export type WorkspaceTx = {
   ): Promise<pg.QueryResult<R>>;
   /** Records an audit row and emits an event for a state change made in this transaction. */
   record(entry: AuditEntry & { event: EventType; payload: Record<string, unknown> }): Promise<void>;
+  /** The same transaction, recording under another actor (e.g. the rule engine inside a push). */
+  as(actor: Actor): WorkspaceTx;
 };
 
 export type TxContext = { actor: Actor; requestId: string | undefined };
@@ -68,6 +70,7 @@ export async function withWorkspace<T>(
 export function makeTx(client: pg.ClientBase, workspaceId: string, ctx: TxContext): WorkspaceTx {
   return {
     workspaceId,
+    as: (actor) => makeTx(client, workspaceId, { ...ctx, actor }),
     query: (text, values) => client.query(text, values),
     record: async ({ action, target, summary, event, payload }) => {
       await client.query(

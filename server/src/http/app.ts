@@ -6,6 +6,7 @@ import { appRouter } from '../trpc/router.ts';
 import type { AppRouter } from '../trpc/router-type.ts';
 import { bearerFrom, createContext } from '../trpc/context.ts';
 import type { Services } from '../services.ts';
+import { registerAgentApi } from './agent-api.ts';
 import { registerAuditExport } from './audit-export.ts';
 import { registerProbes } from './probes.ts';
 import { statusPage } from './status-page.ts';
@@ -40,6 +41,9 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   });
 
   registerProbes(app, services);
+  // Scaled deployments split the roles: agents' pushes on ingest processes, people on api ones.
+  if (services.config.roles.has('ingest')) registerAgentApi(app, services);
+  if (!services.config.roles.has('api')) return app;
   registerAuditExport(app, services);
   app.get('/', async (_req, reply) =>
     reply.type('text/html; charset=utf-8').send(statusPage(services.version)),

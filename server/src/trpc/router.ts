@@ -1,10 +1,16 @@
 import { router } from './init.ts';
+import { agentsRouter } from './routers/agents.ts';
+import { alertRulesRouter } from './routers/alert-rules.ts';
+import { alertsRouter } from './routers/alerts.ts';
 import { apiTokensRouter } from './routers/api-tokens.ts';
+import { certificatesRouter } from './routers/certificates.ts';
+import { hostsRouter } from './routers/hosts.ts';
 import { auditRouter } from './routers/audit.ts';
 import { channelsRouter } from './routers/channels.ts';
 import { eventsRouter } from './routers/events.ts';
 import { membersRouter } from './routers/members.ts';
 import { platformRouter } from './routers/platform.ts';
+import { syncRouter } from './routers/sync.ts';
 import { systemRouter } from './routers/system.ts';
 import { workspaceRouter } from './routers/workspace.ts';
 
@@ -18,4 +24,10 @@ export const appRouter = router({
   channels: channelsRouter,
   events: eventsRouter,
   platform: platformRouter,
+  agents: agentsRouter,
+  hosts: hostsRouter,
+  alertRules: alertRulesRouter,
+  alerts: alertsRouter,
+  certificates: certificatesRouter,
+  sync: syncRouter,
 });

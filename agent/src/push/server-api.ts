@@ -1,0 +1,78 @@
+/**
+ * Enrollment and config pulls (the non-push half of shared/src/agent-protocol.ts).
+ */
+import { hostname, platform, release } from 'node:os';
+import { AGENT_PATHS, AgentConfig, ApiError, EnrollResponse } from '@vigilo/shared/agent-protocol';
+
+export class ServerApiError extends Error {
+  override readonly name = 'ServerApiError';
+  constructor(
+    message: string,
+    readonly status: number | null,
+  ) {
+    super(message);
+  }
+}
+
+async function describe(res: Response): Promise<string> {
+  const body = ApiError.safeParse(await res.json().catch(() => null));
+  return `HTTP ${res.status}${body.success ? ` ${body.data.error.code}: ${body.data.error.message}` : ''}`;
+}
+
+/** Exchanges a one-time enrollment token for the agent's credential. */
+export async function enroll(
+  serverUrl: string,
+  token: string,
+  agentVersion: string,
+  name = hostname(),
+): Promise<EnrollResponse> {
+  let res: Response;
+  try {
+    res = await fetch(new URL(AGENT_PATHS.enroll, serverUrl), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        token,
+        name,
+        agent_version: agentVersion,
+        platform: `${platform()} ${release()}`,
+      }),
+      signal: AbortSignal.timeout(30_000),
+    });
+  } catch (err) {
+    const cause = (err as { cause?: { message?: string } }).cause;
+    throw new ServerApiError(`cannot reach ${serverUrl}: ${cause?.message ?? (err as Error).message}`, null);
+  }
+  if (!res.ok) throw new ServerApiError(`enrollment refused: ${await describe(res)}`, res.status);
+  const parsed = EnrollResponse.safeParse(await res.json());
+  if (!parsed.success)
+    throw new ServerApiError(`unreadable enrollment answer: ${parsed.error.message}`, res.status);
+  return parsed.data;
+}
+
+export type ConfigPull =
+  { kind: 'changed'; config: AgentConfig; etag: string | null } | { kind: 'unchanged' };
+
+/** GET the config with If-None-Match; network and HTTP failures throw ServerApiError. */
+export async function pullConfig(
+  serverUrl: string,
+  agentToken: string,
+  etag: string | null,
+): Promise<ConfigPull> {
+  let res: Response;
+  try {
+    res = await fetch(new URL(AGENT_PATHS.config, serverUrl), {
+      headers: { authorization: `Bearer ${agentToken}`, ...(etag ? { 'if-none-match': etag } : {}) },
+      signal: AbortSignal.timeout(30_000),
+    });
+  } catch (err) {
+    const cause = (err as { cause?: { message?: string } }).cause;
+    throw new ServerApiError(`cannot reach ${serverUrl}: ${cause?.message ?? (err as Error).message}`, null);
+  }
+  if (res.status === 304) return { kind: 'unchanged' };
+  if (!res.ok) throw new ServerApiError(`config pull failed: ${await describe(res)}`, res.status);
+  const parsed = AgentConfig.safeParse(await res.json());
+  if (!parsed.success)
+    throw new ServerApiError(`invalid config from server: ${parsed.error.message}`, res.status);
+  return { kind: 'changed', config: parsed.data, etag: res.headers.get('etag') };
+}

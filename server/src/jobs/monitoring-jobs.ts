@@ -1,0 +1,81 @@
+import type pg from 'pg';
+import { makeTx } from '../db/workspace-tx.ts';
+import { evaluateRules } from '../monitoring/rule-engine.ts';
+import type { Job } from './scheduler.ts';
+
+/** Runs `fn` for each workspace in its own owner transaction with the workspace set. */
+async function forEachWorkspace(
+  owner: pg.Pool,
+  fn: (client: pg.PoolClient, workspaceId: string) => Promise<void>,
+): Promise<void> {
+  const { rows } = await owner.query<{ id: string }>('SELECT id FROM workspaces ORDER BY id');
+  for (const { id } of rows) {
+    const client = await owner.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query("SELECT set_config('vigilo.workspace_id', $1, true)", [id]);
+      await fn(client, id);
+      await client.query('COMMIT');
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+}
+
+/**
+ * The monitoring jobs: time-based rule evaluation (a certificate crosses its threshold with no
+ * new scan; an agent goes silent — agent-offline rules), the end of snoozes and maintenance
+ * windows (the same evaluation opens what they held back), and snapshot retention.
+ */
+export function monitoringJobs(owner: pg.Pool, opts: { retentionDays: number }): Job[] {
+  return [
+    {
+      name: 'evaluate-time-based-rules',
+      everyMs: 60_000,
+      run: (now) =>
+        forEachWorkspace(owner, async (client, workspaceId) => {
+          const tx = makeTx(client, workspaceId, {
+            actor: { type: 'system', id: 'scheduler' },
+            requestId: undefined,
+          });
+          await evaluateRules(tx, { timeBasedOnly: true, now });
+          // Alerts held back by a snooze or a maintenance window open once it has ended.
+          const heldBack = await hostsHeldBack(client);
+          if (heldBack.length > 0) await evaluateRules(tx, { hostIds: heldBack, now });
+        }),
+    },
+    {
+      name: 'snapshot-retention',
+      everyMs: 6 * 3_600_000,
+      run: async (now) => {
+        const cutoff = new Date(now.getTime() - opts.retentionDays * 86_400_000);
+        // Whole months before the cutoff go by dropping their partition; the rest row by row.
+        const { rows } = await owner.query<{ name: string }>(
+          `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent
+           WHERE p.relname = 'snapshots' AND c.relname ~ '^snapshots_\\d{4}_\\d{2}$'
+             AND to_date(substr(c.relname, 11), 'YYYY_MM') + interval '1 month' <= $1`,
+          [cutoff],
+        );
+        for (const { name } of rows) await owner.query(`DROP TABLE ${name}`);
+        await owner.query('DELETE FROM snapshots_default WHERE scanned_at < $1', [cutoff]);
+        await owner.query("DELETE FROM snoozes WHERE until < $1 - interval '30 days'", [now]);
+      },
+    },
+  ];
+}
+
+/**
+ * Hosts with a rule that fires but has no open alert: held back by a snooze or a maintenance
+ * window. Re-evaluating them opens the alert once the suppression is gone.
+ */
+async function hostsHeldBack(client: pg.PoolClient): Promise<string[]> {
+  const { rows } = await client.query<{ host_id: string }>(
+    `SELECT DISTINCT s.host_id FROM rule_states s JOIN alert_rules r ON r.id = s.rule_id
+     WHERE s.result AND s.streak >= r.open_after
+       AND NOT EXISTS (SELECT 1 FROM alerts a WHERE a.rule_id = s.rule_id AND a.host_id = s.host_id AND a.state = 'open')`,
+  );
+  return rows.map((r) => r.host_id);
+}

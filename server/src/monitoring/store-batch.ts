@@ -1,0 +1,176 @@
+import { certificateFacts } from '@vigilo/shared/alert-rules';
+import type { LossReport, Snapshot } from '@vigilo/shared';
+import type { WorkspaceTx } from '../db/workspace-tx.ts';
+import { evaluateRules } from './rule-engine.ts';
+
+export type StoredBatch = { accepted: string[]; duplicate: string[]; lossesRecorded: string[] };
+
+/**
+ * Stores one agent batch inside the caller's workspace transaction: snapshots (a resent id is
+ * ignored), the hosts' current status, the certificate inventory, loss reports, and then the
+ * alert rules for the hosts whose status moved — all of it commits together or not at all.
+ * The caller has already checked that every snapshot belongs to a host assigned to the agent.
+ */
+export async function storeBatch(
+  tx: WorkspaceTx,
+  agentId: string,
+  snapshots: Snapshot[],
+  losses: LossReport[],
+  now: Date,
+): Promise<StoredBatch> {
+  const accepted = await insertSnapshots(tx, agentId, snapshots);
+  const acceptedSet = new Set(accepted);
+  const fresh = snapshots
+    .filter((s) => acceptedSet.has(s.id))
+    .sort((a, b) => a.scanned_at.localeCompare(b.scanned_at));
+  const moved = await updateHostStatus(tx, fresh);
+  await upsertCertificates(tx, fresh);
+  const lossesRecorded = await recordLosses(tx, agentId, losses);
+  if (moved.length > 0) await evaluateRules(tx, { hostIds: moved, now });
+  return {
+    accepted,
+    duplicate: snapshots.filter((s) => !acceptedSet.has(s.id)).map((s) => s.id),
+    lossesRecorded,
+  };
+}
+
+async function insertSnapshots(tx: WorkspaceTx, agentId: string, snapshots: Snapshot[]): Promise<string[]> {
+  if (snapshots.length === 0) return [];
+  const rows = snapshots.map((s) => ({
+    id: s.id,
+    scanned_at: s.scanned_at,
+    host_id: s.target.host_id,
+    reachable: s.reachability.state === 'reachable',
+    grade: s.grade?.grade ?? null,
+    not_after: s.tls?.chain[0]?.not_after ?? null,
+    fingerprint: s.tls?.chain[0]?.fingerprint_sha256 ?? null,
+    handshake_ms: s.latency.tls_ms,
+    body: s,
+  }));
+  // One statement for the whole batch: the rows travel as one JSON parameter.
+  const { rows: inserted } = await tx.query<{ id: string }>(
+    `INSERT INTO snapshots (id, scanned_at, workspace_id, host_id, agent_id, reachable, grade, not_after, fingerprint, handshake_ms, body)
+     SELECT x.id, x.scanned_at, $2, x.host_id, $3, x.reachable, x.grade, x.not_after, x.fingerprint, x.handshake_ms, x.body
+     FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, scanned_at timestamptz, host_id uuid, reachable boolean, grade text,
+       not_after timestamptz, fingerprint text, handshake_ms real, body jsonb)
+     ON CONFLICT (id, scanned_at) DO NOTHING
+     RETURNING id`,
+    [JSON.stringify(rows), tx.workspaceId, agentId],
+  );
+  return inserted.map((r) => r.id);
+}
+
+type StatusRow = {
+  host_id: string;
+  scanned_at: Date;
+  consecutive_unreachable: number;
+  facts: Record<string, unknown>;
+};
+
+/** Applies snapshots in scan order to each host's current status; returns the hosts that changed. */
+async function updateHostStatus(tx: WorkspaceTx, fresh: Snapshot[]): Promise<string[]> {
+  const hostIds = [...new Set(fresh.map((s) => s.target.host_id).filter((h): h is string => h !== null))];
+  if (hostIds.length === 0) return [];
+  const { rows } = await tx.query<StatusRow>(
+    'SELECT host_id, scanned_at, consecutive_unreachable, facts FROM host_status WHERE host_id = ANY($1) FOR UPDATE',
+    [hostIds],
+  );
+  const current = new Map(rows.map((r) => [r.host_id, r]));
+  const moved = new Set<string>();
+  for (const s of fresh) {
+    const hostId = s.target.host_id;
+    if (!hostId) continue;
+    const prev = current.get(hostId);
+    // A late snapshot older than the current status is stored but does not move the status.
+    if (prev && prev.scanned_at.getTime() >= Date.parse(s.scanned_at)) continue;
+    const reachable = s.reachability.state === 'reachable';
+    const cert = certificateFacts(s);
+    // Certificate facts persist through outages: "expires in 5 days" holds while unreachable.
+    const facts = { ...(prev?.facts ?? {}), ...(cert ?? {}), reachable };
+    const next: StatusRow = {
+      host_id: hostId,
+      scanned_at: new Date(s.scanned_at),
+      consecutive_unreachable: reachable ? 0 : (prev?.consecutive_unreachable ?? 0) + 1,
+      facts,
+    };
+    current.set(hostId, next);
+    await tx.query(
+      `INSERT INTO host_status (host_id, workspace_id, snapshot_id, scanned_at, reachable, consecutive_unreachable, grade, not_after, fingerprint, handshake_ms, facts)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+       ON CONFLICT (host_id) DO UPDATE SET snapshot_id = EXCLUDED.snapshot_id, scanned_at = EXCLUDED.scanned_at,
+         reachable = EXCLUDED.reachable, consecutive_unreachable = EXCLUDED.consecutive_unreachable,
+         grade = coalesce(EXCLUDED.grade, host_status.grade), not_after = coalesce(EXCLUDED.not_after, host_status.not_after),
+         fingerprint = coalesce(EXCLUDED.fingerprint, host_status.fingerprint),
+         handshake_ms = EXCLUDED.handshake_ms, facts = EXCLUDED.facts`,
+      [
+        hostId,
+        tx.workspaceId,
+        s.id,
+        s.scanned_at,
+        reachable,
+        next.consecutive_unreachable,
+        s.grade?.grade ?? null,
+        cert?.notAfter ?? null,
+        s.tls?.chain[0]?.fingerprint_sha256 ?? null,
+        s.latency.tls_ms,
+        facts,
+      ],
+    );
+    moved.add(hostId);
+  }
+  return [...moved];
+}
+
+async function upsertCertificates(tx: WorkspaceTx, fresh: Snapshot[]): Promise<void> {
+  for (const s of fresh) {
+    const leaf = s.tls?.chain[0];
+    if (!leaf || !s.target.host_id) continue;
+    await tx.query(
+      `INSERT INTO certificates (workspace_id, fingerprint, subject, issuer, issuer_cn, sans, serial, not_before, not_after,
+         key_algorithm, key_bits, signature_algorithm, first_seen, last_seen)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)
+       ON CONFLICT (workspace_id, fingerprint) DO UPDATE SET last_seen = greatest(certificates.last_seen, EXCLUDED.last_seen)`,
+      [
+        tx.workspaceId,
+        leaf.fingerprint_sha256,
+        leaf.subject,
+        leaf.issuer,
+        leaf.issuer_cn,
+        leaf.sans,
+        leaf.serial,
+        leaf.not_before,
+        leaf.not_after,
+        leaf.key.algorithm,
+        leaf.key.bits,
+        leaf.signature.algorithm,
+        s.scanned_at,
+      ],
+    );
+    await tx.query(
+      `INSERT INTO host_certificates (workspace_id, host_id, fingerprint, first_seen, last_seen) VALUES ($1, $2, $3, $4, $4)
+       ON CONFLICT (host_id, fingerprint) DO UPDATE SET last_seen = greatest(host_certificates.last_seen, EXCLUDED.last_seen)`,
+      [tx.workspaceId, s.target.host_id, leaf.fingerprint_sha256, s.scanned_at],
+    );
+  }
+}
+
+async function recordLosses(tx: WorkspaceTx, agentId: string, losses: LossReport[]): Promise<string[]> {
+  const recorded: string[] = [];
+  for (const loss of losses) {
+    await tx.query(
+      `INSERT INTO agent_losses (id, workspace_id, agent_id, dropped, reason, oldest_scanned_at, newest_scanned_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING`,
+      [
+        loss.id,
+        tx.workspaceId,
+        agentId,
+        loss.dropped,
+        loss.reason,
+        loss.oldest_scanned_at,
+        loss.newest_scanned_at,
+      ],
+    );
+    recorded.push(loss.id);
+  }
+  return recorded;
+}

@@ -1,0 +1,27 @@
+import { type Permission, roleGrants, type WorkspaceRole } from '@vigilo/shared/roles';
+
+/**
+ * The tables whose rows replicate to desktops, and the permission a caller needs to receive
+ * them. The change log (0005_sync.sql) records every tracked table; a pull hands out only what
+ * the caller's role may read through the API anyway. A table missing here is never sent.
+ */
+export const REPLICATED_TABLES = {
+  workspaces: 'read',
+  memberships: 'read',
+  channels: 'administer',
+  hosts: 'read',
+  host_status: 'read',
+  certificates: 'read',
+  alert_rules: 'read',
+  alerts: 'read',
+  snoozes: 'read',
+} as const satisfies Record<string, Permission>;
+
+export type ReplicatedTable = keyof typeof REPLICATED_TABLES;
+
+/** The replicated tables a role may receive, sorted (the list doubles as a scope fingerprint). */
+export function tablesFor(role: WorkspaceRole): ReplicatedTable[] {
+  return (Object.keys(REPLICATED_TABLES) as ReplicatedTable[])
+    .filter((t) => roleGrants(role, REPLICATED_TABLES[t]))
+    .sort();
+}

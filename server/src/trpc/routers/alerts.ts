@@ -1,0 +1,236 @@
+import { TRPCError } from '@trpc/server';
+import { AlertSeverity } from '@vigilo/shared/alert-rules';
+import { z } from 'zod';
+import { workspaceRef } from '../authorize.ts';
+import { procedure, router } from '../init.ts';
+
+const SNOOZE_PRESETS = { '1h': 3_600_000, '1d': 86_400_000, '1w': 604_800_000 } as const;
+
+type AlertRow = {
+  id: string;
+  rule_id: string;
+  rule_name: string;
+  host_id: string;
+  hostname: string;
+  port: number;
+  severity: string;
+  summary: string;
+  state: string;
+  opened_at: Date;
+  resolved_at: Date | null;
+  acknowledged_at: Date | null;
+  acknowledged_by: string | null;
+  ack_note: string | null;
+};
+
+export const alertsRouter = router({
+  /** Alerts newest first, filtered, with a keyset cursor (opened_at, id). */
+  list: procedure
+    .input(
+      z.object({
+        workspace: workspaceRef,
+        state: z.enum(['open', 'resolved']).optional(),
+        severity: AlertSeverity.optional(),
+        hostId: z.uuid().optional(),
+        ruleId: z.uuid().optional(),
+        tag: z.string().optional(),
+        from: z.coerce.date().optional(),
+        to: z.coerce.date().optional(),
+        cursor: z.object({ openedAt: z.coerce.date(), id: z.uuid() }).optional(),
+        limit: z.number().int().min(1).max(500).default(100),
+      }),
+    )
+    .query(({ ctx, input }) =>
+      ctx.tx(async (tx) => {
+        const { rows } = await tx.query<AlertRow>(
+          `SELECT a.id, a.rule_id, r.name AS rule_name, a.host_id, h.hostname, h.port, a.severity, a.summary, a.state, a.opened_at,
+                  a.resolved_at, a.acknowledged_at, a.acknowledged_by, a.ack_note
+           FROM alerts a JOIN alert_rules r ON r.id = a.rule_id JOIN hosts h ON h.id = a.host_id
+           WHERE ($1::text IS NULL OR a.state = $1) AND ($2::text IS NULL OR a.severity = $2) AND ($3::uuid IS NULL OR a.host_id = $3)
+             AND ($4::uuid IS NULL OR a.rule_id = $4) AND ($5::text IS NULL OR $5 = ANY(h.tags))
+             AND ($6::timestamptz IS NULL OR a.opened_at >= $6) AND ($7::timestamptz IS NULL OR a.opened_at <= $7)
+             AND ($8::timestamptz IS NULL OR (a.opened_at, a.id) < ($8, $9::uuid))
+           ORDER BY a.opened_at DESC, a.id DESC LIMIT $10`,
+          [
+            input.state ?? null,
+            input.severity ?? null,
+            input.hostId ?? null,
+            input.ruleId ?? null,
+            input.tag ?? null,
+            input.from ?? null,
+            input.to ?? null,
+            input.cursor?.openedAt ?? null,
+            input.cursor?.id ?? null,
+            input.limit + 1,
+          ],
+        );
+        const page = rows.slice(0, input.limit).map((r) => ({
+          id: r.id,
+          ruleId: r.rule_id,
+          ruleName: r.rule_name,
+          hostId: r.host_id,
+          hostname: r.hostname,
+          port: r.port,
+          severity: r.severity,
+          summary: r.summary,
+          state: r.state,
+          openedAt: r.opened_at,
+          resolvedAt: r.resolved_at,
+          acknowledgedAt: r.acknowledged_at,
+          acknowledgedBy: r.acknowledged_by,
+          ackNote: r.ack_note,
+        }));
+        const last = page.at(-1);
+        return {
+          alerts: page,
+          nextCursor:
+            rows.length > input.limit && last ? { openedAt: last.openedAt, id: last.id } : undefined,
+        };
+      }),
+    ),
+
+  acknowledge: procedure
+    .input(
+      z.object({
+        workspace: workspaceRef,
+        id: z.uuid('id must be an alert id'),
+        note: z.string().max(2000).optional(),
+      }),
+    )
+    .mutation(({ ctx, input }) =>
+      ctx.tx(async (tx) => {
+        const { rows } = await tx.query<{ hostname: string; acknowledged_at: Date | null }>(
+          `UPDATE alerts a SET acknowledged_at = coalesce(a.acknowledged_at, $2), acknowledged_by = coalesce(a.acknowledged_by, $3), ack_note = coalesce($4, a.ack_note)
+           FROM hosts h WHERE a.id = $1 AND h.id = a.host_id AND a.state = 'open' RETURNING h.hostname, a.acknowledged_at`,
+          [input.id, ctx.services.clock(), `${ctx.auth.actor.type}:${ctx.auth.actor.id}`, input.note ?? null],
+        );
+        if (!rows[0])
+          throw new TRPCError({
+            code: 'CONFLICT',
+            message: 'the alert is not open (already resolved, or no such alert)',
+          });
+        await tx.record({
+          action: 'alert.acknowledged',
+          target: { type: 'alert', id: input.id },
+          summary: { after: { note: input.note ?? null } },
+          event: 'alert.acknowledged',
+          payload: { alertId: input.id, hostname: rows[0].hostname, note: input.note ?? null },
+        });
+        return { id: input.id, acknowledgedAt: rows[0].acknowledged_at };
+      }),
+    ),
+
+  /** Snoozes a host or a rule (or one rule on one host) for a preset or until a time. */
+  snooze: procedure
+    .input(
+      z
+        .object({
+          workspace: workspaceRef,
+          hostId: z.uuid().optional(),
+          ruleId: z.uuid().optional(),
+          duration: z.enum(['1h', '1d', '1w']).optional(),
+          until: z.coerce.date().optional(),
+          reason: z.string().max(500).optional(),
+        })
+        .refine((s) => s.hostId || s.ruleId, { message: 'snooze a host, a rule, or both', path: ['hostId'] })
+        .refine((s) => (s.duration === undefined) !== (s.until === undefined), {
+          message: 'give either duration or until',
+          path: ['until'],
+        }),
+    )
+    .mutation(({ ctx, input }) =>
+      ctx.tx(async (tx) => {
+        const now = ctx.services.clock();
+        const until = input.until ?? new Date(now.getTime() + SNOOZE_PRESETS[input.duration ?? '1h']);
+        if (until <= now)
+          throw new TRPCError({ code: 'BAD_REQUEST', message: 'until must be in the future' });
+        const { rows } = await tx.query<{ id: string }>(
+          'INSERT INTO snoozes (workspace_id, host_id, rule_id, until, reason, created_by) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id',
+          [
+            tx.workspaceId,
+            input.hostId ?? null,
+            input.ruleId ?? null,
+            until,
+            input.reason ?? null,
+            `${ctx.auth.actor.type}:${ctx.auth.actor.id}`,
+          ],
+        );
+        const id = rows[0]?.id ?? '';
+        await tx.record({
+          action: 'alert.snoozed',
+          target: { type: input.hostId ? 'host' : 'alert_rule', id: input.hostId ?? input.ruleId ?? '' },
+          summary: {
+            after: {
+              until,
+              ruleId: input.ruleId ?? null,
+              hostId: input.hostId ?? null,
+              reason: input.reason ?? null,
+            },
+          },
+          event: 'alert.snoozed',
+          payload: {
+            snoozeId: id,
+            hostId: input.hostId ?? null,
+            ruleId: input.ruleId ?? null,
+            until: until.toISOString(),
+          },
+        });
+        return { id, until };
+      }),
+    ),
+
+  /** Schedules a maintenance window (once, or repeating every N days) for hosts or tags. */
+  scheduleMaintenance: procedure
+    .input(
+      z
+        .object({
+          workspace: workspaceRef,
+          name: z.string().trim().min(1).max(100),
+          hostIds: z.array(z.uuid()).default([]),
+          tags: z.array(z.string()).default([]),
+          startsAt: z.coerce.date(),
+          endsAt: z.coerce.date(),
+          repeatDays: z.number().int().min(1).max(366).optional(),
+        })
+        .refine((w) => w.endsAt > w.startsAt, { message: 'endsAt must be after startsAt', path: ['endsAt'] })
+        .refine((w) => w.hostIds.length + w.tags.length > 0, {
+          message: 'cover at least one host or tag',
+          path: ['hostIds'],
+        }),
+    )
+    .mutation(({ ctx, input }) =>
+      ctx.tx(async (tx) => {
+        const { rows } = await tx.query<{ id: string }>(
+          `INSERT INTO maintenance_windows (workspace_id, name, host_ids, tags, starts_at, ends_at, repeat_days)
+           VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+          [
+            tx.workspaceId,
+            input.name,
+            input.hostIds,
+            input.tags,
+            input.startsAt,
+            input.endsAt,
+            input.repeatDays ?? null,
+          ],
+        );
+        const id = rows[0]?.id ?? '';
+        await tx.record({
+          action: 'maintenance.created',
+          target: { type: 'maintenance_window', id },
+          summary: {
+            after: {
+              name: input.name,
+              hostIds: input.hostIds,
+              tags: input.tags,
+              startsAt: input.startsAt,
+              endsAt: input.endsAt,
+              repeatDays: input.repeatDays ?? null,
+            },
+          },
+          event: 'maintenance.created',
+          payload: { id, name: input.name },
+        });
+        return { id };
+      }),
+    ),
+});

@@ -1,0 +1,226 @@
+import { TRPCError } from '@trpc/server';
+import { SCAN_INTERVALS_S } from '@vigilo/shared/agent-protocol';
+import { ServiceProtocol } from '@vigilo/shared/snapshot';
+import { z } from 'zod';
+import type { WorkspaceTx } from '../../db/workspace-tx.ts';
+import { normaliseHostname } from '../../monitoring/hostname.ts';
+import { workspaceRef } from '../authorize.ts';
+import { procedure, router } from '../init.ts';
+
+const hostnameSchema = z.string().transform((value, ctx) => {
+  const result = normaliseHostname(value);
+  if (!result.ok) {
+    ctx.addIssue({ code: 'custom', message: result.message });
+    return z.NEVER;
+  }
+  return result.hostname;
+});
+const intervalSchema = z.union(
+  SCAN_INTERVALS_S.map((s) => z.literal(s)),
+  {
+    error: `interval must be one of ${SCAN_INTERVALS_S.join(', ')} seconds (5 min, 15 min, 1 h, 6 h, 24 h)`,
+  },
+);
+export const hostFields = z.object({
+  hostname: hostnameSchema,
+  port: z
+    .number({ error: 'port must be a number' })
+    .int()
+    .min(1, 'port must be 1–65535')
+    .max(65535, 'port must be 1–65535'),
+  protocol: ServiceProtocol.nullable().default(null),
+  intervalS: intervalSchema.default(3600),
+  tags: z
+    .array(z.string().regex(/^[a-z0-9][a-z0-9:._-]{0,63}$/, 'tags are lower-case words (a-z, 0-9, : . _ -)'))
+    .max(20)
+    .default([]),
+  agentId: z.uuid('agentId must be an agent id').nullable().default(null),
+});
+export type HostFields = z.infer<typeof hostFields>;
+
+/** Bumps the config version of the agents whose assignments changed: they pull within seconds. */
+export async function nudgeAgents(
+  tx: WorkspaceTx,
+  agentIds: Array<string | null | undefined>,
+): Promise<void> {
+  const ids = [...new Set(agentIds.filter((a): a is string => !!a))];
+  if (ids.length > 0)
+    await tx.query('UPDATE agents SET config_version = config_version + 1 WHERE id = ANY($1)', [ids]);
+}
+
+export async function insertHost(
+  tx: WorkspaceTx,
+  h: HostFields,
+): Promise<{ id: string } | { conflict: true }> {
+  if (h.agentId) {
+    const agent = await tx.query('SELECT 1 FROM agents WHERE id = $1 AND revoked_at IS NULL', [h.agentId]);
+    if (agent.rowCount === 0)
+      throw new TRPCError({ code: 'BAD_REQUEST', message: 'agentId: no active agent with that id' });
+  }
+  const { rows } = await tx.query<{ id: string }>(
+    `INSERT INTO hosts (workspace_id, hostname, port, protocol, interval_s, tags, agent_id) VALUES ($1, $2, $3, $4, $5, $6, $7)
+     ON CONFLICT (workspace_id, hostname, port) DO NOTHING RETURNING id`,
+    [tx.workspaceId, h.hostname, h.port, h.protocol, h.intervalS, h.tags, h.agentId],
+  );
+  const id = rows[0]?.id;
+  if (!id) return { conflict: true };
+  await tx.record({
+    action: 'host.added',
+    target: { type: 'host', id },
+    summary: { after: h },
+    event: 'host.added',
+    payload: { id, hostname: h.hostname, port: h.port },
+  });
+  await nudgeAgents(tx, [h.agentId]);
+  return { id };
+}
+
+type HostRow = {
+  id: string;
+  hostname: string;
+  port: number;
+  protocol: string | null;
+  interval_s: number;
+  tags: string[];
+  agent_id: string | null;
+  active: boolean;
+  grade: string | null;
+  not_after: Date | null;
+  reachable: boolean | null;
+  scanned_at: Date | null;
+};
+
+export const hostsRouter = router({
+  list: procedure
+    .input(
+      z.object({
+        workspace: workspaceRef,
+        tag: z.string().optional(),
+        search: z.string().max(100).optional(),
+      }),
+    )
+    .query(({ ctx, input }) =>
+      ctx.tx(async (tx) => {
+        const { rows } = await tx.query<HostRow>(
+          `SELECT h.id, h.hostname, h.port, h.protocol, h.interval_s, h.tags, h.agent_id, h.active,
+                  s.grade, s.not_after, s.reachable, s.scanned_at
+           FROM hosts h LEFT JOIN host_status s ON s.host_id = h.id
+           WHERE ($1::text IS NULL OR $1 = ANY(h.tags)) AND ($2::text IS NULL OR h.hostname ILIKE '%' || $2 || '%')
+           ORDER BY h.hostname, h.port`,
+          [input.tag ?? null, input.search ?? null],
+        );
+        return rows.map((r) => ({
+          id: r.id,
+          hostname: r.hostname,
+          port: r.port,
+          protocol: r.protocol,
+          intervalS: r.interval_s,
+          tags: r.tags,
+          agentId: r.agent_id,
+          active: r.active,
+          grade: r.grade,
+          notAfter: r.not_after,
+          reachable: r.reachable,
+          lastScanAt: r.scanned_at,
+        }));
+      }),
+    ),
+
+  add: procedure.input(hostFields.extend({ workspace: workspaceRef })).mutation(({ ctx, input }) =>
+    ctx.tx(async (tx) => {
+      const result = await insertHost(tx, input);
+      if ('conflict' in result)
+        throw new TRPCError({
+          code: 'CONFLICT',
+          message: `${input.hostname}:${input.port} is already monitored`,
+        });
+      return result;
+    }),
+  ),
+
+  update: procedure
+    .input(hostFields.partial().extend({ workspace: workspaceRef, id: z.uuid('id must be a host id') }))
+    .mutation(({ ctx, input }) =>
+      ctx.tx(async (tx) => {
+        const before = await tx.query<HostRow>('SELECT * FROM hosts WHERE id = $1 FOR UPDATE', [input.id]);
+        const prev = before.rows[0];
+        if (!prev) throw new TRPCError({ code: 'NOT_FOUND', message: 'no host with that id' });
+        const next = {
+          hostname: input.hostname ?? prev.hostname,
+          port: input.port ?? prev.port,
+          protocol: input.protocol !== undefined ? input.protocol : prev.protocol,
+          intervalS: input.intervalS ?? prev.interval_s,
+          tags: input.tags ?? prev.tags,
+          agentId: input.agentId !== undefined ? input.agentId : prev.agent_id,
+        };
+        await tx.query(
+          'UPDATE hosts SET hostname = $2, port = $3, protocol = $4, interval_s = $5, tags = $6, agent_id = $7, updated_at = now() WHERE id = $1',
+          [input.id, next.hostname, next.port, next.protocol, next.intervalS, next.tags, next.agentId],
+        );
+        await tx.record({
+          action: 'host.updated',
+          target: { type: 'host', id: input.id },
+          summary: {
+            before: {
+              hostname: prev.hostname,
+              port: prev.port,
+              protocol: prev.protocol,
+              intervalS: prev.interval_s,
+              tags: prev.tags,
+              agentId: prev.agent_id,
+            },
+            after: next,
+          },
+          event: 'host.updated',
+          payload: { id: input.id, hostname: next.hostname, port: next.port },
+        });
+        await nudgeAgents(tx, [prev.agent_id, next.agentId]);
+        return { id: input.id, ...next };
+      }),
+    ),
+
+  /** Pause (active=false) or resume scanning. */
+  setActive: procedure
+    .input(z.object({ workspace: workspaceRef, id: z.uuid('id must be a host id'), active: z.boolean() }))
+    .mutation(({ ctx, input }) =>
+      ctx.tx(async (tx) => {
+        const { rows } = await tx.query<{ agent_id: string | null; hostname: string; port: number }>(
+          'UPDATE hosts SET active = $2, updated_at = now() WHERE id = $1 RETURNING agent_id, hostname, port',
+          [input.id, input.active],
+        );
+        const host = rows[0];
+        if (!host) throw new TRPCError({ code: 'NOT_FOUND', message: 'no host with that id' });
+        await tx.record({
+          action: input.active ? 'host.resumed' : 'host.paused',
+          target: { type: 'host', id: input.id },
+          summary: { after: { active: input.active } },
+          event: 'host.updated',
+          payload: { id: input.id, hostname: host.hostname, active: input.active },
+        });
+        await nudgeAgents(tx, [host.agent_id]);
+        return { id: input.id, active: input.active };
+      }),
+    ),
+
+  remove: procedure
+    .input(z.object({ workspace: workspaceRef, id: z.uuid('id must be a host id') }))
+    .mutation(({ ctx, input }) =>
+      ctx.tx(async (tx) => {
+        const { rows } = await tx.query<{ agent_id: string | null; hostname: string; port: number }>(
+          'DELETE FROM hosts WHERE id = $1 RETURNING agent_id, hostname, port',
+          [input.id],
+        );
+        const host = rows[0];
+        if (!host) throw new TRPCError({ code: 'NOT_FOUND', message: 'no host with that id' });
+        await tx.record({
+          action: 'host.removed',
+          target: { type: 'host', id: input.id },
+          summary: { before: host },
+          event: 'host.removed',
+          payload: { id: input.id, hostname: host.hostname, port: host.port },
+        });
+        await nudgeAgents(tx, [host.agent_id]);
+        return { id: input.id };
+      }),
+    ),
+});

@@ -1,0 +1,82 @@
+import { z } from 'zod';
+import { listAudit } from '../../platform/audit-log.ts';
+import { applyClientMutation, type AppliedMutation } from '../../sync/apply.ts';
+import { pullChanges } from '../../sync/change-log.ts';
+import { workspaceRef } from '../authorize.ts';
+import { procedure, router } from '../init.ts';
+
+const cursor = z.number({ error: 'cursor must be a number' }).int().min(0, 'cursor must be 0 or more');
+
+export const syncRouter = router({
+  /** The change log after `cursor` (0 for everything), in order, filtered to the caller's role. */
+  pull: procedure
+    .input(
+      z.object({
+        workspace: workspaceRef,
+        cursor: cursor.default(0),
+        limit: z.number().int().min(1).max(5000).default(1000),
+      }),
+    )
+    .query(({ ctx, input }) =>
+      ctx.tx((tx) => pullChanges(tx, roleOf(ctx.auth.workspace), input.cursor, input.limit)),
+    ),
+
+  /**
+   * Audit rows after `afterSeq`, oldest first: replicas copy the log by its own dense seq, so an
+   * interrupted copy resumes from the highest seq it holds. `headSeq` is the log's length.
+   */
+  audit: procedure
+    .input(
+      z.object({
+        workspace: workspaceRef,
+        afterSeq: cursor.default(0),
+        limit: z.number().int().min(1).max(5000).default(1000),
+      }),
+    )
+    .query(({ ctx, input }) =>
+      ctx.tx(async (tx) => {
+        const page = await listAudit(tx, {}, { beforeSeq: input.afterSeq, limit: input.limit, order: 'asc' });
+        const head = await tx.query<{ audit_seq: string }>('SELECT audit_seq FROM workspace_heads');
+        return {
+          rows: page.rows,
+          more: page.nextCursor !== undefined,
+          headSeq: Number(head.rows[0]?.audit_seq ?? 0),
+        };
+      }),
+    ),
+
+  /**
+   * Applies client mutations (a desktop's outbox) in order, each in its own transaction and at
+   * most once per client id. Each answer is `applied` or a typed `conflict`; retrying an id
+   * returns its first answer with `replayed: true`.
+   */
+  push: procedure
+    .input(
+      z.object({
+        workspace: workspaceRef,
+        mutations: z
+          .array(
+            z.object({
+              clientId: z.uuid('clientId must be a UUID'),
+              kind: z.string().regex(/^[a-z_]+(\.[a-z_]+)+$/, 'kind looks like alert.acknowledge'),
+              args: z.unknown(),
+            }),
+          )
+          .min(1)
+          .max(100),
+      }),
+    )
+    .mutation(async ({ ctx, input }) => {
+      const role = roleOf(ctx.auth.workspace);
+      const results: AppliedMutation[] = [];
+      for (const m of input.mutations) {
+        results.push(await ctx.tx((tx) => applyClientMutation(tx, role, ctx.auth.actor, m)));
+      }
+      return results;
+    }),
+});
+
+function roleOf(workspace: { role: Parameters<typeof applyClientMutation>[1] } | undefined) {
+  if (!workspace) throw new Error('sync procedures are workspace procedures');
+  return workspace.role;
+}

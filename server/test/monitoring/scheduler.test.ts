@@ -1,0 +1,131 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AGENT_PATHS } from '@vigilo/shared/agent-protocol';
+import { monitoringJobs } from '../../src/jobs/monitoring-jobs.ts';
+import { createScheduler, type Job } from '../../src/jobs/scheduler.ts';
+import { createLogger } from '../../src/observability/logger.ts';
+import { makeSnapshot, uuidv7 } from '../support/snapshots.ts';
+import { createWorld, type World } from '../support/world.ts';
+
+/** The injected clock: real time plus an offset the test moves. */
+let offsetMs = 0;
+const clock = () => new Date(Date.now() + offsetMs);
+
+let world: World;
+beforeAll(async () => {
+  world = await createWorld({ clock });
+});
+afterAll(async () => {
+  await world?.close();
+});
+
+describe('scheduler', () => {
+  it('runs a job once when two scheduler processes tick at the same time', async () => {
+    let runs = 0;
+    const job: Job = {
+      name: 'count-once',
+      everyMs: 60_000,
+      run: async () => {
+        runs += 1;
+        await new Promise((r) => setTimeout(r, 200)); // long enough for the other to try
+      },
+    };
+    const log = createLogger('silent');
+    const a = createScheduler({
+      owner: world.server.services.db.owner,
+      jobs: [job],
+      clock,
+      log,
+      autoStart: false,
+    });
+    const b = createScheduler({
+      owner: world.server.services.db.owner,
+      jobs: [job],
+      clock,
+      log,
+      autoStart: false,
+    });
+    const [ranA, ranB] = await Promise.all([a.tick(), b.tick()]);
+    expect(runs).toBe(1);
+    expect([...ranA, ...ranB]).toEqual(['count-once']);
+    // Not due again until its interval has passed.
+    expect(await a.tick()).toEqual([]);
+    offsetMs += 61_000;
+    expect(await b.tick()).toEqual(['count-once']);
+    expect(runs).toBe(2);
+  });
+
+  it('picks a job up again after a run that crashed its process (its transaction aborted)', async () => {
+    const owner = world.server.services.db.owner;
+    const client = await owner.connect();
+    await client.query("INSERT INTO job_runs (name) VALUES ('crashy') ON CONFLICT DO NOTHING");
+    await client.query('BEGIN');
+    await client.query("SELECT 1 FROM job_runs WHERE name = 'crashy' FOR UPDATE");
+    // The process dies mid-run: its connection goes away and the lock with it.
+    client.release(new Error('simulated crash'));
+    let ran = false;
+    const scheduler = createScheduler({
+      owner,
+      jobs: [{ name: 'crashy', everyMs: 60_000, run: () => Promise.resolve(void (ran = true)) }],
+      clock,
+      log: createLogger('silent'),
+      autoStart: false,
+    });
+    expect(await scheduler.tick()).toEqual(['crashy']);
+    expect(ran).toBe(true);
+  });
+
+  it('opens an alert when a certificate crosses the threshold with no new scan', async () => {
+    const admin = world.client('admin');
+    const { token } = await admin.agents.createEnrollmentToken.mutate({ workspace: 'acme', name: 'dc1' });
+    const enroll = (await (
+      await fetch(`${world.server.url}${AGENT_PATHS.enroll}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ token, name: 'a1', agent_version: 't', platform: 'linux' }),
+      })
+    ).json()) as { agent_token: string; agent_id: string };
+    const { id: hostId } = await admin.hosts.add.mutate({
+      workspace: 'acme',
+      hostname: 'slow.internal',
+      port: 443,
+      agentId: enroll.agent_id,
+    });
+    await admin.alertRules.create.mutate({
+      workspace: 'acme',
+      name: 'expiring-30',
+      predicate: { kind: 'expires_within', days: 30 },
+      severity: 'critical',
+    });
+    // Scanned now: 35 days left, nothing fires.
+    const notAfter = new Date(clock().getTime() + 35 * 86_400_000);
+    const push = await fetch(`${world.server.url}${AGENT_PATHS.snapshots}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${enroll.agent_token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        batch_id: uuidv7(),
+        agent_version: 't',
+        sent_at: clock().toISOString(),
+        snapshots: [makeSnapshot({ hostId, hostname: 'slow.internal', notAfter, scannedAt: clock() })],
+      }),
+    });
+    expect(push.status).toBe(200);
+    expect((await admin.alerts.list.query({ workspace: 'acme', hostId })).alerts).toEqual([]);
+
+    // Six days later, no new scan: the scheduled evaluation sees 29 days left.
+    offsetMs += 6 * 86_400_000;
+    const scheduler = createScheduler({
+      owner: world.server.services.db.owner,
+      jobs: monitoringJobs(world.server.services.db.owner, { retentionDays: 400 }),
+      clock,
+      log: createLogger('silent'),
+      autoStart: false,
+    });
+    expect(await scheduler.tick()).toContain('evaluate-time-based-rules');
+    const alerts = await admin.alerts.list.query({ workspace: 'acme', hostId });
+    expect(alerts.alerts).toHaveLength(1);
+    expect(alerts.alerts[0]).toMatchObject({
+      severity: 'critical',
+      summary: 'certificate expires in 28 day(s)',
+    });
+  });
+});
