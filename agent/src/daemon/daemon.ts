@@ -60,25 +60,38 @@ export async function runDaemon(o: DaemonOptions): Promise<void> {
   let scansDone = 0;
   let configError: string | null = null;
 
-  async function pull(): Promise<void> {
+  async function pull(waitSeconds: number): Promise<'changed' | 'unchanged' | 'failed'> {
     try {
-      const result = await pullConfig(o.creds.server_url, o.creds.agent_token, etag);
+      const result = await pullConfig(o.creds.server_url, o.creds.agent_token, etag, {
+        waitSeconds,
+        signal: o.signal,
+      });
       configError = null;
-      if (result.kind === 'unchanged') return;
+      if (result.kind === 'unchanged') return 'unchanged';
       config = result.config;
       etag = result.etag;
       schedule.update(config.hosts, Date.now(), o.spreadMs);
       o.log('config.updated', { version: config.version, hosts: config.hosts.length });
+      return 'changed';
     } catch (err) {
+      if (o.signal.aborted) return 'unchanged';
       configError = (err as Error).message;
       o.log('config.error', { detail: configError });
+      return 'failed';
     }
   }
 
   async function pollLoop(): Promise<void> {
     while (!o.signal.aborted) {
-      await pull();
-      await pollWaker.wait((config?.poll_interval_s ?? 60) * 1000, o.signal);
+      // A long-poll: the server answers at once when the config changes (a host added or
+      // edited is scanned within seconds), or after the poll interval with 304.
+      const wait = Math.min(config?.poll_interval_s ?? 60, 50);
+      const started = Date.now();
+      const outcome = await pull(wait);
+      // After a failure, or from a server that answers 304 at once (no long-poll), wait the interval.
+      if (outcome === 'failed' || (outcome === 'unchanged' && Date.now() - started < (wait * 1000) / 2)) {
+        await pollWaker.wait((config?.poll_interval_s ?? 60) * 1000, o.signal);
+      }
     }
   }
 

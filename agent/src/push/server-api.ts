@@ -58,12 +58,18 @@ export async function pullConfig(
   serverUrl: string,
   agentToken: string,
   etag: string | null,
+  /** Long-poll: with an etag, the server holds the answer up to this long until the config changes. */
+  opts: { waitSeconds?: number; signal?: AbortSignal } = {},
 ): Promise<ConfigPull> {
   let res: Response;
+  const wait = etag ? Math.max(0, Math.floor(opts.waitSeconds ?? 0)) : 0;
+  const url = new URL(AGENT_PATHS.config, serverUrl);
+  if (wait > 0) url.searchParams.set('wait', String(wait));
+  const timeout = AbortSignal.timeout((wait + 30) * 1000);
   try {
-    res = await fetch(new URL(AGENT_PATHS.config, serverUrl), {
+    res = await fetch(url, {
       headers: { authorization: `Bearer ${agentToken}`, ...(etag ? { 'if-none-match': etag } : {}) },
-      signal: AbortSignal.timeout(30_000),
+      signal: opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout,
     });
   } catch (err) {
     const cause = (err as { cause?: { message?: string } }).cause;

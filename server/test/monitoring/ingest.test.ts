@@ -231,6 +231,55 @@ describe('push', () => {
 });
 
 describe('hosts', () => {
+  it('changes only the fields an update names (a patch never resets the others to defaults)', async () => {
+    const admin = world.client('admin');
+    const { token } = await admin.agents.createEnrollmentToken.mutate({ workspace: 'acme', name: 'patch' });
+    const enrolled = (await (
+      await fetch(`${world.server.url}${AGENT_PATHS.enroll}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ token, name: 'patch-agent', agent_version: 't', platform: 'linux' }),
+      })
+    ).json()) as { agent_id: string };
+    const member = world.client('member');
+    const { id } = await member.hosts.add.mutate({
+      workspace: 'acme',
+      hostname: 'patch.internal',
+      port: 636,
+      protocol: 'ldap',
+      tags: ['prod'],
+      agentId: enrolled.agent_id,
+    });
+    await member.hosts.update.mutate({ workspace: 'acme', id, intervalS: 900 });
+    const [host] = await member.hosts.list.query({ workspace: 'acme', search: 'patch.internal' });
+    expect(host).toMatchObject({
+      intervalS: 900,
+      protocol: 'ldap',
+      tags: ['prod'],
+      agentId: enrolled.agent_id,
+    });
+
+    const rule = await admin.alertRules.create.mutate({
+      workspace: 'acme',
+      name: 'patch-rule',
+      predicate: { kind: 'chain_invalid' },
+      severity: 'info',
+      scope: { kind: 'tag', tag: 'prod' },
+      openAfter: 3,
+    });
+    const updated = await admin.alertRules.update.mutate({
+      workspace: 'acme',
+      id: rule.id,
+      severity: 'critical',
+    });
+    expect(updated).toMatchObject({
+      severity: 'critical',
+      scope: { kind: 'tag', tag: 'prod' },
+      openAfter: 3,
+      enabled: true,
+    });
+  });
+
   it('validates hostnames as users expect and normalises international names', async () => {
     const member = world.client('member');
     await expect(

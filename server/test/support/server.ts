@@ -29,6 +29,8 @@ export async function startTestServer(
     verifyAccessToken?: AccessTokenVerifier;
     clock?: () => Date;
     env?: Record<string, string>;
+    /** Run the dispatcher, delivery worker and scheduler as the product does (default off). */
+    background?: boolean;
   } = {},
 ): Promise<TestServer> {
   const database = await createTestDatabase('server');
@@ -51,7 +53,7 @@ export async function startTestServer(
     databaseUrl: database.url,
     secretKey: randomBytes(32),
     verifyAccessToken: opts.verifyAccessToken,
-    background: false,
+    background: opts.background ?? false,
     ...(opts.clock ? { clock: opts.clock } : {}),
   });
   const services = { ...runtime.services, version: 'test' };

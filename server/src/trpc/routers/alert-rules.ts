@@ -5,14 +5,21 @@ import { evaluateRules } from '../../monitoring/rule-engine.ts';
 import { workspaceRef } from '../authorize.ts';
 import { procedure, router } from '../init.ts';
 
-const ruleFields = z.object({
+/** Rule fields without defaults: `.partial()` of this is a true patch (no silent resets). */
+const ruleBase = z.object({
   name: z.string().trim().min(1, 'name must not be empty').max(100),
   predicate: AlertPredicate,
-  scope: AlertScope.default({ kind: 'all' }),
+  scope: AlertScope,
   severity: AlertSeverity,
-  openAfter: z.number().int().min(1).max(100).default(1),
-  resolveAfter: z.number().int().min(1).max(100).default(1),
-  enabled: z.boolean().default(true),
+  openAfter: z.number().int().min(1).max(100),
+  resolveAfter: z.number().int().min(1).max(100),
+  enabled: z.boolean(),
+});
+const ruleFields = ruleBase.extend({
+  scope: ruleBase.shape.scope.default({ kind: 'all' }),
+  openAfter: ruleBase.shape.openAfter.default(1),
+  resolveAfter: ruleBase.shape.resolveAfter.default(1),
+  enabled: ruleBase.shape.enabled.default(true),
 });
 
 type RuleRow = {
@@ -77,7 +84,7 @@ export const alertRulesRouter = router({
   ),
 
   update: procedure
-    .input(ruleFields.partial().extend({ workspace: workspaceRef, id: z.uuid('id must be a rule id') }))
+    .input(ruleBase.partial().extend({ workspace: workspaceRef, id: z.uuid('id must be a rule id') }))
     .mutation(({ ctx, input }) =>
       ctx.tx(async (tx) => {
         const before = await tx.query<RuleRow>('SELECT * FROM alert_rules WHERE id = $1 FOR UPDATE', [

@@ -21,20 +21,27 @@ const intervalSchema = z.union(
     error: `interval must be one of ${SCAN_INTERVALS_S.join(', ')} seconds (5 min, 15 min, 1 h, 6 h, 24 h)`,
   },
 );
-export const hostFields = z.object({
+/** The fields of a host as given, without defaults: `.partial()` of this is a true patch. */
+const hostBase = z.object({
   hostname: hostnameSchema,
   port: z
     .number({ error: 'port must be a number' })
     .int()
     .min(1, 'port must be 1–65535')
     .max(65535, 'port must be 1–65535'),
-  protocol: ServiceProtocol.nullable().default(null),
-  intervalS: intervalSchema.default(3600),
+  protocol: ServiceProtocol.nullable(),
+  intervalS: intervalSchema,
   tags: z
     .array(z.string().regex(/^[a-z0-9][a-z0-9:._-]{0,63}$/, 'tags are lower-case words (a-z, 0-9, : . _ -)'))
-    .max(20)
-    .default([]),
-  agentId: z.uuid('agentId must be an agent id').nullable().default(null),
+    .max(20),
+  agentId: z.uuid('agentId must be an agent id').nullable(),
+});
+/** A new host: unset fields take their defaults. */
+export const hostFields = hostBase.extend({
+  protocol: hostBase.shape.protocol.default(null),
+  intervalS: hostBase.shape.intervalS.default(3600),
+  tags: hostBase.shape.tags.default([]),
+  agentId: hostBase.shape.agentId.default(null),
 });
 export type HostFields = z.infer<typeof hostFields>;
 
@@ -139,7 +146,7 @@ export const hostsRouter = router({
   ),
 
   update: procedure
-    .input(hostFields.partial().extend({ workspace: workspaceRef, id: z.uuid('id must be a host id') }))
+    .input(hostBase.partial().extend({ workspace: workspaceRef, id: z.uuid('id must be a host id') }))
     .mutation(({ ctx, input }) =>
       ctx.tx(async (tx) => {
         const before = await tx.query<HostRow>('SELECT * FROM hosts WHERE id = $1 FOR UPDATE', [input.id]);
