@@ -17,6 +17,7 @@ describe('loadConfig', () => {
       secretKey: undefined,
       snapshotRetentionDays: 400,
       roles: new Set(['api', 'ingest', 'worker', 'scheduler']),
+      localAgent: true,
       ingestMaxBacklog: 20_000,
       identity: {
         publicUrl: 'http://127.0.0.1:7300',

@@ -10,6 +10,7 @@ import { createLogger } from '../observability/logger.ts';
 import { createIdentity, type Identity } from '../identity/identity.ts';
 import { loadSecretKey } from '../integrations/secrets.ts';
 import { bootstrapFirstRun } from '../platform/bootstrap.ts';
+import { startLocalAgent } from '../embedded/local-agent.ts';
 import { startRuntime } from '../runtime.ts';
 import { VERSION } from '../version.ts';
 
@@ -85,6 +86,15 @@ export async function up(io: UpIo): Promise<void> {
           `  and the workspace "demo". The password is also in ${firstRun.credentialsFile} (mode 0600).\n` +
           '  More users: npm run vigilo -- user add --email you@example.com --name "Your Name"',
       );
+    }
+    if (config.localAgent) {
+      const agent = await startLocalAgent({
+        owner: services.db.owner,
+        serverUrl: config.identity.publicUrl,
+        home: config.home,
+        log,
+      });
+      if (agent) cleanups.push(() => agent.stop());
     }
     await stop.promise;
     io.print('Stopping Vigilo …');

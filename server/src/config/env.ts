@@ -56,6 +56,9 @@ const envSchema = identityEnvSchema.extend({
     )
     .default('api,ingest,worker,scheduler'),
   VIGILO_INGEST_MAX_BACKLOG: positiveInt('VIGILO_INGEST_MAX_BACKLOG', 10_000_000).default(20_000),
+  VIGILO_LOCAL_AGENT: z
+    .enum(['true', 'false'], { error: 'VIGILO_LOCAL_AGENT must be true or false' })
+    .optional(),
   VIGILO_SNAPSHOT_RETENTION_DAYS: positiveInt('VIGILO_SNAPSHOT_RETENTION_DAYS', 3650).default(400),
   DATABASE_URL: postgresUrl('DATABASE_URL').optional(),
   REDIS_URL: redisUrl('REDIS_URL').optional(),
@@ -83,6 +86,8 @@ export type Config = {
   /** Snapshots older than this are deleted (whole months by dropping their partition). */
   snapshotRetentionDays: number;
   roles: ReadonlySet<ServerRole>;
+  /** Run an agent next to the server (default: in single-machine mode, i.e. without DATABASE_URL). */
+  localAgent: boolean;
   /** Scaled mode: stream entries above which the receiver answers 503 (backpressure). */
   ingestMaxBacklog: number;
 };
@@ -114,6 +119,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string): Config {
     identity: resolveIdentityConfig(e, { host: e.VIGILO_HOST, port: e.VIGILO_PORT }),
     secretKey: e.VIGILO_SECRET_KEY,
     snapshotRetentionDays: e.VIGILO_SNAPSHOT_RETENTION_DAYS,
+    localAgent: e.VIGILO_LOCAL_AGENT ? e.VIGILO_LOCAL_AGENT === 'true' : e.DATABASE_URL === undefined,
     roles: new Set(e.VIGILO_ROLES.split(',').map((r) => r.trim() as ServerRole)),
     ingestMaxBacklog: e.VIGILO_INGEST_MAX_BACKLOG,
   };

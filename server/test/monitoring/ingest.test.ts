@@ -61,6 +61,7 @@ beforeAll(async () => {
     workspace: 'acme',
     hostname: 'unassigned.internal',
     port: 8443,
+    agentId: null,
   }));
 });
 afterAll(async () => {

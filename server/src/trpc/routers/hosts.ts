@@ -41,7 +41,8 @@ export const hostFields = hostBase.extend({
   protocol: hostBase.shape.protocol.default(null),
   intervalS: hostBase.shape.intervalS.default(3600),
   tags: hostBase.shape.tags.default([]),
-  agentId: hostBase.shape.agentId.default(null),
+  // Omitted: the workspace's only agent, if it has exactly one. null: no agent.
+  agentId: hostBase.shape.agentId.optional(),
 });
 export type HostFields = z.infer<typeof hostFields>;
 
@@ -59,6 +60,12 @@ export async function insertHost(
   tx: WorkspaceTx,
   h: HostFields,
 ): Promise<{ id: string } | { conflict: true }> {
+  if (h.agentId === undefined) {
+    // With exactly one active agent (single-machine mode's local agent) a new host goes to it,
+    // so it is scanned without any agent set-up.
+    const only = await tx.query<{ id: string }>('SELECT id FROM agents WHERE revoked_at IS NULL LIMIT 2');
+    h = { ...h, agentId: only.rows.length === 1 ? (only.rows[0]?.id ?? null) : null };
+  }
   if (h.agentId) {
     const agent = await tx.query('SELECT 1 FROM agents WHERE id = $1 AND revoked_at IS NULL', [h.agentId]);
     if (agent.rowCount === 0)

@@ -1,0 +1,85 @@
+import path from 'node:path';
+import type { Action, BridgeEvent } from '../bridge/contract.ts';
+import { AuditStore } from './replica/audit-store.ts';
+import { openReplicaDb } from './replica/replica.ts';
+import { ReplicaStore } from './replica/store.ts';
+import { SyncEngine } from './sync/engine.ts';
+import { connectServer, type ServerConnection } from './sync/server-api.ts';
+import type Database from 'better-sqlite3';
+
+export type CoreOptions = {
+  /** Folder for replicas (one SQLite file per server and workspace). */
+  dataDir: string;
+  serverUrl: string;
+  workspace: string;
+  /** The current access token (refreshed by the session), or undefined when signed out. */
+  token: () => Promise<string | undefined>;
+  clock?: () => Date;
+  fetch?: typeof globalThis.fetch;
+  schedule?: (fn: () => void, ms: number) => () => void;
+  pageSize?: number;
+  dev?: boolean;
+  /** The signed-in user's id, when known, for optimistic "acknowledged by me". */
+  actorId?: string;
+};
+
+/**
+ * The desktop core for one signed-in workspace: its replica file, the sync engine and the
+ * server connection. Plain Node: Electron main and the headless host both wrap it unchanged.
+ */
+export class DesktopCore {
+  readonly db: Database.Database;
+  readonly store: ReplicaStore;
+  readonly audit: AuditStore;
+  readonly engine: SyncEngine;
+  readonly #server: ServerConnection;
+  readonly #listeners = new Set<(e: BridgeEvent) => void>();
+
+  constructor(opts: CoreOptions) {
+    const clock = opts.clock ?? (() => new Date());
+    this.db = openReplicaDb(replicaFile(opts.dataDir, opts.serverUrl, opts.workspace));
+    this.store = new ReplicaStore(this.db, {
+      context: () => ({ actorId: opts.actorId, now: clock().toISOString() }),
+      workspaceId: () => this.store.meta.get('workspace_id') ?? '',
+    });
+    this.audit = new AuditStore(this.db);
+    this.#server = connectServer({
+      url: opts.serverUrl,
+      token: opts.token,
+      ...(opts.fetch ? { fetch: opts.fetch } : {}),
+    });
+    this.engine = new SyncEngine({
+      api: this.#server.api,
+      store: this.store,
+      audit: this.audit,
+      workspace: opts.workspace,
+      clock,
+      emit: (e) => this.#listeners.forEach((l) => l(e)),
+      ...(opts.schedule ? { schedule: opts.schedule } : {}),
+      ...(opts.pageSize ? { pageSize: opts.pageSize } : {}),
+      ...(opts.dev ? { dev: opts.dev } : {}),
+    });
+  }
+
+  /** Listens to replica changes, sync state and notifications. Returns the unsubscribe. */
+  subscribe(listener: (e: BridgeEvent) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  act(action: Action): string {
+    return this.engine.act(action);
+  }
+
+  async close(): Promise<void> {
+    await this.engine.stop();
+    await this.#server.close();
+    this.db.close();
+  }
+}
+
+/** One file per (server, workspace): signing in elsewhere never mixes data. */
+export function replicaFile(dataDir: string, serverUrl: string, workspace: string): string {
+  const host = new URL(serverUrl).host.replace(/[^a-z0-9.-]/gi, '_');
+  return path.join(dataDir, 'replicas', host, `${workspace.replace(/[^a-z0-9-]/gi, '_')}.sqlite`);
+}

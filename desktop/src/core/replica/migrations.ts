@@ -1,0 +1,133 @@
+import type Database from 'better-sqlite3';
+
+/**
+ * The replica's schema, one numbered step per entry, applied in order and recorded in
+ * `PRAGMA user_version`. Landed steps are never edited: a change is a new step.
+ *
+ * Server rows are stored generically in `records` as JSON (the server decides their columns);
+ * per-entity views give them typed names, and expression indexes serve the screens' queries.
+ * Incidents, changes and approvals arrive as new views (and indexes) over the same table.
+ */
+export const REPLICA_MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string }> = [
+  {
+    version: 1,
+    name: 'replica',
+    sql: `
+      CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+
+      -- The displayed state: server truth, with pending local actions applied on top.
+      CREATE TABLE records (
+        tbl TEXT NOT NULL,
+        id TEXT NOT NULL,
+        data TEXT NOT NULL CHECK (json_valid(data)),
+        PRIMARY KEY (tbl, id)
+      ) WITHOUT ROWID;
+      CREATE INDEX records_alert_state ON records (tbl, json_extract(data, '$.state'))
+        WHERE tbl = 'alerts';
+
+      -- Server truth of rows that pending local actions cover (NULL data: absent on the server).
+      -- A record is always shadow + its pending actions, so a refusal can restore it exactly.
+      CREATE TABLE shadows (
+        tbl TEXT NOT NULL,
+        id TEXT NOT NULL,
+        data TEXT CHECK (data IS NULL OR json_valid(data)),
+        PRIMARY KEY (tbl, id)
+      ) WITHOUT ROWID;
+
+      -- The outbox: user actions in order. 'pending' until the server answers; 'applied' until
+      -- the next pull brings the server's own row (then the entry goes).
+      CREATE TABLE outbox (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        client_id TEXT NOT NULL UNIQUE,
+        kind TEXT NOT NULL,
+        args TEXT NOT NULL CHECK (json_valid(args)),
+        tbl TEXT NOT NULL,
+        row_id TEXT NOT NULL,
+        state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'applied')),
+        created_at TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0
+      );
+      CREATE INDEX outbox_row ON outbox (tbl, row_id, seq);
+
+      -- Refused actions, kept until the user dismisses or redoes them.
+      CREATE TABLE conflicts (
+        client_id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        args TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        message TEXT NOT NULL,
+        created_at TEXT NOT NULL
+      );
+
+      -- The audit log, copied by its dense per-workspace seq.
+      CREATE TABLE audit_events (
+        seq INTEGER PRIMARY KEY,
+        workspace_id TEXT NOT NULL,
+        occurred_at TEXT NOT NULL,
+        actor_type TEXT NOT NULL,
+        actor_id TEXT NOT NULL,
+        action TEXT NOT NULL,
+        target_type TEXT NOT NULL,
+        target_id TEXT NOT NULL,
+        summary TEXT NOT NULL,
+        request_id TEXT,
+        prev_hash TEXT,
+        hash TEXT NOT NULL
+      );
+      CREATE INDEX audit_action ON audit_events (action, seq);
+      CREATE INDEX audit_actor ON audit_events (actor_id, seq);
+      CREATE INDEX audit_target ON audit_events (target_type, target_id, seq);
+      CREATE INDEX audit_time ON audit_events (occurred_at, seq);
+      -- Free-text search over the log; external content, kept in step by the inserts below.
+      CREATE VIRTUAL TABLE audit_fts USING fts5(
+        action, actor_id, target_type, target_id, summary,
+        content = 'audit_events', content_rowid = 'seq', tokenize = 'unicode61 tokenchars ''._-''',
+        prefix = '2 3 4'
+      );
+      CREATE TRIGGER audit_events_fts AFTER INSERT ON audit_events BEGIN
+        INSERT INTO audit_fts (rowid, action, actor_id, target_type, target_id, summary)
+          VALUES (new.seq, new.action, new.actor_id, new.target_type, new.target_id, new.summary);
+      END;
+    `,
+  },
+  {
+    version: 2,
+    name: 'entity_views',
+    sql: `
+      CREATE VIEW alerts AS SELECT id,
+        json_extract(data, '$.severity') AS severity, json_extract(data, '$.summary') AS summary,
+        json_extract(data, '$.state') AS state, json_extract(data, '$.opened_at') AS opened_at,
+        json_extract(data, '$.host_id') AS host_id, json_extract(data, '$.rule_id') AS rule_id,
+        json_extract(data, '$.acknowledged_at') AS acknowledged_at,
+        json_extract(data, '$.acknowledged_by') AS acknowledged_by,
+        json_extract(data, '$.ack_note') AS ack_note, json_extract(data, '$.suppressed') AS suppressed
+        FROM records WHERE tbl = 'alerts';
+      CREATE VIEW hosts AS SELECT id,
+        json_extract(data, '$.hostname') AS hostname, json_extract(data, '$.port') AS port,
+        json_extract(data, '$.tags') AS tags, json_extract(data, '$.active') AS active
+        FROM records WHERE tbl = 'hosts';
+      CREATE VIEW members AS SELECT id AS user_id,
+        json_extract(data, '$.role') AS role, json_extract(data, '$.expires_at') AS expires_at
+        FROM records WHERE tbl = 'memberships';
+    `,
+  },
+];
+
+/** Brings a replica file up to the latest step, each step in its own transaction. */
+export function migrateReplica(db: Database.Database): { from: number; to: number } {
+  const from = db.pragma('user_version', { simple: true }) as number;
+  const latest = REPLICA_MIGRATIONS.at(-1)?.version ?? 0;
+  if (from > latest) {
+    throw new Error(
+      `this replica was written by a newer Vigilo (schema ${from}, this build knows ${latest})`,
+    );
+  }
+  for (const m of REPLICA_MIGRATIONS) {
+    if (m.version <= from) continue;
+    db.transaction(() => {
+      db.exec(m.sql);
+      db.pragma(`user_version = ${m.version}`);
+    })();
+  }
+  return { from, to: latest };
+}

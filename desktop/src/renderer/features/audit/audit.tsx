@@ -1,0 +1,98 @@
+import { useState } from 'react';
+import { bridge } from '../../bridge/transport.ts';
+import { useStore } from '../../store.ts';
+
+/** Audit review over the local replica: filter, text search, local chain verification, export. */
+export function AuditReview() {
+  const rows = useStore((s) => s.audit);
+  const chain = useStore((s) => s.chain);
+  const search = useStore((s) => s.searchAudit);
+  const verify = useStore((s) => s.verifyChain);
+  const [text, setText] = useState('');
+  const [action, setAction] = useState('');
+  const [actorId, setActorId] = useState('');
+  const query = { ...(text ? { text } : {}), ...(action ? { action } : {}), ...(actorId ? { actorId } : {}) };
+
+  const exportRows = async (format: 'csv' | 'jsonl') => {
+    const file = await bridge.call('audit.export', { ...query, format });
+    const a = document.createElement('a');
+    a.href = URL.createObjectURL(new Blob([file.body], { type: file.mime }));
+    a.download = file.filename;
+    a.click();
+  };
+
+  return (
+    <section aria-label="Audit review">
+      <h1>Audit log</h1>
+      <form
+        className="filters"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void search(query);
+        }}
+      >
+        <input
+          aria-label="Search text"
+          placeholder="Search…"
+          value={text}
+          onChange={(e) => setText(e.target.value)}
+        />
+        <input
+          aria-label="Action"
+          placeholder="action, e.g. member.*"
+          value={action}
+          onChange={(e) => setAction(e.target.value)}
+        />
+        <input
+          aria-label="Actor"
+          placeholder="actor id"
+          value={actorId}
+          onChange={(e) => setActorId(e.target.value)}
+        />
+        <button type="submit">Filter</button>
+        <button type="button" onClick={() => void verify()}>
+          Verify chain
+        </button>
+        <button type="button" onClick={() => void exportRows('csv')}>
+          Export CSV
+        </button>
+        <button type="button" onClick={() => void exportRows('jsonl')}>
+          Export JSONL
+        </button>
+      </form>
+      {chain ? (
+        <p data-testid="chain-result" className={chain.ok ? 'ok' : 'bad'}>
+          {chain.ok
+            ? `Chain verified: ${chain.checked} rows, unbroken.`
+            : `Chain broken at row ${chain.broken?.seq}: ${chain.broken?.detail}`}
+        </p>
+      ) : null}
+      <table className="audit">
+        <thead>
+          <tr>
+            <th>#</th>
+            <th>When</th>
+            <th>Actor</th>
+            <th>Action</th>
+            <th>Target</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((r) => (
+            <tr key={r.seq} data-testid="audit-row">
+              <td>{r.seq}</td>
+              <td>{new Date(r.occurredAt).toLocaleString()}</td>
+              <td>
+                {r.actorType}:{r.actorId.slice(0, 8)}
+              </td>
+              <td>{r.action}</td>
+              <td>
+                {r.targetType}:{r.targetId.slice(0, 12)}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}

@@ -1,0 +1,64 @@
+import { bridge } from '../../bridge/transport.ts';
+import { useStore } from '../../store.ts';
+
+const LABEL = {
+  online: 'Online',
+  offline: 'Offline',
+  syncing: 'Syncing…',
+  signed_out: 'Signed out',
+} as const;
+
+/** Always visible: connection, outbox depth, last sync, and the conflicts in plain words. */
+export function SyncIndicator() {
+  const sync = useStore((s) => s.sync);
+  if (!sync)
+    return (
+      <div className="sync" data-testid="sync-state">
+        Starting…
+      </div>
+    );
+  return (
+    <div className="sync" data-testid="sync-state" data-connection={sync.connection}>
+      <span className={`dot ${sync.connection}`} aria-hidden />
+      <strong>{LABEL[sync.connection]}</strong>
+      <span data-testid="outbox-depth">{sync.outboxDepth} waiting to send</span>
+      <span>
+        {sync.lastSyncAt ? `last sync ${new Date(sync.lastSyncAt).toLocaleTimeString()}` : 'never synced'}
+      </span>
+      {sync.lastError && sync.connection !== 'online' ? (
+        <span className="muted">{sync.lastError}</span>
+      ) : null}
+      <button onClick={() => void bridge.call('sync.now', {})}>Sync now</button>
+    </div>
+  );
+}
+
+const KIND_WORDS: Record<string, string> = {
+  'alert.acknowledge': 'Your acknowledgement',
+  'workspace.rename': 'Your rename of the workspace',
+};
+
+const NONE: never[] = [];
+
+/** Refused actions: what happened, and a way to dismiss or redo each. */
+export function ConflictList() {
+  // A stable empty list: a fresh [] per read would make the store look changed forever.
+  const conflicts = useStore((s) => s.sync?.conflicts ?? NONE);
+  if (conflicts.length === 0) return null;
+  return (
+    <section className="conflicts" data-testid="conflicts" aria-label="Conflicts">
+      <h2>Not applied</h2>
+      {conflicts.map((c) => (
+        <div key={c.clientId} className="conflict" data-testid="conflict">
+          <p>
+            {KIND_WORDS[c.kind] ?? c.kind} was not applied: {c.message}.
+          </p>
+          <button onClick={() => void bridge.call('conflicts.dismiss', { clientId: c.clientId })}>
+            Dismiss
+          </button>
+          <button onClick={() => void bridge.call('conflicts.redo', { clientId: c.clientId })}>Redo</button>
+        </div>
+      ))}
+    </section>
+  );
+}

@@ -1,0 +1,86 @@
+import { create } from 'zustand';
+import type { Action, AuditEntry, AuditQuery, ChainCheck, InboxItem, SyncState } from '../bridge/contract.ts';
+import { bridge } from './bridge/transport.ts';
+
+/**
+ * One store of feature slices. It mirrors the replica (through the bridge); it is never a second
+ * source of truth: every slice is re-read from the core when the core says its tables changed.
+ */
+type SyncSlice = { sync: SyncState | undefined; setSync: (s: SyncState) => void };
+type InboxSlice = {
+  inbox: InboxItem[];
+  selected: number;
+  loadInbox: () => Promise<void>;
+  move: (delta: number) => void;
+  act: (action: Action) => Promise<void>;
+};
+type AuditSlice = {
+  audit: AuditEntry[];
+  auditQuery: AuditQuery;
+  chain: ChainCheck | undefined;
+  searchAudit: (q: AuditQuery) => Promise<void>;
+  verifyChain: () => Promise<void>;
+};
+type UiSlice = {
+  page: Page;
+  go: (p: Page) => void;
+  error: string | undefined;
+  setError: (e: string | undefined) => void;
+};
+
+export type Page = 'inbox' | 'approvals' | 'certificates' | 'incidents' | 'changes' | 'audit' | 'settings';
+export type Store = SyncSlice & InboxSlice & AuditSlice & UiSlice;
+
+export const useStore = create<Store>()((set) => ({
+  sync: undefined,
+  setSync: (sync) => set({ sync }),
+
+  inbox: [],
+  selected: 0,
+  loadInbox: async () => {
+    const inbox = await bridge.call('inbox', {});
+    set((s) => ({ inbox, selected: Math.min(s.selected, Math.max(inbox.length - 1, 0)) }));
+  },
+  move: (delta) => set((s) => ({ selected: Math.max(0, Math.min(s.inbox.length - 1, s.selected + delta)) })),
+  act: async (action) => {
+    try {
+      await bridge.call('act', action);
+      set({ error: undefined });
+    } catch (err) {
+      set({ error: (err as Error).message });
+    }
+  },
+
+  audit: [],
+  auditQuery: {},
+  chain: undefined,
+  searchAudit: async (auditQuery) => {
+    set({ auditQuery });
+    set({ audit: await bridge.call('audit.search', auditQuery) });
+  },
+  verifyChain: async () => set({ chain: await bridge.call('audit.verify', {}) }),
+
+  page: 'inbox',
+  go: (page) => set({ page }),
+  error: undefined,
+  setError: (error) => set({ error }),
+}));
+
+/** Keeps the store in step with the core: initial reads, then re-reads on change events. */
+export function connectStore(): () => void {
+  const { loadInbox, searchAudit, setSync } = useStore.getState();
+  void bridge.call('state', {}).then(setSync);
+  void loadInbox();
+  void searchAudit({});
+  return bridge.subscribe((e) => {
+    if (e.type === 'state') setSync(e.state);
+    if (e.type === 'changed') {
+      if (e.tables.includes('alerts')) void loadInbox();
+      if (e.tables.includes('audit_events')) void searchAudit(useStore.getState().auditQuery);
+      void bridge.call('state', {}).then(setSync);
+    }
+    if (e.type === 'notify' && 'Notification' in window && Notification.permission === 'granted') {
+      new Notification(e.title, { body: e.body });
+    }
+  });
+}

@@ -1,0 +1,122 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Logger } from 'pino';
+import type pg from 'pg';
+import { makeTx } from '../db/workspace-tx.ts';
+import { mintToken } from '../platform/api-token-format.ts';
+
+/** The agent's launcher in this repository (single-machine mode runs the real agent program). */
+const AGENT_BIN = fileURLToPath(new URL('../../../agent/bin/vigilo-agent.js', import.meta.url));
+
+export type LocalAgent = { stop(): Promise<void> };
+
+/**
+ * Single-machine mode's local agent: on first start it is enrolled into the first workspace with a
+ * one-time token (the same enrollment and push path as any other agent), then runs as a child
+ * process that stops with the server. Its state lives in `$VIGILO_HOME/agent`.
+ */
+export async function startLocalAgent(opts: {
+  owner: pg.Pool;
+  serverUrl: string;
+  home: string;
+  log: Logger;
+}): Promise<LocalAgent | undefined> {
+  if (!existsSync(AGENT_BIN)) {
+    opts.log.warn('the agent program is not installed next to the server; no local agent');
+    return undefined;
+  }
+  const agentHome = path.join(opts.home, 'agent');
+  if (!existsSync(path.join(agentHome, 'config.json'))) {
+    const token = await mintEnrollmentToken(opts.owner);
+    if (!token) return undefined;
+    const enroll = spawn(
+      process.execPath,
+      [
+        AGENT_BIN,
+        'enroll',
+        '--server',
+        opts.serverUrl,
+        '--token',
+        token,
+        '--home',
+        agentHome,
+        '--name',
+        'local agent',
+      ],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let output = '';
+    enroll.stdout?.on('data', (c: Buffer) => (output += c.toString('utf8')));
+    enroll.stderr?.on('data', (c: Buffer) => (output += c.toString('utf8')));
+    const code = await new Promise<number | null>((r) => enroll.once('exit', r));
+    if (code !== 0) {
+      opts.log.error({ output }, 'the local agent could not enroll');
+      return undefined;
+    }
+  }
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [AGENT_BIN, 'run', '--home', agentHome, '--spread', '5'],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  // The agent logs JSON lines; they join the server's log under one field.
+  const relay = (c: Buffer) => {
+    for (const line of c.toString('utf8').split('\n'))
+      if (line.trim()) opts.log.debug({ agent: line }, 'local agent');
+  };
+  child.stdout?.on('data', relay);
+  child.stderr?.on('data', relay);
+  child.once('exit', (code, signal) => {
+    if (code !== 0 && signal !== 'SIGTERM') opts.log.error({ code, signal }, 'the local agent exited');
+  });
+  return {
+    stop: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      const force = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(force);
+    },
+  };
+}
+
+/** A one-time enrollment token in the oldest workspace, recorded like one an admin made. */
+async function mintEnrollmentToken(owner: pg.Pool): Promise<string | undefined> {
+  const client = await owner.connect();
+  try {
+    const ws = await client.query<{ id: string }>('SELECT id FROM workspaces ORDER BY created_at LIMIT 1');
+    const workspaceId = ws.rows[0]?.id;
+    if (!workspaceId) return undefined;
+    await client.query('BEGIN');
+    await client.query("SELECT set_config('vigilo.workspace_id', $1, true)", [workspaceId]);
+    const { token, hash } = mintToken(workspaceId, 'vge');
+    const { rows } = await client.query<{ id: string }>(
+      "INSERT INTO enrollment_tokens (workspace_id, name, token_hash, expires_at) VALUES ($1, 'local agent', $2, now() + interval '10 minutes') RETURNING id",
+      [workspaceId, hash],
+    );
+    await makeTx(client, workspaceId, {
+      actor: { type: 'system', id: 'vigilo-up' },
+      requestId: undefined,
+    }).record({
+      action: 'enrollment_token.created',
+      target: { type: 'enrollment_token', id: rows[0]?.id ?? '' },
+      summary: { after: { name: 'local agent', purpose: 'single-machine mode' } },
+      event: 'enrollment_token.created',
+      payload: { id: rows[0]?.id ?? '', name: 'local agent' },
+    });
+    await client.query('COMMIT');
+    return token;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw err;
+  } finally {
+    client.release();
+  }
+}

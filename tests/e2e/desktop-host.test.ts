@@ -1,0 +1,147 @@
+import { execFile } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import type { FastifyInstance } from 'fastify';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../server/src/http/app.ts';
+import { createWorld, type World } from '../../server/test/support/world.ts';
+import { resolveAlert, seedAlert } from '../../server/test/sync/fixtures.ts';
+import { DesktopCore } from '../../desktop/src/core/desktop-core.ts';
+import { type Host, startHost } from '../../desktop/src/host/server.ts';
+import { tempDir } from '../../desktop/test/support/core.ts';
+import { launchChromium } from '../support/chromium.ts';
+
+const desktopDir = fileURLToPath(new URL('../../desktop/', import.meta.url));
+const artifacts = fileURLToPath(new URL('../../.tmp/artifacts/desktop/', import.meta.url));
+
+let world: World;
+let browser: Browser;
+let core: DesktopCore;
+let host: Host;
+let page: Page;
+let restarted: FastifyInstance | undefined;
+const dataDir = tempDir();
+const alerts: string[] = [];
+
+beforeAll(async () => {
+  mkdirSync(artifacts, { recursive: true });
+  const build = promisify(execFile)(
+    process.execPath,
+    [path.join(desktopDir, '../node_modules/vite/bin/vite.js'), 'build', '-c', 'vite.renderer.config.ts'],
+    {
+      cwd: desktopDir,
+    },
+  );
+  [world, browser] = await Promise.all([createWorld(), launchChromium(), build]);
+  for (let i = 0; i < 3; i++) alerts.push(await seedAlert(world, 'open'));
+  core = new DesktopCore({
+    dataDir: dataDir.dir,
+    serverUrl: world.server.url,
+    workspace: 'acme',
+    token: () => Promise.resolve(world.tokens.owner),
+    // Real timers: retries while the server is down are part of what is tested.
+    schedule: (fn, ms) => {
+      const t = setTimeout(fn, Math.min(ms, 500));
+      return () => clearTimeout(t);
+    },
+  });
+  host = await startHost({ core, rendererDir: path.join(desktopDir, 'out/renderer') });
+  core.engine.start();
+  page = await browser.newPage();
+  await page.goto(`${host.url}/#key=${host.key}`);
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await host?.close();
+  await core?.close();
+  await restarted?.close();
+  await world?.close();
+  dataDir.cleanup();
+});
+
+/** Waits for the UI to reach a state (generous: CI machines are slow; nothing here is a timing claim). */
+const until = <T>(fn: () => T | Promise<T>) => expect.poll(fn, { timeout: 20_000 });
+const shot = (name: string) => page.screenshot({ path: path.join(artifacts, `${name}.png`), fullPage: true });
+const item = (n: number) => page.getByTestId('inbox-item').nth(n);
+const serverAcks = async () => {
+  const { rows } = await world
+    .client('owner')
+    .audit.list.query({ workspace: 'acme', filter: { action: 'alert.acknowledged' } });
+  return rows.length;
+};
+
+describe('the desktop UI in Chromium through the headless host', () => {
+  it('shows the replicated inbox and triages with the keyboard', async () => {
+    await until(() => page.getByTestId('inbox-count').textContent()).toBe('3');
+    await until(() => page.getByTestId('sync-state').getAttribute('data-connection')).toBe('online');
+    await shot('inbox');
+    await page.keyboard.press('j');
+    await until(() => item(1).getAttribute('aria-selected')).toBe('true');
+    await page.keyboard.press('a');
+    await until(() => item(1).getAttribute('data-acknowledged')).toBe('true');
+    await until(serverAcks).toBe(1);
+    await until(() => item(1).getAttribute('data-pending')).toBe('false');
+  });
+
+  it('reviews the replicated audit log and verifies its chain locally', async () => {
+    await page.getByRole('button', { name: 'Audit' }).click();
+    const { headSeq } = await world.client('owner').sync.audit.query({ workspace: 'acme', limit: 1 });
+    await until(() => page.getByTestId('audit-row').count()).toBe(headSeq);
+    await page.getByLabel('Action').fill('member.*');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await until(() => page.getByTestId('audit-row').count()).toBe(6);
+    await page.getByRole('button', { name: 'Verify chain' }).click();
+    await until(() => page.getByTestId('chain-result').textContent()).toMatch(
+      /^Chain verified: \d+ rows, unbroken\.$/,
+    );
+    const download = page.waitForEvent('download');
+    await page.getByRole('button', { name: 'Export CSV' }).click();
+    const file = await download;
+    expect(file.suggestedFilename()).toBe('acme-audit.csv');
+    await file.saveAs(path.join(artifacts, 'acme-audit.csv'));
+    await shot('audit');
+  });
+
+  it('keeps working with the server stopped, then drains the outbox and shows a conflict', async () => {
+    await page.getByRole('button', { name: 'Inbox' }).click();
+    const { port } = new URL(world.server.url);
+    await world.server.app.close();
+    await page.getByRole('button', { name: 'Sync now' }).click();
+    await until(() => page.getByTestId('sync-state').getAttribute('data-connection')).toBe('offline');
+
+    // Offline: acknowledge the first and the third; the third resolves on the server meanwhile.
+    expect(await page.getByTestId('inbox-item').count()).toBe(3);
+    await page.keyboard.press('k');
+    await page.keyboard.press('a');
+    await page.keyboard.press('j');
+    await page.keyboard.press('j');
+    await page.keyboard.press('a');
+    await until(() => page.getByTestId('outbox-depth').textContent()).toBe('2 waiting to send');
+    await until(() => page.locator('[data-pending="true"]').count()).toBe(2);
+    await shot('offline');
+    const thirdId = core.db
+      .prepare<[], { id: string }>(
+        "SELECT row_id AS id FROM outbox WHERE state = 'pending' ORDER BY seq DESC LIMIT 1",
+      )
+      .get()!.id;
+    await resolveAlert(world, thirdId);
+
+    restarted = await buildApp(world.server.services);
+    await restarted.listen({ host: '127.0.0.1', port: Number(port) });
+    await until(() => page.getByTestId('outbox-depth').textContent()).toBe('0 waiting to send');
+    await until(() => page.getByTestId('sync-state').getAttribute('data-connection')).toBe('online');
+    await until(() => page.getByTestId('conflict').textContent()).toContain(
+      'Your acknowledgement was not applied: the alert resolved before your acknowledgement arrived.',
+    );
+    await until(() => page.getByTestId('inbox-item').count()).toBe(2);
+    await until(serverAcks).toBe(2);
+    await shot('conflict');
+    await page.getByRole('button', { name: 'Dismiss' }).click();
+    await until(() => page.getByTestId('conflict').count()).toBe(0);
+    expect(alerts).toContain(thirdId);
+  });
+});
