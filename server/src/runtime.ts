@@ -56,9 +56,9 @@ export async function startRuntime(opts: {
       client.on('error', (err: Error) => opts.log.warn({ err: err.message }, 'redis connection error'));
     }
     await Promise.all([publisher.connect(), subscriber.connect(), receiver.connect()]);
-    bus = createRedisBus(publisher, subscriber);
+    bus = createRedisBus(publisher, subscriber, opts.config.redisPrefix);
     ingest = createRedisSink(receiver, {
-      names: streamNames(),
+      names: streamNames(opts.config.redisPrefix),
       maxBacklog: opts.config.ingestMaxBacklog,
       log: opts.log,
     });
@@ -69,7 +69,7 @@ export async function startRuntime(opts: {
       const worker = createStreamWorker({
         redis: workerRedis,
         db,
-        names: streamNames(),
+        names: streamNames(opts.config.redisPrefix),
         consumer: `${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
         clock,
         log: opts.log.child({ component: 'ingest-worker' }),

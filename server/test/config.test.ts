@@ -19,6 +19,7 @@ describe('loadConfig', () => {
       roles: new Set(['api', 'ingest', 'worker', 'scheduler']),
       localAgent: true,
       ingestMaxBacklog: 20_000,
+      redisPrefix: 'vigilo:',
       identity: {
         publicUrl: 'http://127.0.0.1:7300',
         builtInProvider: true,

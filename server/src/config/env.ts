@@ -55,6 +55,10 @@ const envSchema = identityEnvSchema.extend({
       `VIGILO_ROLES must be a comma-separated list of ${['api', 'ingest', 'worker', 'scheduler'].join(', ')}`,
     )
     .default('api,ingest,worker,scheduler'),
+  VIGILO_REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9:_-]{1,64}$/, 'VIGILO_REDIS_PREFIX must be 1–64 letters, digits, : _ or -')
+    .default('vigilo:'),
   VIGILO_INGEST_MAX_BACKLOG: positiveInt('VIGILO_INGEST_MAX_BACKLOG', 10_000_000).default(20_000),
   VIGILO_LOCAL_AGENT: z
     .enum(['true', 'false'], { error: 'VIGILO_LOCAL_AGENT must be true or false' })
@@ -90,6 +94,8 @@ export type Config = {
   localAgent: boolean;
   /** Scaled mode: stream entries above which the receiver answers 503 (backpressure). */
   ingestMaxBacklog: number;
+  /** Prefix of every Redis key and channel, so deployments can share a Redis. */
+  redisPrefix: string;
 };
 
 /**
@@ -122,5 +128,6 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string): Config {
     localAgent: e.VIGILO_LOCAL_AGENT ? e.VIGILO_LOCAL_AGENT === 'true' : e.DATABASE_URL === undefined,
     roles: new Set(e.VIGILO_ROLES.split(',').map((r) => r.trim() as ServerRole)),
     ingestMaxBacklog: e.VIGILO_INGEST_MAX_BACKLOG,
+    redisPrefix: e.VIGILO_REDIS_PREFIX,
   };
 }

@@ -76,7 +76,7 @@ async function updateHostStatus(tx: WorkspaceTx, fresh: Snapshot[]): Promise<str
     [hostIds],
   );
   const current = new Map(rows.map((r) => [r.host_id, r]));
-  const moved = new Set<string>();
+  const next = new Map<string, Record<string, unknown>>();
   for (const s of fresh) {
     const hostId = s.target.host_id;
     if (!hostId) continue;
@@ -87,71 +87,88 @@ async function updateHostStatus(tx: WorkspaceTx, fresh: Snapshot[]): Promise<str
     const cert = certificateFacts(s);
     // Certificate facts persist through outages: "expires in 5 days" holds while unreachable.
     const facts = { ...(prev?.facts ?? {}), ...(cert ?? {}), reachable };
-    const next: StatusRow = {
+    const status: StatusRow = {
       host_id: hostId,
       scanned_at: new Date(s.scanned_at),
       consecutive_unreachable: reachable ? 0 : (prev?.consecutive_unreachable ?? 0) + 1,
       facts,
     };
-    current.set(hostId, next);
-    await tx.query(
-      `INSERT INTO host_status (host_id, workspace_id, snapshot_id, scanned_at, reachable, consecutive_unreachable, grade, not_after, fingerprint, handshake_ms, facts)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-       ON CONFLICT (host_id) DO UPDATE SET snapshot_id = EXCLUDED.snapshot_id, scanned_at = EXCLUDED.scanned_at,
-         reachable = EXCLUDED.reachable, consecutive_unreachable = EXCLUDED.consecutive_unreachable,
-         grade = coalesce(EXCLUDED.grade, host_status.grade), not_after = coalesce(EXCLUDED.not_after, host_status.not_after),
-         fingerprint = coalesce(EXCLUDED.fingerprint, host_status.fingerprint),
-         handshake_ms = EXCLUDED.handshake_ms, facts = EXCLUDED.facts`,
-      [
-        hostId,
-        tx.workspaceId,
-        s.id,
-        s.scanned_at,
-        reachable,
-        next.consecutive_unreachable,
-        s.grade?.grade ?? null,
-        cert?.notAfter ?? null,
-        s.tls?.chain[0]?.fingerprint_sha256 ?? null,
-        s.latency.tls_ms,
-        facts,
-      ],
-    );
-    moved.add(hostId);
+    current.set(hostId, status);
+    next.set(hostId, {
+      host_id: hostId,
+      snapshot_id: s.id,
+      scanned_at: s.scanned_at,
+      reachable,
+      consecutive_unreachable: status.consecutive_unreachable,
+      grade: s.grade?.grade ?? null,
+      not_after: cert?.notAfter ?? null,
+      fingerprint: s.tls?.chain[0]?.fingerprint_sha256 ?? null,
+      handshake_ms: s.latency.tls_ms,
+      facts,
+    });
   }
-  return [...moved];
+  if (next.size === 0) return [];
+  // One statement for every host the batch moved.
+  await tx.query(
+    `INSERT INTO host_status (host_id, workspace_id, snapshot_id, scanned_at, reachable, consecutive_unreachable, grade, not_after, fingerprint, handshake_ms, facts)
+     SELECT x.host_id, $2, x.snapshot_id, x.scanned_at, x.reachable, x.consecutive_unreachable, x.grade, x.not_after, x.fingerprint, x.handshake_ms, x.facts
+     FROM jsonb_to_recordset($1::jsonb) AS x(host_id uuid, snapshot_id uuid, scanned_at timestamptz, reachable boolean,
+       consecutive_unreachable integer, grade text, not_after timestamptz, fingerprint text, handshake_ms real, facts jsonb)
+     ON CONFLICT (host_id) DO UPDATE SET snapshot_id = EXCLUDED.snapshot_id, scanned_at = EXCLUDED.scanned_at,
+       reachable = EXCLUDED.reachable, consecutive_unreachable = EXCLUDED.consecutive_unreachable,
+       grade = coalesce(EXCLUDED.grade, host_status.grade), not_after = coalesce(EXCLUDED.not_after, host_status.not_after),
+       fingerprint = coalesce(EXCLUDED.fingerprint, host_status.fingerprint),
+       handshake_ms = EXCLUDED.handshake_ms, facts = EXCLUDED.facts`,
+    [JSON.stringify([...next.values()]), tx.workspaceId],
+  );
+  return [...next.keys()];
 }
 
+/** One statement for the batch's certificates, one for their hosts (deduplicated first). */
 async function upsertCertificates(tx: WorkspaceTx, fresh: Snapshot[]): Promise<void> {
+  const certs = new Map<string, Record<string, unknown>>();
+  const links = new Map<string, Record<string, unknown>>();
   for (const s of fresh) {
     const leaf = s.tls?.chain[0];
     if (!leaf || !s.target.host_id) continue;
-    await tx.query(
-      `INSERT INTO certificates (workspace_id, fingerprint, subject, issuer, issuer_cn, sans, serial, not_before, not_after,
-         key_algorithm, key_bits, signature_algorithm, first_seen, last_seen)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)
-       ON CONFLICT (workspace_id, fingerprint) DO UPDATE SET last_seen = greatest(certificates.last_seen, EXCLUDED.last_seen)`,
-      [
-        tx.workspaceId,
-        leaf.fingerprint_sha256,
-        leaf.subject,
-        leaf.issuer,
-        leaf.issuer_cn,
-        leaf.sans,
-        leaf.serial,
-        leaf.not_before,
-        leaf.not_after,
-        leaf.key.algorithm,
-        leaf.key.bits,
-        leaf.signature.algorithm,
-        s.scanned_at,
-      ],
-    );
-    await tx.query(
-      `INSERT INTO host_certificates (workspace_id, host_id, fingerprint, first_seen, last_seen) VALUES ($1, $2, $3, $4, $4)
-       ON CONFLICT (host_id, fingerprint) DO UPDATE SET last_seen = greatest(host_certificates.last_seen, EXCLUDED.last_seen)`,
-      [tx.workspaceId, s.target.host_id, leaf.fingerprint_sha256, s.scanned_at],
-    );
+    certs.set(leaf.fingerprint_sha256, {
+      fingerprint: leaf.fingerprint_sha256,
+      subject: leaf.subject,
+      issuer: leaf.issuer,
+      issuer_cn: leaf.issuer_cn,
+      sans: leaf.sans,
+      serial: leaf.serial,
+      not_before: leaf.not_before,
+      not_after: leaf.not_after,
+      key_algorithm: leaf.key.algorithm,
+      key_bits: leaf.key.bits,
+      signature_algorithm: leaf.signature.algorithm,
+      seen: s.scanned_at,
+    });
+    links.set(`${s.target.host_id}/${leaf.fingerprint_sha256}`, {
+      host_id: s.target.host_id,
+      fingerprint: leaf.fingerprint_sha256,
+      seen: s.scanned_at,
+    });
   }
+  if (certs.size === 0) return;
+  await tx.query(
+    `INSERT INTO certificates (workspace_id, fingerprint, subject, issuer, issuer_cn, sans, serial, not_before, not_after,
+       key_algorithm, key_bits, signature_algorithm, first_seen, last_seen)
+     SELECT $2, x.fingerprint, x.subject, x.issuer, x.issuer_cn, x.sans, x.serial, x.not_before, x.not_after,
+       x.key_algorithm, x.key_bits, x.signature_algorithm, x.seen, x.seen
+     FROM jsonb_to_recordset($1::jsonb) AS x(fingerprint text, subject text, issuer text, issuer_cn text, sans text[], serial text,
+       not_before timestamptz, not_after timestamptz, key_algorithm text, key_bits integer, signature_algorithm text, seen timestamptz)
+     ON CONFLICT (workspace_id, fingerprint) DO UPDATE SET last_seen = greatest(certificates.last_seen, EXCLUDED.last_seen)`,
+    [JSON.stringify([...certs.values()]), tx.workspaceId],
+  );
+  await tx.query(
+    `INSERT INTO host_certificates (workspace_id, host_id, fingerprint, first_seen, last_seen)
+     SELECT $2, x.host_id, x.fingerprint, x.seen, x.seen
+     FROM jsonb_to_recordset($1::jsonb) AS x(host_id uuid, fingerprint text, seen timestamptz)
+     ON CONFLICT (host_id, fingerprint) DO UPDATE SET last_seen = greatest(host_certificates.last_seen, EXCLUDED.last_seen)`,
+    [JSON.stringify([...links.values()]), tx.workspaceId],
+  );
 }
 
 async function recordLosses(tx: WorkspaceTx, agentId: string, losses: LossReport[]): Promise<string[]> {
