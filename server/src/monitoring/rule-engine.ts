@@ -65,7 +65,7 @@ export async function evaluateRules(
   const states = new Map(
     (
       await tx.query<{ rule_id: string; host_id: string; result: boolean; streak: number }>(
-        'SELECT rule_id, host_id, result, streak FROM rule_states WHERE host_id = ANY($1) FOR UPDATE',
+        'SELECT rule_id, host_id, result, streak FROM rule_states WHERE host_id = ANY($1) ORDER BY rule_id, host_id FOR UPDATE',
         [hostIds],
       )
     ).rows.map((r) => [`${r.rule_id}/${r.host_id}`, { result: r.result, streak: r.streak }]),
@@ -73,7 +73,7 @@ export async function evaluateRules(
   const open = new Map(
     (
       await tx.query<{ id: string; rule_id: string; host_id: string }>(
-        "SELECT id, rule_id, host_id FROM alerts WHERE state = 'open' AND host_id = ANY($1) FOR UPDATE",
+        "SELECT id, rule_id, host_id FROM alerts WHERE state = 'open' AND host_id = ANY($1) ORDER BY id FOR UPDATE",
         [hostIds],
       )
     ).rows.map((r) => [`${r.rule_id}/${r.host_id}`, r.id]),
@@ -157,7 +157,13 @@ export async function evaluateRules(
       `INSERT INTO rule_states (workspace_id, rule_id, host_id, result, streak, evaluated_at)
        SELECT $2, x.rule_id, x.host_id, x.result, x.streak, $3 FROM jsonb_to_recordset($1::jsonb) AS x(rule_id uuid, host_id uuid, result boolean, streak integer)
        ON CONFLICT (rule_id, host_id) DO UPDATE SET result = EXCLUDED.result, streak = EXCLUDED.streak, evaluated_at = EXCLUDED.evaluated_at`,
-      [JSON.stringify(stateRows), tx.workspaceId, opts.now],
+      [
+        JSON.stringify(
+          stateRows.sort((a, b) => a.rule_id.localeCompare(b.rule_id) || a.host_id.localeCompare(b.host_id)),
+        ),
+        tx.workspaceId,
+        opts.now,
+      ],
     );
   }
   return { opened, resolved };

@@ -72,7 +72,8 @@ async function updateHostStatus(tx: WorkspaceTx, fresh: Snapshot[]): Promise<str
   const hostIds = [...new Set(fresh.map((s) => s.target.host_id).filter((h): h is string => h !== null))];
   if (hostIds.length === 0) return [];
   const { rows } = await tx.query<StatusRow>(
-    'SELECT host_id, scanned_at, consecutive_unreachable, facts FROM host_status WHERE host_id = ANY($1) FOR UPDATE',
+    // Rows are locked in key order: concurrent batches over overlapping hosts queue, never deadlock.
+    'SELECT host_id, scanned_at, consecutive_unreachable, facts FROM host_status WHERE host_id = ANY($1) ORDER BY host_id FOR UPDATE',
     [hostIds],
   );
   const current = new Map(rows.map((r) => [r.host_id, r]));
@@ -119,7 +120,10 @@ async function updateHostStatus(tx: WorkspaceTx, fresh: Snapshot[]): Promise<str
        grade = coalesce(EXCLUDED.grade, host_status.grade), not_after = coalesce(EXCLUDED.not_after, host_status.not_after),
        fingerprint = coalesce(EXCLUDED.fingerprint, host_status.fingerprint),
        handshake_ms = EXCLUDED.handshake_ms, facts = EXCLUDED.facts`,
-    [JSON.stringify([...next.values()]), tx.workspaceId],
+    [
+      JSON.stringify([...next.values()].sort((a, b) => String(a.host_id).localeCompare(String(b.host_id)))),
+      tx.workspaceId,
+    ],
   );
   return [...next.keys()];
 }
@@ -160,14 +164,19 @@ async function upsertCertificates(tx: WorkspaceTx, fresh: Snapshot[]): Promise<v
      FROM jsonb_to_recordset($1::jsonb) AS x(fingerprint text, subject text, issuer text, issuer_cn text, sans text[], serial text,
        not_before timestamptz, not_after timestamptz, key_algorithm text, key_bits integer, signature_algorithm text, seen timestamptz)
      ON CONFLICT (workspace_id, fingerprint) DO UPDATE SET last_seen = greatest(certificates.last_seen, EXCLUDED.last_seen)`,
-    [JSON.stringify([...certs.values()]), tx.workspaceId],
+    [
+      JSON.stringify(
+        [...certs.values()].sort((a, b) => String(a.fingerprint).localeCompare(String(b.fingerprint))),
+      ),
+      tx.workspaceId,
+    ],
   );
   await tx.query(
     `INSERT INTO host_certificates (workspace_id, host_id, fingerprint, first_seen, last_seen)
      SELECT $2, x.host_id, x.fingerprint, x.seen, x.seen
      FROM jsonb_to_recordset($1::jsonb) AS x(host_id uuid, fingerprint text, seen timestamptz)
      ON CONFLICT (host_id, fingerprint) DO UPDATE SET last_seen = greatest(host_certificates.last_seen, EXCLUDED.last_seen)`,
-    [JSON.stringify([...links.values()]), tx.workspaceId],
+    [JSON.stringify([...links.keys()].sort().map((k) => links.get(k))), tx.workspaceId],
   );
 }
 
