@@ -31,6 +31,8 @@ export async function startTestServer(
     env?: Record<string, string>;
     /** Run the dispatcher, delivery worker and scheduler as the product does (default off). */
     background?: boolean;
+    /** The AES key for secrets; give one to share it with other server processes of the test. */
+    secretKey?: Buffer;
   } = {},
 ): Promise<TestServer> {
   const database = await createTestDatabase('server');
@@ -51,7 +53,7 @@ export async function startTestServer(
     config,
     log: createLogger('silent'),
     databaseUrl: database.url,
-    secretKey: randomBytes(32),
+    secretKey: opts.secretKey ?? randomBytes(32),
     verifyAccessToken: opts.verifyAccessToken,
     background: opts.background ?? false,
     ...(opts.clock ? { clock: opts.clock } : {}),

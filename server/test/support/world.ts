@@ -19,12 +19,15 @@ const ROLES: WorkspaceRole[] = ['admin', 'approver', 'member', 'viewer'];
  * A server with two workspaces and a signed-in user for every role of the first, all made through
  * the real API (users appear on their first authenticated call).
  */
-export async function createWorld(opts: { clock?: () => Date; background?: boolean } = {}): Promise<World> {
+export async function createWorld(
+  opts: { clock?: () => Date; background?: boolean; secretKey?: Buffer } = {},
+): Promise<World> {
   const identity = await createTestIdentity();
   const server = await startTestServer({
     verifyAccessToken: identity.verifyAccessToken,
     ...(opts.clock ? { clock: opts.clock } : {}),
     ...(opts.background ? { background: true } : {}),
+    ...(opts.secretKey ? { secretKey: opts.secretKey } : {}),
   });
   const names = ['owner', ...ROLES, 'auditor', 'expired_auditor', 'outsider', 'platform'];
   const tokens: Record<string, string> = {};
