@@ -68,6 +68,7 @@ export const PROCEDURE_ACCESS = {
   'hosts.update': 'operate',
   'hosts.setActive': 'operate',
   'hosts.remove': 'administer',
+  'hosts.import': 'operate',
   'alertRules.list': 'read',
   'alertRules.create': 'administer',
   'alertRules.update': 'administer',

@@ -232,6 +232,58 @@ describe('push', () => {
 });
 
 describe('hosts', () => {
+  it('imports a CSV list, adding valid rows and reporting each rejected one with its reason', async () => {
+    const member = world.client('member');
+    const csv = [
+      'hostname,port,protocol,interval_s,tags',
+      'mail.csv.internal,587,smtp,3600,mail prod',
+      '"ldap.csv.internal",636,,,directory',
+      'https://bad.csv.internal,443',
+      'api.example.internal,443',
+      'noport.csv.internal,99999',
+      'intervals.csv.internal,443,tls,42',
+    ].join('\n');
+    const dry = await member.hosts.import.mutate({
+      workspace: 'acme',
+      format: 'csv',
+      content: csv,
+      dryRun: true,
+    });
+    expect(dry).toMatchObject({ added: 2, exists: 1, rejected: 3, dryRun: true });
+    expect((await member.hosts.list.query({ workspace: 'acme', search: 'csv.internal' })).length).toBe(0);
+
+    const result = await member.hosts.import.mutate({
+      workspace: 'acme',
+      format: 'csv',
+      content: csv,
+      defaults: { intervalS: 900 },
+    });
+    expect(result.rows).toEqual([
+      { row: 2, status: 'added', host: 'mail.csv.internal:587' },
+      { row: 3, status: 'added', host: 'ldap.csv.internal:636' },
+      {
+        row: 4,
+        status: 'rejected',
+        reason: 'hostname: hostname must not include a scheme (remove "https://")',
+      },
+      { row: 5, status: 'exists', host: 'api.example.internal:443' },
+      { row: 6, status: 'rejected', reason: 'port: port must be 1–65535' },
+      { row: 7, status: 'rejected', reason: expect.stringMatching(/^intervalS: interval must be one of/) },
+    ]);
+    const hosts = await member.hosts.list.query({ workspace: 'acme', search: 'csv.internal' });
+    expect(hosts.map((h) => [h.hostname, h.protocol, h.intervalS, h.tags])).toEqual([
+      ['ldap.csv.internal', null, 900, ['directory']],
+      ['mail.csv.internal', 'smtp', 3600, ['mail', 'prod']],
+    ]);
+    const discovered = await member.hosts.import.mutate({
+      workspace: 'acme',
+      format: 'discover',
+      content:
+        '{"target":"tls://10.0.0.5:8443","hostname":"10.0.0.5","port":8443,"protocol":"tls"}\nnot json',
+    });
+    expect(discovered).toMatchObject({ added: 1, rejected: 1 });
+  });
+
   it('changes only the fields an update names (a patch never resets the others to defaults)', async () => {
     const admin = world.client('admin');
     const { token } = await admin.agents.createEnrollmentToken.mutate({ workspace: 'acme', name: 'patch' });

@@ -3,6 +3,7 @@ import { SCAN_INTERVALS_S } from '@vigilo/shared/agent-protocol';
 import { ServiceProtocol } from '@vigilo/shared/snapshot';
 import { z } from 'zod';
 import type { WorkspaceTx } from '../../db/workspace-tx.ts';
+import { parseHostList } from '../../monitoring/host-import.ts';
 import { normaliseHostname } from '../../monitoring/hostname.ts';
 import { workspaceRef } from '../authorize.ts';
 import { procedure, router } from '../init.ts';
@@ -213,6 +214,66 @@ export const hostsRouter = router({
         });
         await nudgeAgents(tx, [host.agent_id]);
         return { id: input.id, active: input.active };
+      }),
+    ),
+
+  /**
+   * Bulk import from CSV or `vigilo-agent discover --json` output. Valid rows are added in one
+   * transaction (with `dryRun`, nothing is); every other row is reported with its reason.
+   */
+  import: procedure
+    .input(
+      z.object({
+        workspace: workspaceRef,
+        format: z.enum(['csv', 'discover'], { error: 'format must be csv or discover' }),
+        content: z.string().max(2_000_000, 'content must be at most 2 MB'),
+        defaults: hostBase.pick({ intervalS: true, tags: true, agentId: true }).partial().default({}),
+        dryRun: z.boolean().default(false),
+      }),
+    )
+    .mutation(({ ctx, input }) =>
+      ctx.tx(async (tx) => {
+        const report: Array<{
+          row: number;
+          status: 'added' | 'exists' | 'rejected';
+          host?: string;
+          reason?: string;
+        }> = [];
+        for (const parsed of parseHostList(input.format, input.content)) {
+          if ('error' in parsed) {
+            report.push({ row: parsed.row, status: 'rejected', reason: parsed.error });
+            continue;
+          }
+          const fields = hostFields.safeParse({ ...input.defaults, ...parsed.fields });
+          if (!fields.success) {
+            const issue = fields.error.issues[0];
+            report.push({
+              row: parsed.row,
+              status: 'rejected',
+              reason: `${issue?.path.join('.') || 'row'}: ${issue?.message}`,
+            });
+            continue;
+          }
+          const host = `${fields.data.hostname}:${fields.data.port}`;
+          if (input.dryRun) {
+            const exists = await tx.query('SELECT 1 FROM hosts WHERE hostname = $1 AND port = $2', [
+              fields.data.hostname,
+              fields.data.port,
+            ]);
+            report.push({ row: parsed.row, status: exists.rowCount ? 'exists' : 'added', host });
+            continue;
+          }
+          const result = await insertHost(tx, fields.data);
+          report.push({ row: parsed.row, status: 'conflict' in result ? 'exists' : 'added', host });
+        }
+        const count = (status: string) => report.filter((r) => r.status === status).length;
+        return {
+          added: count('added'),
+          exists: count('exists'),
+          rejected: count('rejected'),
+          dryRun: input.dryRun,
+          rows: report,
+        };
       }),
     ),
 
