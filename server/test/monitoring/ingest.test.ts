@@ -224,6 +224,38 @@ describe('push', () => {
     );
   });
 
+  it('holds alerts back during a maintenance window for the host’s tag (once or repeating)', async () => {
+    const admin = world.client('admin');
+    const { id: maintained } = await admin.hosts.add.mutate({
+      workspace: 'acme',
+      hostname: 'maint.internal',
+      port: 443,
+      tags: ['db'],
+      agentId,
+    });
+    const now = Date.now();
+    await admin.alerts.scheduleMaintenance.mutate({
+      workspace: 'acme',
+      name: 'weekly db patching',
+      tags: ['db'],
+      startsAt: new Date(now - 7 * 86_400_000 - 60_000),
+      endsAt: new Date(now - 7 * 86_400_000 + 3_600_000),
+      repeatDays: 7,
+    });
+    const soon = new Date(now + 5 * 86_400_000);
+    await push([makeSnapshot({ hostId: maintained, hostname: 'maint.internal', notAfter: soon })]);
+    expect((await admin.alerts.list.query({ workspace: 'acme', hostId: maintained })).alerts).toEqual([]);
+    await expect(
+      admin.alerts.scheduleMaintenance.mutate({
+        workspace: 'acme',
+        name: 'bad',
+        tags: ['db'],
+        startsAt: new Date(now),
+        endsAt: new Date(now - 1),
+      }),
+    ).rejects.toMatchObject({ data: { fieldErrors: { endsAt: 'endsAt must be after startsAt' } } });
+  });
+
   it('stops a revoked agent with 401', async () => {
     await world.client('admin').agents.revoke.mutate({ workspace: 'acme', id: agentId });
     const res = await push([makeSnapshot({ hostId })]);
