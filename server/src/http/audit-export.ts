@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import { TRPCError } from '@trpc/server';
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import type { FastifyInstance } from 'fastify';
+import { csvRow } from '@vigilo/shared/csv';
 import { z } from 'zod';
 import { withWorkspace } from '../db/workspace-tx.ts';
 import { auditFilterSchema, listAudit } from '../platform/audit-log.ts';
@@ -74,7 +75,7 @@ export function registerAuditExport(app: FastifyInstance, services: Services): v
           );
           for (const row of page.rows) {
             yield format.data.format === 'csv'
-              ? `${CSV_COLUMNS.map((c) => csvCell(row[c])).join(',')}\n`
+              ? csvRow(CSV_COLUMNS.map((c) => row[c]))
               : `${JSON.stringify(row)}\n`;
           }
           cursor = page.nextCursor;
@@ -84,13 +85,6 @@ export function registerAuditExport(app: FastifyInstance, services: Services): v
       return reply.send(Readable.from(encode(stream())));
     },
   );
-}
-
-function csvCell(value: string | number | null): string {
-  const text = value === null ? '' : String(value);
-  // Quote everything that could break a row; neutralise spreadsheet formulas (CSV injection).
-  const safe = /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
-  return /[",\n\r]/.test(safe) || safe !== text ? `"${safe.replace(/"/g, '""')}"` : safe;
 }
 
 async function* encode(source: AsyncGenerator<string>) {

@@ -1,3 +1,5 @@
+import { splitCsvLine } from '@vigilo/shared/csv';
+
 /**
  * Reading bulk host lists: CSV (`hostname,port[,protocol][,interval_s][,tags]`, header optional,
  * tags separated by spaces or semicolons) or the JSON lines of `vigilo-agent discover --json`.
@@ -37,28 +39,4 @@ export function parseHostList(format: 'csv' | 'discover', content: string): Impo
     });
   });
   return rows;
-}
-
-/** One CSV line (RFC 4180 quoting); undefined when a quote is left open. */
-function splitCsvLine(line: string): string[] | undefined {
-  const cells: string[] = [];
-  let cell = '';
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i];
-    if (quoted) {
-      if (c === '"' && line[i + 1] === '"') {
-        cell += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else cell += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      cells.push(cell.trim());
-      cell = '';
-    } else cell += c;
-  }
-  if (quoted) return undefined;
-  cells.push(cell.trim());
-  return cells;
 }

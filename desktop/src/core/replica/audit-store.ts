@@ -1,3 +1,4 @@
+import { csvRow } from '@vigilo/shared/csv';
 import { type AuditRow, findChainBreak } from '@vigilo/shared/audit-chain';
 import type Database from 'better-sqlite3';
 import type { AuditEntry, AuditQuery, ChainCheck } from '../../bridge/contract.ts';
@@ -137,11 +138,7 @@ export class AuditStore {
       'targetId',
       'summary',
     ] as const;
-    const cell = (v: unknown) => {
-      const s = String(v);
-      return /[",\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
-    };
-    return [cols.join(','), ...rows.map((r) => cols.map((c) => cell(r[c])).join(','))].join('\n') + '\n';
+    return csvRow(cols) + rows.map((r) => csvRow(cols.map((c) => r[c]))).join('');
   }
 }
 
