@@ -77,7 +77,10 @@ describe('npm start (single-machine mode)', () => {
     });
     expect(cli.stdout).toContain('demo\tDemo\t1 member(s)');
     expect(processesMatching(vigiloHome).length).toBeGreaterThan(0); // the embedded postgres
-    expect(await stopWith(first.product, 'SIGTERM')).toEqual({ code: 0, signal: null });
+    expect(await stopWith(first.product, 'SIGTERM'), first.product.output()).toEqual({
+      code: 0,
+      signal: null,
+    });
     expect(processesMatching(vigiloHome)).toEqual([]);
     expect(await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => 'refused')).toBe('refused');
 
@@ -85,7 +88,7 @@ describe('npm start (single-machine mode)', () => {
     expect(second.product.output()).not.toContain('First start');
     // Ctrl-C in a terminal signals the whole foreground process group.
     process.kill(-second.product.child.pid!, 'SIGINT');
-    expect(await second.product.exited).toEqual({ code: 0, signal: null });
+    expect(await second.product.exited, second.product.output()).toEqual({ code: 0, signal: null });
     expect(processesMatching(vigiloHome)).toEqual([]);
   }, 150_000);
 

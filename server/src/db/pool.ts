@@ -9,10 +9,19 @@ export const RUNTIME_ROLE = 'vigilo_app';
 /** A connection pool with a name in pg_stat_activity, so operators can tell our sessions apart. */
 export function createPool(url: string, max: number, applicationName: string): pg.Pool {
   const pool = new pg.Pool({ connectionString: url, max, application_name: applicationName });
-  // An idle client's connection can drop (database restart); without a listener that error would
-  // crash the process. The pool replaces the client on the next checkout.
-  pool.on('error', () => {});
+  guard(pool);
   return pool;
+}
+
+/**
+ * A connection can drop at any time (database restart, shutdown). pg reports it as an 'error'
+ * event, on the pool for idle clients and on the client itself for checked-out ones; without a
+ * listener either would crash the process. The failing query still rejects with the error, and
+ * the pool replaces the client on the next checkout.
+ */
+function guard(pool: pg.Pool): void {
+  pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
 }
 
 /**
@@ -27,7 +36,7 @@ export function createRuntimePool(url: string, max: number, applicationName: str
     application_name: applicationName,
     options: `-c role=${RUNTIME_ROLE}`,
   });
-  pool.on('error', () => {});
+  guard(pool);
   return pool;
 }
 
