@@ -64,7 +64,8 @@ afterAll(async () => {
 });
 
 /** Waits for the UI to reach a state (generous: CI machines are slow; nothing here is a timing claim). */
-const until = <T>(fn: () => T | Promise<T>) => expect.poll(fn, { timeout: 20_000 });
+// A wait, not a timing assertion: generous because CI runs every test file at once on 2 cores.
+const until = <T>(fn: () => T | Promise<T>) => expect.poll(fn, { timeout: 60_000 });
 const shot = (name: string) => page.screenshot({ path: path.join(artifacts, `${name}.png`), fullPage: true });
 const item = (n: number) => page.getByTestId('inbox-item').nth(n);
 const serverAcks = async () => {
@@ -85,7 +86,7 @@ describe('the desktop UI in Chromium through the headless host', () => {
     await until(() => item(1).getAttribute('data-acknowledged')).toBe('true');
     await until(serverAcks).toBe(1);
     await until(() => item(1).getAttribute('data-pending')).toBe('false');
-  });
+  }, 180_000);
 
   it('reviews the replicated audit log and verifies its chain locally', async () => {
     await page.getByRole('button', { name: 'Audit' }).click();
@@ -104,7 +105,7 @@ describe('the desktop UI in Chromium through the headless host', () => {
     expect(file.suggestedFilename()).toBe('acme-audit.csv');
     await file.saveAs(path.join(artifacts, 'acme-audit.csv'));
     await shot('audit');
-  });
+  }, 180_000);
 
   it('keeps working with the server stopped, then drains the outbox and shows a conflict', async () => {
     await page.getByRole('button', { name: 'Inbox' }).click();
@@ -143,5 +144,5 @@ describe('the desktop UI in Chromium through the headless host', () => {
     await page.getByRole('button', { name: 'Dismiss' }).click();
     await until(() => page.getByTestId('conflict').count()).toBe(0);
     expect(alerts).toContain(thirdId);
-  });
+  }, 180_000);
 });
