@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type pg from 'pg';
 import { type ChannelType } from '@vigilo/shared/channels';
-import { makeTx } from '../db/workspace-tx.ts';
+import { type WorkspaceTx, withWorkspace } from '../db/workspace-tx.ts';
 import { type BackoffPolicy, delayAfterFailure, type RandomSource } from '../integrations/backoff.ts';
 import { ChannelConfigError, parseChannelConfig, sendToChannel } from '../integrations/channels/index.ts';
 import type { ChannelMessage, DeliveryResult, JsonValue } from '../integrations/channels/types.ts';
@@ -45,6 +45,14 @@ type Claimed = {
  */
 export function createDeliveryWorker(opts: DeliveryWorkerOptions) {
   const lease = opts.leaseMs ?? Math.max(60_000, opts.timeoutMs * 2);
+  /** The worker's own transactions: the owner pool, scoped to one workspace, as the system. */
+  const inWorkspace = <T>(workspaceId: string, fn: (tx: WorkspaceTx) => Promise<T>): Promise<T> =>
+    withWorkspace(
+      opts.owner,
+      workspaceId,
+      { actor: { type: 'system', id: 'delivery-worker' }, requestId: undefined },
+      fn,
+    );
 
   /** One pass over every workspace; returns the number of attempts made. */
   async function runOnce(): Promise<number> {
@@ -61,9 +69,9 @@ export function createDeliveryWorker(opts: DeliveryWorkerOptions) {
   }
 
   async function claim(workspaceId: string): Promise<Claimed[]> {
-    return inWorkspace(workspaceId, async (client) => {
+    return inWorkspace(workspaceId, async (tx) => {
       const now = opts.clock();
-      const { rows } = await client.query<Claimed>(
+      const { rows } = await tx.query<Claimed>(
         `WITH due AS (
            SELECT d.id FROM deliveries d
            -- Scoped explicitly as well as by row security: the owner may be a superuser.
@@ -126,8 +134,8 @@ export function createDeliveryWorker(opts: DeliveryWorkerOptions) {
     result: DeliveryResult,
     attemptedAt: Date,
   ): Promise<void> {
-    await inWorkspace(workspaceId, async (client) => {
-      await client.query(
+    await inWorkspace(workspaceId, async (tx) => {
+      await tx.query(
         `INSERT INTO delivery_attempts (delivery_id, attempt, workspace_id, attempted_at, ok, status_code, latency_ms, reason, response_excerpt)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
         [
@@ -143,11 +151,11 @@ export function createDeliveryWorker(opts: DeliveryWorkerOptions) {
         ],
       );
       if (result.ok) {
-        await client.query("UPDATE deliveries SET status = 'succeeded', completed_at = $2 WHERE id = $1", [
+        await tx.query("UPDATE deliveries SET status = 'succeeded', completed_at = $2 WHERE id = $1", [
           d.id,
           opts.clock(),
         ]);
-        await client.query('UPDATE channels SET consecutive_failures = 0 WHERE id = $1', [d.channel_id]);
+        await tx.query('UPDATE channels SET consecutive_failures = 0 WHERE id = $1', [d.channel_id]);
         return;
       }
       const delay = result.retryable
@@ -158,37 +166,34 @@ export function createDeliveryWorker(opts: DeliveryWorkerOptions) {
           })
         : undefined;
       if (delay === undefined) {
-        await client.query("UPDATE deliveries SET status = 'failed', completed_at = $2 WHERE id = $1", [
+        await tx.query("UPDATE deliveries SET status = 'failed', completed_at = $2 WHERE id = $1", [
           d.id,
           opts.clock(),
         ]);
       } else {
-        await client.query('UPDATE deliveries SET next_attempt_at = $2, last_delay_ms = $3 WHERE id = $1', [
+        await tx.query('UPDATE deliveries SET next_attempt_at = $2, last_delay_ms = $3 WHERE id = $1', [
           d.id,
           new Date(attemptedAt.getTime() + delay),
           delay,
         ]);
       }
-      const { rows } = await client.query<{ consecutive_failures: number; name: string; enabled: boolean }>(
+      const { rows } = await tx.query<{ consecutive_failures: number; name: string; enabled: boolean }>(
         'UPDATE channels SET consecutive_failures = consecutive_failures + 1 WHERE id = $1 RETURNING consecutive_failures, name, enabled',
         [d.channel_id],
       );
       const ch = rows[0];
       if (ch?.enabled && ch.consecutive_failures >= opts.disableAfterFailures) {
         const reason = `disabled after ${ch.consecutive_failures} failed deliveries in a row (last: ${result.reason})`;
-        await client.query(
+        await tx.query(
           'UPDATE channels SET enabled = false, disabled_reason = $2, updated_at = now() WHERE id = $1',
           [d.channel_id, reason],
         );
         // Pending deliveries of a disabled channel stop too; they stay in the log as failed.
-        await client.query(
+        await tx.query(
           "UPDATE deliveries SET status = 'failed', completed_at = $2 WHERE channel_id = $1 AND status = 'pending'",
           [d.channel_id, opts.clock()],
         );
-        await makeTx(client, workspaceId, {
-          actor: { type: 'system', id: 'delivery-worker' },
-          requestId: undefined,
-        }).record({
+        await tx.record({
           action: 'channel.disabled',
           target: { type: 'channel', id: d.channel_id },
           summary: { before: { enabled: true }, after: { enabled: false, reason } },
@@ -197,22 +202,6 @@ export function createDeliveryWorker(opts: DeliveryWorkerOptions) {
         });
       }
     });
-  }
-
-  async function inWorkspace<T>(workspaceId: string, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await opts.owner.connect();
-    try {
-      await client.query('BEGIN');
-      await client.query("SELECT set_config('vigilo.workspace_id', $1, true)", [workspaceId]);
-      const result = await fn(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw err;
-    } finally {
-      client.release();
-    }
   }
 
   return { runOnce };

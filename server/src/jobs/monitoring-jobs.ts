@@ -1,27 +1,13 @@
 import type pg from 'pg';
-import { makeTx } from '../db/workspace-tx.ts';
+import { type WorkspaceTx, withWorkspace } from '../db/workspace-tx.ts';
 import { evaluateRules } from '../monitoring/rule-engine.ts';
 import type { Job } from './scheduler.ts';
 
 /** Runs `fn` for each workspace in its own owner transaction with the workspace set. */
-async function forEachWorkspace(
-  owner: pg.Pool,
-  fn: (client: pg.PoolClient, workspaceId: string) => Promise<void>,
-): Promise<void> {
+async function forEachWorkspace(owner: pg.Pool, fn: (tx: WorkspaceTx) => Promise<void>): Promise<void> {
   const { rows } = await owner.query<{ id: string }>('SELECT id FROM workspaces ORDER BY id');
   for (const { id } of rows) {
-    const client = await owner.connect();
-    try {
-      await client.query('BEGIN');
-      await client.query("SELECT set_config('vigilo.workspace_id', $1, true)", [id]);
-      await fn(client, id);
-      await client.query('COMMIT');
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw err;
-    } finally {
-      client.release();
-    }
+    await withWorkspace(owner, id, { actor: { type: 'system', id: 'scheduler' }, requestId: undefined }, fn);
   }
 }
 
@@ -36,14 +22,10 @@ export function monitoringJobs(owner: pg.Pool, opts: { retentionDays: number }):
       name: 'evaluate-time-based-rules',
       everyMs: 60_000,
       run: (now) =>
-        forEachWorkspace(owner, async (client, workspaceId) => {
-          const tx = makeTx(client, workspaceId, {
-            actor: { type: 'system', id: 'scheduler' },
-            requestId: undefined,
-          });
+        forEachWorkspace(owner, async (tx) => {
           await evaluateRules(tx, { timeBasedOnly: true, now });
           // Alerts held back by a snooze or a maintenance window open once it has ended.
-          const heldBack = await hostsHeldBack(client);
+          const heldBack = await hostsHeldBack(tx);
           if (heldBack.length > 0) await evaluateRules(tx, { hostIds: heldBack, now });
         }),
     },
@@ -71,8 +53,8 @@ export function monitoringJobs(owner: pg.Pool, opts: { retentionDays: number }):
  * Hosts with a rule that fires but has no open alert: held back by a snooze or a maintenance
  * window. Re-evaluating them opens the alert once the suppression is gone.
  */
-async function hostsHeldBack(client: pg.PoolClient): Promise<string[]> {
-  const { rows } = await client.query<{ host_id: string }>(
+async function hostsHeldBack(tx: WorkspaceTx): Promise<string[]> {
+  const { rows } = await tx.query<{ host_id: string }>(
     `SELECT DISTINCT s.host_id FROM rule_states s JOIN alert_rules r ON r.id = s.rule_id
      WHERE s.result AND s.streak >= r.open_after
        AND NOT EXISTS (SELECT 1 FROM alerts a WHERE a.rule_id = s.rule_id AND a.host_id = s.host_id AND a.state = 'open')`,

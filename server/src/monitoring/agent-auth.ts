@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { withWorkspace } from '../db/workspace-tx.ts';
 import { parseToken } from '../platform/api-token-format.ts';
 
 export type AuthenticatedAgent = { id: string; workspaceId: string; configVersion: number };
@@ -14,24 +15,19 @@ export async function authenticateAgent(
 ): Promise<AuthenticatedAgent | undefined> {
   const parsed = bearer ? parseToken(bearer, 'vga') : undefined;
   if (!parsed) return undefined;
-  const client = await owner.connect();
-  try {
-    await client.query('BEGIN');
-    await client.query("SELECT set_config('vigilo.workspace_id', $1, true)", [parsed.workspaceId]);
-    const { rows } = await client.query<{ id: string; config_version: number }>(
-      `UPDATE agents SET last_seen_at = $3, address = coalesce($4, address), version = coalesce($5, version)
+  const rows = await withWorkspace(
+    owner,
+    parsed.workspaceId,
+    { actor: { type: 'system', id: 'agent-auth' }, requestId: undefined },
+    async (tx) =>
+      (
+        await tx.query<{ id: string; config_version: number }>(
+          `UPDATE agents SET last_seen_at = $3, address = coalesce($4, address), version = coalesce($5, version)
        WHERE token_hash = $1 AND workspace_id = $2 AND revoked_at IS NULL RETURNING id, config_version`,
-      [parsed.hash, parsed.workspaceId, seen.at, seen.address ?? null, seen.version ?? null],
-    );
-    await client.query('COMMIT');
-    const row = rows[0];
-    return row
-      ? { id: row.id, workspaceId: parsed.workspaceId, configVersion: row.config_version }
-      : undefined;
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw err;
-  } finally {
-    client.release();
-  }
+          [parsed.hash, parsed.workspaceId, seen.at, seen.address ?? null, seen.version ?? null],
+        )
+      ).rows,
+  );
+  const row = rows[0];
+  return row ? { id: row.id, workspaceId: parsed.workspaceId, configVersion: row.config_version } : undefined;
 }

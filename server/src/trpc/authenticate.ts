@@ -1,6 +1,7 @@
 import { TRPCError } from '@trpc/server';
 import { workspaceRoleSchema } from '@vigilo/shared/roles';
 import type { Database } from '../db/pool.ts';
+import { withWorkspace } from '../db/workspace-tx.ts';
 import { looksLikeApiToken, parseToken } from '../platform/api-token-format.ts';
 import type { AccessTokenVerifier, Principal } from './principal.ts';
 
@@ -38,37 +39,29 @@ export async function authenticate(
 async function authenticateApiToken(token: string, db: Database, now: Date): Promise<Principal> {
   const parsed = parseToken(token);
   if (!parsed) throw unauthorized('malformed API token');
-  const client = await db.owner.connect();
-  try {
-    await client.query('BEGIN');
-    await client.query("SELECT set_config('vigilo.workspace_id', $1, true)", [parsed.workspaceId]);
-    const { rows } = await client.query<{
-      id: string;
-      role: string;
-      expires_at: Date | null;
-      revoked_at: Date | null;
-    }>(
-      `UPDATE api_tokens SET last_used_at = $2 WHERE token_hash = $1 AND workspace_id = $3 AND revoked_at IS NULL
-       RETURNING id, role, expires_at, revoked_at`,
-      [parsed.hash, now, parsed.workspaceId],
-    );
-    await client.query('COMMIT');
-    const row = rows[0];
-    if (!row || row.revoked_at || (row.expires_at && row.expires_at <= now)) {
-      throw unauthorized('unknown, revoked or expired API token');
-    }
-    return {
-      kind: 'api_token',
-      tokenId: row.id,
-      workspaceId: parsed.workspaceId,
-      role: workspaceRoleSchema.parse(row.role),
-    };
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw err;
-  } finally {
-    client.release();
+  const rows = await withWorkspace(
+    db.owner,
+    parsed.workspaceId,
+    { actor: { type: 'system', id: 'token-check' }, requestId: undefined },
+    async (tx) =>
+      (
+        await tx.query<{ id: string; role: string; expires_at: Date | null; revoked_at: Date | null }>(
+          `UPDATE api_tokens SET last_used_at = $2 WHERE token_hash = $1 AND workspace_id = $3 AND revoked_at IS NULL
+           RETURNING id, role, expires_at, revoked_at`,
+          [parsed.hash, now, parsed.workspaceId],
+        )
+      ).rows,
+  );
+  const row = rows[0];
+  if (!row || row.revoked_at || (row.expires_at && row.expires_at <= now)) {
+    throw unauthorized('unknown, revoked or expired API token');
   }
+  return {
+    kind: 'api_token',
+    tokenId: row.id,
+    workspaceId: parsed.workspaceId,
+    role: workspaceRoleSchema.parse(row.role),
+  };
 }
 
 function unauthorized(message: string, cause?: unknown): TRPCError {
