@@ -16,6 +16,9 @@ export type ServerConnection = {
  * and the server reads it the same way for every client). `fetch` is injectable so tests can
  * cut the network the way an outage would, without touching the server.
  */
+/** How long one API call may take before the pass counts the server as unreachable. */
+const REQUEST_TIMEOUT_MS = 15_000;
+
 export function connectServer(opts: {
   url: string;
   token: () => Promise<string | undefined>;
@@ -36,7 +39,13 @@ export function connectServer(opts: {
         false: httpLink({
           url: `${opts.url}/trpc`,
           transformer: superjson,
-          ...(opts.fetch ? { fetch: opts.fetch } : {}),
+          // Every call is bounded: a request stuck on a connection that died with the server
+          // would otherwise hold the sync pass (and the "syncing" state) forever.
+          fetch: (input: Parameters<typeof globalThis.fetch>[0], init?: RequestInit) => {
+            const timeout = AbortSignal.timeout(REQUEST_TIMEOUT_MS);
+            const signal = init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
+            return (opts.fetch ?? globalThis.fetch)(input, { ...init, signal });
+          },
           headers: async () => {
             const token = await opts.token();
             return token ? { authorization: `Bearer ${token}` } : {};
