@@ -29,6 +29,7 @@ export const EVENT_TYPES = [
   'alert.opened',
   'alert.resolved',
   'alert.acknowledged',
+  'alert.commented',
   'cert.scanned',
   'change.approved',
   'change.rejected',

@@ -21,6 +21,7 @@ export async function applyClientMutation(
   role: WorkspaceRole,
   actor: Actor,
   m: ClientMutation,
+  now: Date,
 ): Promise<AppliedMutation> {
   const claimed = await tx.query(
     `INSERT INTO client_mutations (workspace_id, client_id, kind, actor_id) VALUES ($1, $2, $3, $4)
@@ -45,7 +46,7 @@ export async function applyClientMutation(
     return { clientId: m.clientId, replayed: true, ...receipt.result };
   }
 
-  const result = await run(tx, role, actor, m);
+  const result = await run(tx, role, actor, m, now);
   await tx.query('UPDATE client_mutations SET result = $2 WHERE client_id = $1', [m.clientId, result]);
   return { clientId: m.clientId, replayed: false, ...result };
 }
@@ -55,6 +56,7 @@ async function run(
   role: WorkspaceRole,
   actor: Actor,
   m: ClientMutation,
+  now: Date,
 ): Promise<MutationResult> {
   const def = MUTATIONS[m.kind];
   if (!def)
@@ -77,7 +79,7 @@ async function run(
   }
   await tx.query('SAVEPOINT client_mutation');
   try {
-    const value = await def.apply(tx, parsed.data, actor);
+    const value = await def.apply(tx, parsed.data, actor, now);
     await tx.query('RELEASE SAVEPOINT client_mutation');
     return { status: 'applied', value };
   } catch (err) {

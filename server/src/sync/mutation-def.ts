@@ -13,7 +13,8 @@ import type { Actor, WorkspaceTx } from '../db/workspace-tx.ts';
 export type MutationDef<A> = {
   permission: Permission;
   args: z.ZodType<A>;
-  apply(tx: WorkspaceTx, args: A, actor: Actor): Promise<Record<string, unknown>>;
+  /** `now` is the server's injected clock at the push (the same instant for a whole batch entry). */
+  apply(tx: WorkspaceTx, args: A, actor: Actor, now: Date): Promise<Record<string, unknown>>;
 };
 
 // The registry holds kinds of different argument types; apply() only ever receives what its own

@@ -1,5 +1,5 @@
 import type { MutationDef } from './mutation-def.ts';
-import { alertAcknowledge } from './kinds/alerts.ts';
+import { alertAcknowledge, alertComment, alertResolve, alertSnooze } from './kinds/alerts.ts';
 import { workspaceRename } from './kinds/workspace.ts';
 
 export type { MutationDef } from './mutation-def.ts';
@@ -8,4 +8,7 @@ export type { MutationDef } from './mutation-def.ts';
 export const MUTATIONS: Record<string, MutationDef<unknown> | undefined> = {
   'workspace.rename': workspaceRename,
   'alert.acknowledge': alertAcknowledge,
+  'alert.snooze': alertSnooze,
+  'alert.resolve': alertResolve,
+  'alert.comment': alertComment,
 };

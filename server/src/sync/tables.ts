@@ -15,6 +15,7 @@ export const REPLICATED_TABLES = {
   alert_rules: 'read',
   alerts: 'read',
   snoozes: 'read',
+  comments: 'read',
 } as const satisfies Record<string, Permission>;
 
 export type ReplicatedTable = keyof typeof REPLICATED_TABLES;

@@ -1,39 +1,73 @@
 import { z } from 'zod';
+import type { Actor, WorkspaceTx } from '../../db/workspace-tx.ts';
+import {
+  acknowledgeAlert,
+  AlertActionRefused,
+  commentOnAlert,
+  resolveAlert,
+  SNOOZE_PRESETS,
+  snoozeAlert,
+} from '../../monitoring/alert-actions.ts';
 import { MutationConflict } from '../conflict.ts';
 import { define } from '../mutation-def.ts';
 
+/** The desktop's alert actions: the same operations as the alerts.* procedures, refusals as conflicts. */
+
+const alertId = z.uuid('alertId must be an alert id');
+const note = z.string().max(2000, 'note must be at most 2000 characters').optional();
+
+/** Runs an alert action; an expected refusal becomes the conflict the desktop shows. */
+async function asConflict<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    if (err instanceof AlertActionRefused) throw new MutationConflict(err.reason, err.message);
+    throw err;
+  }
+}
+
+type Apply<A> = (tx: WorkspaceTx, args: A, actor: Actor, now: Date) => Promise<Record<string, unknown>>;
+const applying =
+  <A>(fn: Apply<A>): Apply<A> =>
+  (tx, args, actor, now) =>
+    asConflict(() => fn(tx, args, actor, now));
+
 export const alertAcknowledge = define({
   permission: 'operate',
+  args: z.object({ alertId, note }),
+  apply: applying((tx, args, actor, now) =>
+    acknowledgeAlert(tx, { alertId: args.alertId, note: args.note, actor, now }),
+  ),
+});
+
+export const alertSnooze = define({
+  permission: 'operate',
   args: z.object({
-    alertId: z.uuid('alertId must be an alert id'),
-    note: z.string().max(2000, 'note must be at most 2000 characters').optional(),
+    alertId,
+    duration: z.enum(Object.keys(SNOOZE_PRESETS) as ['1h', '1d', '1w'], 'duration must be 1h, 1d or 1w'),
+    reason: z.string().max(500, 'reason must be at most 500 characters').optional(),
   }),
-  async apply(tx, args, actor) {
-    const { rows } = await tx.query<{ state: string; acknowledged_by: string | null }>(
-      'SELECT state, acknowledged_by FROM alerts WHERE id = $1 FOR UPDATE',
-      [args.alertId],
-    );
-    const alert = rows[0];
-    if (!alert) throw new MutationConflict('not_found', 'the alert no longer exists');
-    if (alert.state === 'resolved') {
-      throw new MutationConflict('already_decided', 'the alert resolved before your acknowledgement arrived');
-    }
-    if (alert.acknowledged_by !== null) {
-      // Acknowledging twice is harmless for the same person; for another it is news to show.
-      if (alert.acknowledged_by === actor.id) return { alertId: args.alertId };
-      throw new MutationConflict('already_decided', 'someone else acknowledged the alert first');
-    }
-    await tx.query(
-      'UPDATE alerts SET acknowledged_at = now(), acknowledged_by = $2, ack_note = $3 WHERE id = $1',
-      [args.alertId, actor.id, args.note ?? null],
-    );
-    await tx.record({
-      action: 'alert.acknowledged',
-      target: { type: 'alert', id: args.alertId },
-      summary: { after: { acknowledgedBy: actor.id, note: args.note ?? null } },
-      event: 'alert.acknowledged',
-      payload: { id: args.alertId, acknowledgedBy: actor.id },
-    });
-    return { alertId: args.alertId };
-  },
+  apply: applying((tx, args, actor, now) => snoozeAlert(tx, { ...args, reason: args.reason, actor, now })),
+});
+
+export const alertResolve = define({
+  permission: 'operate',
+  args: z.object({ alertId, note }),
+  apply: applying((tx, args, actor, now) =>
+    resolveAlert(tx, { alertId: args.alertId, note: args.note, actor, now }),
+  ),
+});
+
+export const alertComment = define({
+  permission: 'operate',
+  args: z.object({
+    alertId,
+    commentId: z.uuid('commentId must be a uuid'),
+    body: z
+      .string()
+      .trim()
+      .min(1, 'body must not be empty')
+      .max(4000, 'body must be at most 4000 characters'),
+  }),
+  apply: applying((tx, args, actor, now) => commentOnAlert(tx, { ...args, actor, now })),
 });

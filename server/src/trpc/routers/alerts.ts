@@ -1,10 +1,17 @@
+import { randomUUID } from 'node:crypto';
 import { TRPCError } from '@trpc/server';
 import { AlertSeverity } from '@vigilo/shared/alert-rules';
 import { z } from 'zod';
 import { workspaceRef } from '../authorize.ts';
 import { procedure, router } from '../init.ts';
-
-const SNOOZE_PRESETS = { '1h': 3_600_000, '1d': 86_400_000, '1w': 604_800_000 } as const;
+import {
+  acknowledgeAlert,
+  AlertActionRefused,
+  commentOnAlert,
+  createSnooze,
+  resolveAlert,
+  SNOOZE_PRESETS,
+} from '../../monitoring/alert-actions.ts';
 
 type AlertRow = {
   id: string;
@@ -98,25 +105,75 @@ export const alertsRouter = router({
       }),
     )
     .mutation(({ ctx, input }) =>
+      ctx.tx((tx) =>
+        refusalsAsErrors(() =>
+          acknowledgeAlert(tx, {
+            alertId: input.id,
+            note: input.note,
+            actor: ctx.auth.actor,
+            now: ctx.services.clock(),
+          }).then((r) => ({ id: r.alertId, acknowledgedAt: r.acknowledgedAt })),
+        ),
+      ),
+    ),
+
+  /** Resolves an open alert by hand; it reopens at the next evaluation if its condition holds. */
+  resolve: procedure
+    .input(
+      z.object({
+        workspace: workspaceRef,
+        id: z.uuid('id must be an alert id'),
+        note: z.string().max(2000).optional(),
+      }),
+    )
+    .mutation(({ ctx, input }) =>
+      ctx.tx((tx) =>
+        refusalsAsErrors(() =>
+          resolveAlert(tx, {
+            alertId: input.id,
+            note: input.note,
+            actor: ctx.auth.actor,
+            now: ctx.services.clock(),
+          }).then((r) => ({ id: r.alertId, resolvedAt: r.resolvedAt })),
+        ),
+      ),
+    ),
+
+  /** Adds a comment to an alert's timeline; `commentId` (optional) makes a retry harmless. */
+  comment: procedure
+    .input(
+      z.object({
+        workspace: workspaceRef,
+        id: z.uuid('id must be an alert id'),
+        commentId: z.uuid('commentId must be a uuid').optional(),
+        body: z.string().trim().min(1, 'body must not be empty').max(4000),
+      }),
+    )
+    .mutation(({ ctx, input }) =>
+      ctx.tx((tx) =>
+        refusalsAsErrors(() =>
+          commentOnAlert(tx, {
+            commentId: input.commentId ?? randomUUID(),
+            alertId: input.id,
+            body: input.body,
+            actor: ctx.auth.actor,
+            now: ctx.services.clock(),
+          }),
+        ),
+      ),
+    ),
+
+  /** An alert's comments, oldest first. */
+  comments: procedure
+    .input(z.object({ workspace: workspaceRef, id: z.uuid('id must be an alert id') }))
+    .query(({ ctx, input }) =>
       ctx.tx(async (tx) => {
-        const { rows } = await tx.query<{ hostname: string; acknowledged_at: Date | null }>(
-          `UPDATE alerts a SET acknowledged_at = coalesce(a.acknowledged_at, $2), acknowledged_by = coalesce(a.acknowledged_by, $3), ack_note = coalesce($4, a.ack_note)
-           FROM hosts h WHERE a.id = $1 AND h.id = a.host_id AND a.state = 'open' RETURNING h.hostname, a.acknowledged_at`,
-          [input.id, ctx.services.clock(), `${ctx.auth.actor.type}:${ctx.auth.actor.id}`, input.note ?? null],
+        const { rows } = await tx.query<{ id: string; body: string; author: string; created_at: Date }>(
+          `SELECT id, body, author, created_at FROM comments
+           WHERE target_type = 'alert' AND target_id = $1 ORDER BY created_at, id`,
+          [input.id],
         );
-        if (!rows[0])
-          throw new TRPCError({
-            code: 'CONFLICT',
-            message: 'the alert is not open (already resolved, or no such alert)',
-          });
-        await tx.record({
-          action: 'alert.acknowledged',
-          target: { type: 'alert', id: input.id },
-          summary: { after: { note: input.note ?? null } },
-          event: 'alert.acknowledged',
-          payload: { alertId: input.id, hostname: rows[0].hostname, note: input.note ?? null },
-        });
-        return { id: input.id, acknowledgedAt: rows[0].acknowledged_at };
+        return rows.map((r) => ({ id: r.id, body: r.body, author: r.author, createdAt: r.created_at }));
       }),
     ),
 
@@ -139,43 +196,18 @@ export const alertsRouter = router({
         }),
     )
     .mutation(({ ctx, input }) =>
-      ctx.tx(async (tx) => {
+      ctx.tx((tx) => {
         const now = ctx.services.clock();
-        const until = input.until ?? new Date(now.getTime() + SNOOZE_PRESETS[input.duration ?? '1h']);
-        if (until <= now)
-          throw new TRPCError({ code: 'BAD_REQUEST', message: 'until must be in the future' });
-        const { rows } = await tx.query<{ id: string }>(
-          'INSERT INTO snoozes (workspace_id, host_id, rule_id, until, reason, created_by) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id',
-          [
-            tx.workspaceId,
-            input.hostId ?? null,
-            input.ruleId ?? null,
-            until,
-            input.reason ?? null,
-            `${ctx.auth.actor.type}:${ctx.auth.actor.id}`,
-          ],
+        return refusalsAsErrors(() =>
+          createSnooze(tx, {
+            hostId: input.hostId,
+            ruleId: input.ruleId,
+            until: input.until ?? new Date(now.getTime() + SNOOZE_PRESETS[input.duration ?? '1h']),
+            reason: input.reason,
+            actor: ctx.auth.actor,
+            now,
+          }),
         );
-        const id = rows[0]?.id ?? '';
-        await tx.record({
-          action: 'alert.snoozed',
-          target: { type: input.hostId ? 'host' : 'alert_rule', id: input.hostId ?? input.ruleId ?? '' },
-          summary: {
-            after: {
-              until,
-              ruleId: input.ruleId ?? null,
-              hostId: input.hostId ?? null,
-              reason: input.reason ?? null,
-            },
-          },
-          event: 'alert.snoozed',
-          payload: {
-            snoozeId: id,
-            hostId: input.hostId ?? null,
-            ruleId: input.ruleId ?? null,
-            until: until.toISOString(),
-          },
-        });
-        return { id, until };
       }),
     ),
 
@@ -234,3 +266,15 @@ export const alertsRouter = router({
       }),
     ),
 });
+
+/** An alert action's expected refusal, as the tRPC error an API client expects. */
+async function refusalsAsErrors<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    if (!(err instanceof AlertActionRefused)) throw err;
+    const code =
+      err.reason === 'not_found' ? 'NOT_FOUND' : err.reason === 'invalid' ? 'BAD_REQUEST' : 'CONFLICT';
+    throw new TRPCError({ code, message: err.message, cause: err });
+  }
+}
