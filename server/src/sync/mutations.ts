@@ -1,5 +1,6 @@
 import type { MutationDef } from './mutation-def.ts';
 import { alertAcknowledge, alertComment, alertResolve, alertSnooze } from './kinds/alerts.ts';
+import { hostPause, hostResume, hostSnooze } from './kinds/hosts.ts';
 import { workspaceRename } from './kinds/workspace.ts';
 
 export type { MutationDef } from './mutation-def.ts';
@@ -11,4 +12,7 @@ export const MUTATIONS: Record<string, MutationDef<unknown> | undefined> = {
   'alert.snooze': alertSnooze,
   'alert.resolve': alertResolve,
   'alert.comment': alertComment,
+  'host.pause': hostPause,
+  'host.resume': hostResume,
+  'host.snooze': hostSnooze,
 };

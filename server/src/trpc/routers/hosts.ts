@@ -3,6 +3,8 @@ import { SCAN_INTERVALS_S } from '@vigilo/shared/agent-protocol';
 import { ServiceProtocol } from '@vigilo/shared/snapshot';
 import { z } from 'zod';
 import type { WorkspaceTx } from '../../db/workspace-tx.ts';
+import { HostActionRefused, nudgeAgents, setHostActive } from '../../monitoring/host-actions.ts';
+import { hostHistory } from '../../monitoring/host-history.ts';
 import { parseHostList } from '../../monitoring/host-import.ts';
 import { normaliseHostname } from '../../monitoring/hostname.ts';
 import { workspaceRef } from '../authorize.ts';
@@ -46,16 +48,6 @@ export const hostFields = hostBase.extend({
   agentId: hostBase.shape.agentId.optional(),
 });
 export type HostFields = z.infer<typeof hostFields>;
-
-/** Bumps the config version of the agents whose assignments changed: they pull within seconds. */
-export async function nudgeAgents(
-  tx: WorkspaceTx,
-  agentIds: Array<string | null | undefined>,
-): Promise<void> {
-  const ids = [...new Set(agentIds.filter((a): a is string => !!a))];
-  if (ids.length > 0)
-    await tx.query('UPDATE agents SET config_version = config_version + 1 WHERE id = ANY($1)', [ids]);
-}
 
 export async function insertHost(
   tx: WorkspaceTx,
@@ -199,21 +191,43 @@ export const hostsRouter = router({
     .input(z.object({ workspace: workspaceRef, id: z.uuid('id must be a host id'), active: z.boolean() }))
     .mutation(({ ctx, input }) =>
       ctx.tx(async (tx) => {
-        const { rows } = await tx.query<{ agent_id: string | null; hostname: string; port: number }>(
-          'UPDATE hosts SET active = $2, updated_at = now() WHERE id = $1 RETURNING agent_id, hostname, port',
-          [input.id, input.active],
-        );
-        const host = rows[0];
-        if (!host) throw new TRPCError({ code: 'NOT_FOUND', message: 'no host with that id' });
-        await tx.record({
-          action: input.active ? 'host.resumed' : 'host.paused',
-          target: { type: 'host', id: input.id },
-          summary: { after: { active: input.active } },
-          event: 'host.updated',
-          payload: { id: input.id, hostname: host.hostname, active: input.active },
+        try {
+          return await setHostActive(tx, { hostId: input.id, active: input.active });
+        } catch (err) {
+          if (err instanceof HostActionRefused)
+            throw new TRPCError({ code: 'NOT_FOUND', message: 'no host with that id', cause: err });
+          throw err;
+        }
+      }),
+    ),
+
+  /**
+   * A host's grade history: one point per UTC day over the last `days` (worst grade, and whether
+   * every scan reached it), plus the chain and posture of its latest handshake. Desktops fetch
+   * it on demand (snapshots are not replicated) and keep the last answer for offline use.
+   */
+  history: procedure
+    .input(
+      z.object({
+        workspace: workspaceRef,
+        hostId: z.uuid('hostId must be a host id'),
+        days: z
+          .number({ error: 'days must be a number' })
+          .int('days must be a whole number')
+          .min(1, 'days must be 1–90')
+          .max(90, 'days must be 1–90')
+          .default(30),
+      }),
+    )
+    .query(({ ctx, input }) =>
+      ctx.tx(async (tx) => {
+        const history = await hostHistory(tx, {
+          hostId: input.hostId,
+          days: input.days,
+          now: ctx.services.clock(),
         });
-        await nudgeAgents(tx, [host.agent_id]);
-        return { id: input.id, active: input.active };
+        if (!history) throw new TRPCError({ code: 'NOT_FOUND', message: 'no host with that id' });
+        return history;
       }),
     ),
 
