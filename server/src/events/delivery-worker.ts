@@ -5,6 +5,7 @@ import { type WorkspaceTx, withWorkspace } from '../db/workspace-tx.ts';
 import { type BackoffPolicy, delayAfterFailure, type RandomSource } from '../integrations/backoff.ts';
 import { ChannelConfigError, parseChannelConfig, sendToChannel } from '../integrations/channels/index.ts';
 import type { ChannelMessage, DeliveryResult, JsonValue } from '../integrations/channels/types.ts';
+import { messageGrouping } from './message-grouping.ts';
 import { isSecretError, type SecretBox } from '../integrations/secrets.ts';
 import { openChannelConfig } from './channel-secrets.ts';
 
@@ -97,6 +98,7 @@ export function createDeliveryWorker(opts: DeliveryWorkerOptions) {
       occurredAt: d.occurred_at,
       payload: d.payload,
       summary: summarize(d.event_type, d.payload),
+      ...messageGrouping(d.event_type, d.payload),
     };
     let result: DeliveryResult;
     const startedAt = opts.clock();
