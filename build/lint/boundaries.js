@@ -1,6 +1,8 @@
 // One-way dependencies between the programs, enforced by ESLint's no-restricted-imports.
 // shared -> nothing of ours; agent, server, desktop -> shared only (the desktop may take the
 // server's router *type*); the renderer -> no Node, no main-process code; product code -> no tests.
+// launcher/ (`npm start`) is the one composition root that may import both server and desktop;
+// no program imports it.
 
 const program = (name) => [
   `@vigilo/${name}`,
@@ -14,6 +16,10 @@ const noTests = {
   message: 'Product code must not import test support.',
 };
 const crossProgram = 'Programs talk only through shared/ and the network.';
+const launcher = {
+  group: ['**/launcher/**', '../launcher/**', '../../launcher/**'],
+  message: 'No program imports the launcher: it starts the programs, not the other way round.',
+};
 const rule = (patterns, paths = []) => ['error', { patterns, paths }];
 // gitignore semantics cannot re-include a path under an excluded parent, so the bare package
 // name goes in `paths` and only its sub-paths in `patterns`, where one can be allowed again.
@@ -52,6 +58,7 @@ export const boundaries = [
     rules: {
       'no-restricted-imports': rule([
         { group: [...program('agent'), ...program('desktop')], message: crossProgram },
+        launcher,
         noTests,
       ]),
     },
@@ -61,6 +68,7 @@ export const boundaries = [
     rules: {
       'no-restricted-imports': rule([
         { group: [...program('server'), ...program('desktop')], message: crossProgram },
+        launcher,
         noTests,
       ]),
     },
@@ -69,7 +77,7 @@ export const boundaries = [
     files: ['desktop/src/**/*.ts', 'desktop/src/**/*.tsx'],
     rules: {
       'no-restricted-imports': rule(
-        [serverExceptRouterType, { group: program('agent'), message: crossProgram }, noTests],
+        [serverExceptRouterType, { group: program('agent'), message: crossProgram }, launcher, noTests],
         [bareServer],
       ),
     },
@@ -85,10 +93,17 @@ export const boundaries = [
             group: ['node:*', 'electron', 'better-sqlite3', '**/main/**', '**/core/**', '**/host/**'],
             message: 'The renderer has no Node: it asks the desktop core through the bridge.',
           },
+          launcher,
           noTests,
         ],
         [bareServer],
       ),
+    },
+  },
+  {
+    files: ['launcher/**/*.ts'],
+    rules: {
+      'no-restricted-imports': rule([{ group: program('agent'), message: crossProgram }, noTests]),
     },
   },
 ];

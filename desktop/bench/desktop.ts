@@ -49,7 +49,7 @@ try {
 
   t0 = performance.now();
   core = new DesktopCore(opts);
-  inbox(core.db);
+  inbox(core.db, new Date());
   core.engine.state();
   core.audit.search({ limit: 200 });
   const firstScreen = performance.now() - t0;

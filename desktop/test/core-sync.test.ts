@@ -131,12 +131,18 @@ describe('the outbox', () => {
       outboxDepth: 1,
       lastError: 'cannot reach the server',
     });
-    expect(inbox(c.db).find((i) => i.id === alertId)).toMatchObject({ acknowledged: true, pending: true });
+    expect(inbox(c.db, new Date()).find((i) => i.id === alertId)).toMatchObject({
+      acknowledged: true,
+      pending: true,
+    });
 
     network.online = true;
     await c.engine.syncNow();
     expect(c.engine.state()).toMatchObject({ connection: 'online', outboxDepth: 0, conflicts: [] });
-    expect(inbox(c.db).find((i) => i.id === alertId)).toMatchObject({ acknowledged: true, pending: false });
+    expect(inbox(c.db, new Date()).find((i) => i.id === alertId)).toMatchObject({
+      acknowledged: true,
+      pending: false,
+    });
     expect(c.store.row('alerts', alertId)).toMatchObject({ ack_note: 'looking' });
     expect(events.some((e) => e.type === 'changed' && e.tables.includes('alerts'))).toBe(true);
   });
@@ -161,7 +167,7 @@ describe('the outbox', () => {
       }),
     ]);
     expect(c.store.row('alerts', alertId)).toMatchObject({ state: 'resolved', acknowledged_at: null });
-    expect(inbox(c.db).some((i) => i.id === alertId)).toBe(false);
+    expect(inbox(c.db, new Date()).some((i) => i.id === alertId)).toBe(false);
   });
 
   it('keeps later local actions on a row when an earlier one is refused', async () => {

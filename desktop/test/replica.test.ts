@@ -28,7 +28,7 @@ describe('replica migrations', () => {
       const db = openReplicaDb(file);
       expect(db.pragma('user_version', { simple: true })).toBe(REPLICA_MIGRATIONS.at(-1)!.version);
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
-      expect(inbox(db)).toEqual([
+      expect(inbox(db, new Date())).toEqual([
         expect.objectContaining({
           id: 'a1',
           severity: 'critical',

@@ -4,6 +4,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CookieJar, followRedirects, formAction } from '../../server/test/identity/support.ts';
 import { processesMatching, waitFor } from '../support/processes.ts';
 import { npmStart, type Product, REPO_ROOT } from '../support/product.ts';
 
@@ -52,6 +53,16 @@ async function startAndWaitReady(env: Record<string, string>, timeoutMs: number)
   return { product, readyAfterMs: Date.now() - t0 };
 }
 
+/** The desktop host's URL, printed once the server listens (and the UI is built if stale). */
+async function desktopUrl(product: Product): Promise<string> {
+  return waitFor(
+    `the desktop URL\n${product.output()}`,
+    () => /Vigilo desktop: (http:\/\/127\.0\.0\.1:\d+\/#key=[\w-]+)/.exec(product.output())?.[1],
+    // Generous: a first start builds the renderer, and CI runs every file at once on 2 cores.
+    120_000,
+  );
+}
+
 async function stopWith(product: Product, signal: NodeJS.Signals) {
   // A signal to npm itself, as a process supervisor would send it.
   product.child.kill(signal);
@@ -69,6 +80,18 @@ describe('npm start (single-machine mode)', () => {
     );
     const discovery = await fetch(`http://127.0.0.1:${port}/oidc/.well-known/openid-configuration`);
     expect(((await discovery.json()) as { issuer: string }).issuer).toBe(`http://127.0.0.1:${port}/oidc`);
+    // The desktop: its page, which (signed out) goes to /auth/start, which leads to the sign-in form.
+    const desktop = new URL(await desktopUrl(first.product));
+    const shell = await fetch(desktop);
+    expect(shell.status).toBe(200);
+    expect(await shell.text()).toContain('<div id="root">');
+    const jar = new CookieJar();
+    const signIn = await followRedirects(jar, `${desktop.origin}/auth/start`, desktop.origin);
+    expect(signIn.url.startsWith(`http://127.0.0.1:${port}/oidc/auth?`)).toBe(true);
+    const form = await followRedirects(jar, signIn.url, `http://127.0.0.1:${port}`);
+    const html = await form.res.text();
+    expect(html).toContain('Sign in to Vigilo');
+    expect(formAction(html)).toMatch(/^\/oidc\/interaction\//);
     // The admin CLI reaches the running embedded database.
     const cli = spawnSync('npm', ['run', '--silent', 'vigilo', '--', 'workspace', 'list'], {
       cwd: REPO_ROOT,
@@ -86,6 +109,8 @@ describe('npm start (single-machine mode)', () => {
 
     const second = await startAndWaitReady({ VIGILO_HOME: vigiloHome, VIGILO_PORT: port }, 15_000);
     expect(second.product.output()).not.toContain('First start');
+    await desktopUrl(second.product);
+    expect(second.product.output()).not.toContain('Building the desktop UI');
     // Ctrl-C in a terminal signals the whole foreground process group.
     process.kill(-second.product.child.pid!, 'SIGINT');
     expect(await second.product.exited, second.product.output()).toEqual({ code: 0, signal: null });
@@ -116,6 +141,13 @@ describe('npm start (single-machine mode)', () => {
     started.push(product);
     expect((await product.exited).code).toBe(2);
     expect(product.output()).toContain('VIGILO_PORT must be a whole number between 1 and 65535 (got "abc")');
+  }, 60_000);
+
+  it('names an invalid desktop variable', async () => {
+    const product = npmStart({ VIGILO_HOME: path.join(home, 'bad-desktop'), VIGILO_DESKTOP: 'yes' });
+    started.push(product);
+    expect((await product.exited).code).toBe(2);
+    expect(product.output()).toContain('VIGILO_DESKTOP must be 0 or 1');
   }, 60_000);
 
   it('refuses a half-initialised data folder without touching it', async () => {

@@ -1,4 +1,13 @@
 import { z } from 'zod';
+import {
+  type AddHostResult,
+  addHostSchema,
+  type HistoryRefresh,
+  type HostDetail,
+  hostFilterSchema,
+  type HostRow,
+  snoozeDurationSchema,
+} from './inventory.ts';
 
 /**
  * The one typed bridge between the renderer and the desktop core. The same contract is served
@@ -13,8 +22,31 @@ export const actionSchema = z.discriminatedUnion('kind', [
     args: z.object({ alertId: z.string().min(1), note: z.string().max(2000).optional() }),
   }),
   z.object({
+    kind: z.literal('alert.snooze'),
+    args: z.object({ alertId: z.string().min(1), duration: z.enum(['1h', '1d', '1w']) }),
+  }),
+  z.object({
+    kind: z.literal('alert.resolve'),
+    args: z.object({ alertId: z.string().min(1), note: z.string().max(2000).optional() }),
+  }),
+  z.object({
+    kind: z.literal('alert.comment'),
+    args: z.object({
+      alertId: z.string().min(1),
+      body: z.string().trim().min(1, 'a comment must not be empty').max(4000),
+      /** Chosen by the core when absent: the comment's id on the server too (offline-created). */
+      commentId: z.uuid().optional(),
+    }),
+  }),
+  z.object({
     kind: z.literal('workspace.rename'),
     args: z.object({ name: z.string().trim().min(1, 'name must not be empty').max(100) }),
+  }),
+  z.object({ kind: z.literal('host.pause'), args: z.object({ hostId: z.string().min(1) }) }),
+  z.object({ kind: z.literal('host.resume'), args: z.object({ hostId: z.string().min(1) }) }),
+  z.object({
+    kind: z.literal('host.snooze'),
+    args: z.object({ hostId: z.string().min(1), duration: snoozeDurationSchema }),
   }),
 ]);
 export type Action = z.infer<typeof actionSchema>;
@@ -44,6 +76,27 @@ export type SyncState = {
   auditCount: number;
   /** True when signed in to the server's built-in identity provider (show a DEV badge). */
   dev: boolean;
+  /**
+   * When this state was read (a monotonic clock of the core's process, ms). States reach the
+   * renderer by two roads (pushed events and call answers) that can overtake each other; the
+   * renderer keeps the newest, so a late answer never puts back a stale "syncing".
+   */
+  at: number;
+};
+
+/** Who is signed in, to which workspaces, and which one is open (the app shell's header). */
+export type SessionState = {
+  signedIn: boolean;
+  /** From the provider's tokens, for display; undefined with an API token. */
+  user: { email?: string; name?: string } | undefined;
+  /** The workspaces the user belongs to (the last list the server gave). */
+  workspaces: Array<{ id: string; slug: string; name: string; role: string }>;
+  /** Slug of the open workspace, or undefined when none is open. */
+  current: string | undefined;
+  /** False when this shell was given one fixed workspace and credential (nothing to switch or sign out of). */
+  canSwitch: boolean;
+  /** Why the last sign-in or workspace listing failed, in plain words. */
+  error: string | undefined;
 };
 
 export type Conflict = {
@@ -66,6 +119,28 @@ export type InboxItem = {
   acknowledged: boolean;
   /** True while an outbox entry for this item waits for the server. */
   pending: boolean;
+  hostId: string;
+  hostname: string | undefined;
+  comments: number;
+};
+
+/** One alert with its timeline, for the inbox's detail pane. */
+export type AlertDetail = {
+  id: string;
+  severity: string;
+  title: string;
+  state: string;
+  hostname: string | undefined;
+  port: number | undefined;
+  rule: string | undefined;
+  /** Opened, acknowledged, comments and resolution, oldest first; `pending` until the server has it. */
+  timeline: Array<{
+    at: string;
+    kind: 'opened' | 'acknowledged' | 'comment' | 'resolved';
+    by?: string;
+    text?: string;
+    pending: boolean;
+  }>;
 };
 
 export type AuditEntry = {
@@ -89,6 +164,7 @@ export type ChainCheck = {
 export const bridgeCalls = {
   state: { input: z.object({}) },
   inbox: { input: z.object({}) },
+  'alerts.detail': { input: z.object({ alertId: z.string().min(1) }) },
   act: { input: actionSchema },
   'audit.search': { input: auditQuerySchema },
   'audit.verify': { input: z.object({}) },
@@ -96,12 +172,23 @@ export const bridgeCalls = {
   'conflicts.dismiss': { input: z.object({ clientId: z.string() }) },
   'conflicts.redo': { input: z.object({ clientId: z.string() }) },
   'sync.now': { input: z.object({}) },
+  'hosts.list': { input: hostFilterSchema },
+  'hosts.detail': { input: z.object({ hostId: z.string().min(1) }) },
+  'hosts.history': {
+    input: z.object({ hostId: z.string().min(1), days: z.number().int().min(1).max(90).default(30) }),
+  },
+  'hosts.add': { input: addHostSchema },
+  session: { input: z.object({}) },
+  'session.signIn': { input: z.object({}) },
+  'session.signOut': { input: z.object({}) },
+  'workspace.switch': { input: z.object({ workspace: z.string().min(1).max(200) }) },
 } as const;
 export type BridgeCall = keyof typeof bridgeCalls;
 
 export type BridgeOutputs = {
   state: SyncState;
   inbox: InboxItem[];
+  'alerts.detail': AlertDetail | null;
   act: { clientId: string };
   'audit.search': AuditEntry[];
   'audit.verify': ChainCheck;
@@ -109,6 +196,15 @@ export type BridgeOutputs = {
   'conflicts.dismiss': { ok: true };
   'conflicts.redo': { clientId: string | undefined };
   'sync.now': SyncState;
+  'hosts.list': HostRow[];
+  'hosts.detail': HostDetail | null;
+  'hosts.history': HistoryRefresh;
+  'hosts.add': AddHostResult;
+  session: SessionState;
+  /** `redirect`: where the page must go to sign in (the host); absent once signed in (Electron). */
+  'session.signIn': { redirect: string | undefined };
+  'session.signOut': SessionState;
+  'workspace.switch': SessionState;
 };
 export type BridgeInput<C extends BridgeCall> = z.input<(typeof bridgeCalls)[C]['input']>;
 
@@ -116,7 +212,11 @@ export type BridgeInput<C extends BridgeCall> = z.input<(typeof bridgeCalls)[C][
 export type BridgeEvent =
   | { type: 'changed'; tables: string[] }
   | { type: 'state'; state: SyncState }
-  | { type: 'notify'; title: string; body: string; target: string };
+  | { type: 'notify'; title: string; body: string; target: string }
+  /** Open a vigilo:// link (a deep link or a clicked OS notification, from Electron main). */
+  | { type: 'open'; target: string }
+  /** Signed in or out, or another workspace opened: the renderer re-reads everything. */
+  | { type: 'session'; session: SessionState };
 
 /** The renderer's view of a bridge transport (IPC in Electron, HTTP + WebSocket in a browser). */
 export type BridgeTransport = {

@@ -1,4 +1,5 @@
 import type { Action } from '../bridge/contract.ts';
+import { SNOOZE_DURATIONS } from '../bridge/inventory.ts';
 
 /** A row of the replica as the server sent it (snake_case columns), or null when absent. */
 export type Row = Record<string, unknown> | null;
@@ -19,7 +20,11 @@ export type LocalEffect = {
   apply(row: Row, ctx: ActionContext): Row;
   /** Extra arguments fixed at the time of the action (e.g. the name the user saw, for conflicts). */
   serverArgs(current: Row): Record<string, unknown>;
+  /** True when the action creates its row (a comment): the row need not exist yet. */
+  creates?: boolean;
 };
+
+const SNOOZE_MS = { '1h': 3_600_000, '1d': 86_400_000, '1w': 604_800_000 } as const;
 
 /** The local effect of one action. Exhaustive: a new kind fails to compile until it is described. */
 export function localEffect(action: Action, workspaceId: string): LocalEffect {
@@ -38,6 +43,44 @@ export function localEffect(action: Action, workspaceId: string): LocalEffect {
         serverArgs: () => ({ alertId, ...(note !== undefined ? { note } : {}) }),
       };
     }
+    case 'alert.snooze': {
+      const { alertId, duration } = action.args;
+      return {
+        target: { tbl: 'alerts', id: alertId },
+        // Hidden from the inbox until then; the server's snoozes row takes over once it arrives
+        // (the alert row itself does not change on the server).
+        apply: (row, ctx) =>
+          row && { ...row, snoozed_until: new Date(Date.parse(ctx.now) + SNOOZE_MS[duration]).toISOString() },
+        serverArgs: () => ({ alertId, duration }),
+      };
+    }
+    case 'alert.resolve': {
+      const { alertId, note } = action.args;
+      return {
+        target: { tbl: 'alerts', id: alertId },
+        apply: (row, ctx) => row && { ...row, state: 'resolved', resolved_at: row.resolved_at ?? ctx.now },
+        serverArgs: () => ({ alertId, ...(note !== undefined ? { note } : {}) }),
+      };
+    }
+    case 'alert.comment': {
+      const { alertId, body } = action.args;
+      const commentId = action.args.commentId;
+      if (!commentId) throw new Error('alert.comment needs its commentId (the core assigns it)');
+      return {
+        target: { tbl: 'comments', id: commentId },
+        creates: true,
+        apply: (row, ctx) =>
+          row ?? {
+            id: commentId,
+            target_type: 'alert',
+            target_id: alertId,
+            body,
+            author: ctx.actorId ?? 'me',
+            created_at: ctx.now,
+          },
+        serverArgs: () => ({ alertId, commentId, body }),
+      };
+    }
     case 'workspace.rename': {
       const { name } = action.args;
       return {
@@ -47,6 +90,31 @@ export function localEffect(action: Action, workspaceId: string): LocalEffect {
           name,
           ...(typeof current?.name === 'string' ? { expectedName: current.name } : {}),
         }),
+      };
+    }
+    case 'host.pause':
+    case 'host.resume': {
+      const { hostId } = action.args;
+      const active = action.kind === 'host.resume';
+      return {
+        target: { tbl: 'hosts', id: hostId },
+        apply: (row) => row && { ...row, active },
+        serverArgs: () => ({ hostId }),
+      };
+    }
+    case 'host.snooze': {
+      const { hostId, duration } = action.args;
+      return {
+        target: { tbl: 'hosts', id: hostId },
+        // The server's snoozes row replaces this mark when it arrives (the host row itself does
+        // not change on the server). Until then `now` is the latest replay's, close enough to
+        // show "snoozed until"; the server counts from when it applies the snooze anyway.
+        apply: (row, ctx) =>
+          row && {
+            ...row,
+            snoozed_until: new Date(Date.parse(ctx.now) + SNOOZE_DURATIONS[duration]).toISOString(),
+          },
+        serverArgs: () => ({ hostId, duration }),
       };
     }
     default: {

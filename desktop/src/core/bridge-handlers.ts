@@ -1,13 +1,26 @@
 import { actionSchema, type BridgeCall, bridgeCalls, type BridgeOutputs } from '../bridge/contract.ts';
+import { type DesktopApp, SessionError } from './desktop-app.ts';
 import type { DesktopCore } from './desktop-core.ts';
-import { inbox } from './replica/queries.ts';
+import { alertDetail, inbox } from './replica/queries.ts';
+import { addHost, refreshHistory } from './hosts-online.ts';
+import { hostDetail, hostList } from './replica/inventory.ts';
 
 /**
- * Serves one bridge call against the core. Inputs are validated with the contract's schemas
- * here, on the trusted side, whichever transport (IPC or loopback HTTP) delivered them.
+ * What a shell gives the bridge: the app (session and open core) and how this shell signs a
+ * person in (Electron opens the system browser; the host sends the page to its /auth/start).
+ */
+export type BridgeContext = {
+  app: DesktopApp;
+  signIn(): Promise<BridgeOutputs['session.signIn']>;
+};
+
+/**
+ * Serves one bridge call against the app and its open core. Inputs are validated with the
+ * contract's schemas here, on the trusted side, whichever transport (IPC or loopback HTTP)
+ * delivered them.
  */
 export async function handleBridgeCall<C extends BridgeCall>(
-  core: DesktopCore,
+  ctx: BridgeContext,
   name: C,
   rawInput: unknown,
 ): Promise<BridgeOutputs[C]> {
@@ -19,7 +32,27 @@ export async function handleBridgeCall<C extends BridgeCall>(
     throw new BridgeInputError(`${issue?.path.join('.') || 'input'}: ${issue?.message ?? 'invalid'}`);
   }
   const input = parsed.data as never;
-  return (await serve(core, name, input)) as BridgeOutputs[C];
+  try {
+    return (await serveSession(ctx, name, input)) as BridgeOutputs[C];
+  } catch (err) {
+    // Expected refusals (signed out, not a member, a fixed workspace) go back in plain words.
+    if (err instanceof SessionError) throw new BridgeInputError(err.message, { cause: err });
+    throw err;
+  }
+}
+
+/** Session calls, and the reads that have an answer with no workspace open; the rest need a core. */
+async function serveSession(ctx: BridgeContext, name: BridgeCall, input: never): Promise<unknown> {
+  const { app } = ctx;
+  if (name === 'session') return app.session();
+  if (name === 'session.signIn') return ctx.signIn();
+  if (name === 'session.signOut') return app.signOut();
+  if (name === 'workspace.switch') return app.switchWorkspace((input as { workspace: string }).workspace);
+  if (name === 'state') return app.syncState();
+  const core = app.core;
+  if (core) return serve(core, name, input);
+  if (name === 'inbox' || name === 'audit.search' || name === 'hosts.list') return [];
+  throw new SessionError('signed_out', 'sign in and open a workspace first');
 }
 
 /** A bad call from the renderer: reported back with the field it names, never a crash. */
@@ -32,7 +65,9 @@ async function serve(core: DesktopCore, name: BridgeCall, input: never): Promise
     case 'state':
       return core.engine.state();
     case 'inbox':
-      return inbox(core.db);
+      return inbox(core.db, core.clock());
+    case 'alerts.detail':
+      return alertDetail(core.db, (input as { alertId: string }).alertId);
     case 'act':
       return { clientId: core.act(actionSchema.parse(input)) };
     case 'audit.search':
@@ -62,6 +97,25 @@ async function serve(core: DesktopCore, name: BridgeCall, input: never): Promise
     case 'sync.now':
       await core.engine.syncNow();
       return core.engine.state();
+    case 'hosts.list':
+      return hostList(core.db, input, core.clock());
+    case 'hosts.detail':
+      return hostDetail(core.db, (input as { hostId: string }).hostId, core.clock());
+    case 'hosts.history': {
+      const { hostId, days } = input as { hostId: string; days: number };
+      return refreshHistory(core, hostId, days);
+    }
+    case 'hosts.add': {
+      const added = await addHost(core, input);
+      // The new host arrives through the change log like any other row.
+      if (added.ok) void core.engine.syncNow();
+      return added;
+    }
+    case 'session':
+    case 'session.signIn':
+    case 'session.signOut':
+    case 'workspace.switch':
+      throw new BridgeInputError(`${name} is a session call`); // served by serveSession
     default: {
       const never: never = name;
       throw new BridgeInputError(`unknown bridge call ${String(never)}`);

@@ -4,7 +4,7 @@ import { AuditStore } from './replica/audit-store.ts';
 import { openReplicaDb } from './replica/replica.ts';
 import { ReplicaStore } from './replica/store.ts';
 import { SyncEngine } from './sync/engine.ts';
-import { connectServer, type ServerConnection } from './sync/server-api.ts';
+import { connectServer, type ServerApi, type ServerConnection } from './sync/server-api.ts';
 import type Database from 'better-sqlite3';
 
 export type CoreOptions = {
@@ -32,11 +32,16 @@ export class DesktopCore {
   readonly store: ReplicaStore;
   readonly audit: AuditStore;
   readonly engine: SyncEngine;
+  /** The workspace (slug or id) this core is bound to, and its clock: for online-only calls. */
+  readonly workspace: string;
+  readonly clock: () => Date;
   readonly #server: ServerConnection;
   readonly #listeners = new Set<(e: BridgeEvent) => void>();
 
   constructor(opts: CoreOptions) {
     const clock = opts.clock ?? (() => new Date());
+    this.workspace = opts.workspace;
+    this.clock = clock;
     this.db = openReplicaDb(replicaFile(opts.dataDir, opts.serverUrl, opts.workspace));
     this.store = new ReplicaStore(this.db, {
       context: () => ({ actorId: opts.actorId, now: clock().toISOString() }),
@@ -65,6 +70,11 @@ export class DesktopCore {
   subscribe(listener: (e: BridgeEvent) => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
+  }
+
+  /** The server API, for the few calls that cannot wait in the outbox (e.g. adding a host). */
+  get api(): ServerApi {
+    return this.#server.api;
   }
 
   act(action: Action): string {

@@ -1,57 +1,46 @@
-// The headless desktop host: `npm run host -w @vigilo/desktop`. Runs the desktop core in Node
-// and prints the URL to open in a browser. Settings come from the environment:
-//   VIGILO_SERVER_URL (default http://127.0.0.1:7300), VIGILO_WORKSPACE (default demo),
-//   VIGILO_DESKTOP_HOME (default ~/.vigilo-desktop), VIGILO_TOKEN (an API token; otherwise the
-//   OIDC sign-in runs through the browser and its tokens are kept in a 0600 file).
+// The headless desktop host on its own: `npm run host -w @vigilo/desktop` (`npm start` runs it
+// next to the server). Runs the desktop core in Node and prints the URL to open in a browser,
+// where the page signs in through the server's identity provider. Settings from the environment:
+//   VIGILO_SERVER_URL (default http://127.0.0.1:7300), VIGILO_WORKSPACE (opened when none was
+//   before), VIGILO_DESKTOP_HOME (default ~/.vigilo-desktop), VIGILO_DESKTOP_PORT (default: free),
+//   VIGILO_TOKEN (an API token instead of signing in).
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { DesktopCore } from '../core/desktop-core.ts';
-import { signInWithBrowser, tokenSource } from '../core/session/oidc.ts';
-import { fileTokenStore } from '../core/session/token-store.ts';
-import { startHost } from './server.ts';
+import { z } from 'zod';
+import { startDesktopHost } from './desktop-host.ts';
 
-const serverUrl = process.env.VIGILO_SERVER_URL ?? 'http://127.0.0.1:7300';
-const workspace = process.env.VIGILO_WORKSPACE ?? 'demo';
-const home = process.env.VIGILO_DESKTOP_HOME ?? path.join(os.homedir(), '.vigilo-desktop');
-const store = fileTokenStore(path.join(home, 'tokens.json'));
-const fixed = process.env.VIGILO_TOKEN;
+const env = z
+  .object({
+    VIGILO_SERVER_URL: z
+      .url({ error: 'VIGILO_SERVER_URL must be an http:// URL' })
+      .default('http://127.0.0.1:7300'),
+    VIGILO_WORKSPACE: z.string().min(1).optional(),
+    VIGILO_DESKTOP_HOME: z.string().min(1).default(path.join(os.homedir(), '.vigilo-desktop')),
+    VIGILO_DESKTOP_PORT: z.coerce
+      .number({ error: 'VIGILO_DESKTOP_PORT must be a port number' })
+      .int()
+      .min(0)
+      .max(65535)
+      .default(0),
+    VIGILO_TOKEN: z.string().min(1).optional(),
+  })
+  .safeParse(process.env);
 const say = (line: string) => process.stdout.write(`${line}\n`);
-
-if (!fixed && !store.load()) {
-  const issuer = `${serverUrl}/oidc`;
-  store.save(
-    await signInWithBrowser({
-      issuer,
-      serverUrl,
-      openBrowser: (url) => void say(`Sign in to Vigilo: ${url}`),
-    }),
-  );
+if (!env.success) {
+  process.stderr.write(`vigilo desktop host: ${env.error.issues.map((i) => i.message).join('; ')}\n`);
+  process.exit(2);
 }
-const core = new DesktopCore({
-  dataDir: home,
-  serverUrl,
-  workspace,
-  token: fixed ? () => Promise.resolve(fixed) : tokenSource(store),
-  schedule: (fn, ms) => {
-    const t = setTimeout(fn, ms);
-    return () => clearTimeout(t);
-  },
-  dev: !fixed && store.load()?.issuer === `${serverUrl}/oidc`,
-});
-const host = await startHost({
-  core,
-  rendererDir: fileURLToPath(new URL('../../out/renderer/', import.meta.url)),
-  port: Number(process.env.VIGILO_DESKTOP_PORT ?? 0),
-});
-core.engine.start();
-say(`Vigilo desktop host: ${host.url}/#key=${host.key}`);
 
-const stop = () => {
-  void host
-    .close()
-    .then(() => core.close())
-    .then(() => process.exit(0));
-};
+const desktop = await startDesktopHost({
+  serverUrl: env.data.VIGILO_SERVER_URL,
+  dataDir: env.data.VIGILO_DESKTOP_HOME,
+  port: env.data.VIGILO_DESKTOP_PORT,
+  ...(env.data.VIGILO_TOKEN ? { fixedToken: env.data.VIGILO_TOKEN } : {}),
+  ...(env.data.VIGILO_WORKSPACE ? { workspace: env.data.VIGILO_WORKSPACE } : {}),
+  print: say,
+});
+say(`Vigilo desktop: ${desktop.url}`);
+
+const stop = () => void desktop.close().then(() => process.exit(0));
 process.once('SIGINT', stop);
 process.once('SIGTERM', stop);

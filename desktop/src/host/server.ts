@@ -4,7 +4,9 @@ import websocket from '@fastify/websocket';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { type BridgeCall, bridgeCalls, type BridgeEvent } from '../bridge/contract.ts';
 import { BridgeInputError, handleBridgeCall } from '../core/bridge-handlers.ts';
+import { DesktopApp } from '../core/desktop-app.ts';
 import type { DesktopCore } from '../core/desktop-core.ts';
+import { registerSignInRoutes } from './sign-in-routes.ts';
 
 export type Host = { app: FastifyInstance; url: string; key: string; close(): Promise<void> };
 
@@ -12,13 +14,22 @@ export type Host = { app: FastifyInstance; url: string; key: string; close(): Pr
  * The headless host: the built renderer and the bridge on 127.0.0.1, for a normal browser. The
  * bridge wants a per-run key (given in the URL fragment, kept by the page), so another local
  * user or a web page in the same browser cannot drive the core through the loopback port.
+ * Sign-in needs no key: it only ever stores tokens of whoever completes the provider's page.
+ *
+ * Give it a {@link DesktopApp} (sign-in, workspace switching) or one `core` with a fixed
+ * credential (served alone, as a borrowed core: closing the host leaves it open).
  */
-export async function startHost(opts: {
-  core: DesktopCore;
-  rendererDir: string;
-  port?: number;
-  key?: string;
-}): Promise<Host> {
+export async function startHost(
+  opts: ({ app: DesktopApp } | { core: DesktopCore }) & {
+    rendererDir: string;
+    port?: number;
+    /** When `port` is taken, listen on a free one instead of failing. */
+    portFallback?: boolean;
+    key?: string;
+    clock?: () => Date;
+  },
+): Promise<Host> {
+  const desktop = 'app' in opts ? opts.app : DesktopApp.forCore(opts.core);
   const key = opts.key ?? randomBytes(24).toString('base64url');
   const keyOk = (given: unknown) =>
     typeof given === 'string' &&
@@ -27,12 +38,17 @@ export async function startHost(opts: {
   const app = Fastify({ logger: false, bodyLimit: 1024 * 1024 });
   await app.register(websocket);
   await app.register(fastifyStatic, { root: opts.rendererDir, index: 'index.html' });
+  const context = {
+    app: desktop,
+    // The page itself goes to the provider and comes back to /callback (see sign-in-routes.ts).
+    signIn: () => Promise.resolve({ redirect: '/auth/start' }),
+  };
 
   app.post<{ Params: { name: string } }>('/bridge/:name', async (req, reply) => {
     if (!keyOk(req.headers['x-vigilo-key'])) return reply.code(401).send({ error: 'bad bridge key' });
     if (!Object.hasOwn(bridgeCalls, req.params.name)) return reply.code(404).send({ error: 'no such call' });
     try {
-      return { result: await handleBridgeCall(opts.core, req.params.name as BridgeCall, req.body) };
+      return { result: await handleBridgeCall(context, req.params.name as BridgeCall, req.body) };
     } catch (err) {
       if (err instanceof BridgeInputError) return reply.code(400).send({ error: err.message });
       throw err;
@@ -45,11 +61,35 @@ export async function startHost(opts: {
       return;
     }
     const send = (e: BridgeEvent) => socket.send(JSON.stringify(e));
-    const off = opts.core.subscribe(send);
+    const off = desktop.subscribe(send);
     socket.on('close', off);
-    send({ type: 'state', state: opts.core.engine.state() });
+    send({ type: 'session', session: desktop.session() });
+    send({ type: 'state', state: desktop.syncState() });
   });
 
-  const address = await app.listen({ host: '127.0.0.1', port: opts.port ?? 0 });
-  return { app, url: address, key, close: () => app.close() };
+  let url = '';
+  registerSignInRoutes(app, {
+    app: desktop,
+    redirectUri: () => `${url}/callback`,
+    ...(opts.clock ? { clock: opts.clock } : {}),
+  });
+  try {
+    url = await app.listen({ host: '127.0.0.1', port: opts.port ?? 0 });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || !opts.portFallback) {
+      await app.close();
+      throw err;
+    }
+    url = await app.listen({ host: '127.0.0.1', port: 0 });
+  }
+  return {
+    app,
+    url,
+    key,
+    close: async () => {
+      await app.close();
+      // A borrowed core stays open for its owner; an app's own cores are the app's to close.
+      if (!('app' in opts)) await desktop.close();
+    },
+  };
 }

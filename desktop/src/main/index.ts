@@ -2,15 +2,14 @@
 // desktop core to the renderer through the bridge over IPC; all logic lives in ../core (tested
 // under Node, since no Electron binary can run in CI here).
 import path from 'node:path';
-import { app, BrowserWindow, ipcMain, nativeImage, Notification, shell, Tray } from 'electron';
+import { app, BrowserWindow, ipcMain, Menu, nativeImage, Notification, shell, Tray } from 'electron';
 import { type BridgeCall, bridgeCalls, type BridgeEvent } from '../bridge/contract.ts';
-import { handleBridgeCall } from '../core/bridge-handlers.ts';
-import { DesktopCore } from '../core/desktop-core.ts';
-import { signInWithBrowser, tokenSource } from '../core/session/oidc.ts';
+import { type BridgeContext, handleBridgeCall } from '../core/bridge-handlers.ts';
+import { DesktopApp } from '../core/desktop-app.ts';
 import { safeTokenStore } from './safe-token-store.ts';
 
 const serverUrl = process.env.VIGILO_SERVER_URL ?? 'http://127.0.0.1:7300';
-const workspace = process.env.VIGILO_WORKSPACE ?? 'demo';
+const workspace = process.env.VIGILO_WORKSPACE;
 
 if (!app.requestSingleInstanceLock()) app.quit();
 app.setAsDefaultProtocolClient('vigilo');
@@ -23,7 +22,9 @@ function openDeepLink(url: string | undefined): void {
   if (!url?.startsWith('vigilo://') || !window) return;
   if (window.isMinimized()) window.restore();
   window.focus();
-  window.webContents.send('bridge:navigate', url);
+  // Through the bridge's event channel: the renderer opens it as it opens a clicked notification.
+  const event: BridgeEvent = { type: 'open', target: url };
+  window.webContents.send('bridge:event', event);
 }
 
 app.on('second-instance', (_e, argv) => openDeepLink(argv.find((a) => a.startsWith('vigilo://'))));
@@ -31,33 +32,32 @@ app.on('open-url', (_e, url) => openDeepLink(url));
 
 async function start(): Promise<void> {
   await app.whenReady();
-  const store = safeTokenStore(path.join(app.getPath('userData'), 'tokens.bin'));
-  if (!store.load()) {
-    store.save(
-      await signInWithBrowser({
-        issuer: `${serverUrl}/oidc`,
-        serverUrl,
-        openBrowser: (url) => shell.openExternal(url),
-      }),
-    );
-  }
-  const core = new DesktopCore({
+  // The app holds the session and the open workspace's core; signed out, the renderer shows its
+  // sign-in screen and `session.signIn` runs the loopback flow in the system browser.
+  const desktop = new DesktopApp({
     dataDir: app.getPath('userData'),
     serverUrl,
-    workspace,
-    token: tokenSource(store),
+    tokens: safeTokenStore(path.join(app.getPath('userData'), 'tokens.bin')),
+    ...(workspace ? { workspace } : {}),
     schedule: (fn, ms) => {
       const t = setTimeout(fn, ms);
       return () => clearTimeout(t);
     },
-    dev: store.load()?.issuer === `${serverUrl}/oidc`,
   });
+  const context: BridgeContext = {
+    app: desktop,
+    signIn: async () => {
+      await desktop.signInWithBrowser((url) => shell.openExternal(url));
+      window?.focus();
+      return { redirect: undefined };
+    },
+  };
 
   ipcMain.handle('bridge:call', (_e, name: unknown, input: unknown) => {
     if (typeof name !== 'string' || !Object.hasOwn(bridgeCalls, name)) throw new Error('no such bridge call');
-    return handleBridgeCall(core, name as BridgeCall, input);
+    return handleBridgeCall(context, name as BridgeCall, input);
   });
-  core.subscribe((event: BridgeEvent) => {
+  desktop.subscribe((event: BridgeEvent) => {
     window?.webContents.send('bridge:event', event);
     if (event.type === 'notify') {
       const n = new Notification({ title: event.title, body: event.body });
@@ -65,13 +65,25 @@ async function start(): Promise<void> {
       n.show();
     }
     if (event.type === 'changed' || event.type === 'state') {
-      void handleBridgeCall(core, 'inbox', {}).then((items) =>
-        tray?.setToolTip(`Vigilo: ${items.filter((i) => !i.acknowledged).length} open`),
-      );
+      void handleBridgeCall(context, 'inbox', {}).then((items) => {
+        const unread = items.filter((i) => !i.acknowledged).length;
+        tray?.setToolTip(`Vigilo: ${unread} open`);
+        // The count beside the tray icon (macOS) and on the dock / launcher icon where supported.
+        tray?.setTitle(unread ? String(unread) : '');
+        app.setBadgeCount(unread);
+      });
     }
   });
 
   tray = new Tray(nativeImage.createEmpty());
+  tray.setContextMenu(
+    Menu.buildFromTemplate([
+      { label: 'Open Vigilo', click: () => window?.show() },
+      { type: 'separator' },
+      { label: 'Quit', role: 'quit' },
+    ]),
+  );
+  tray.on('click', () => window?.show());
   window = new BrowserWindow({
     width: 1200,
     height: 800,
@@ -90,8 +102,8 @@ async function start(): Promise<void> {
   });
   if (process.env.ELECTRON_RENDERER_URL) await window.loadURL(process.env.ELECTRON_RENDERER_URL);
   else await window.loadFile(path.join(import.meta.dirname, '../renderer/index.html'));
-  core.engine.start();
-  app.on('before-quit', () => void core.close());
+  await desktop.start();
+  app.on('before-quit', () => void desktop.close());
 }
 
 void start();

@@ -1,31 +1,31 @@
 import { useEffect } from 'react';
-import { roleGrants, workspaceRoleSchema, type Permission } from '@vigilo/shared/roles';
+import { roleGrants, workspaceRoleSchema } from '@vigilo/shared/roles';
 import { AuditReview } from './features/audit/audit.tsx';
+import { Certificates } from './features/certificates/certificates.tsx';
 import { Inbox } from './features/inbox/inbox.tsx';
+import { CommandPalette } from './features/palette/palette.tsx';
+import { SignIn } from './features/session/sign-in.tsx';
+import { UserMenu } from './features/session/user-menu.tsx';
+import { WorkspaceSwitcher } from './features/session/workspace-switcher.tsx';
 import { Settings } from './features/settings/settings.tsx';
+import { ComingPage } from './features/shell/coming.tsx';
+import { NAV } from './features/shell/nav.ts';
+import { applyTheme } from './features/shell/theme.ts';
 import { ConflictList, SyncIndicator } from './features/sync/sync-indicator.tsx';
-import { connectStore, type Page, useStore } from './store.ts';
-
-/** Navigation; pages a role cannot use are hidden (the server refuses them anyway). */
-const NAV: Array<{ page: Page; label: string; needs: Permission; ready: boolean }> = [
-  { page: 'inbox', label: 'Inbox', needs: 'read', ready: true },
-  { page: 'approvals', label: 'Approvals', needs: 'approve', ready: false },
-  { page: 'certificates', label: 'Certificates', needs: 'read', ready: false },
-  { page: 'incidents', label: 'Incidents', needs: 'read', ready: false },
-  { page: 'changes', label: 'Changes', needs: 'read', ready: false },
-  { page: 'audit', label: 'Audit', needs: 'audit', ready: true },
-  { page: 'settings', label: 'Settings', needs: 'administer', ready: true },
-];
+import { connectStore, useStore } from './store.ts';
 
 export function App() {
   const page = useStore((s) => s.page);
   const go = useStore((s) => s.go);
   const sync = useStore((s) => s.sync);
   const error = useStore((s) => s.error);
+  const session = useStore((s) => s.session);
   useEffect(() => connectStore(), []);
+  useEffect(applyTheme, []);
   const role = workspaceRoleSchema.safeParse(sync?.workspace?.role);
   const nav = NAV.filter((n) => role.success && roleGrants(role.data, n.needs));
 
+  if (session && !session.signedIn) return <SignIn />;
   return (
     <div className="shell">
       <header>
@@ -34,7 +34,12 @@ export function App() {
         <span className="ws" data-testid="workspace-title">
           {sync?.workspace?.name ?? '…'}
         </span>
+        <WorkspaceSwitcher />
         <SyncIndicator />
+        <UserMenu />
+        <span className="muted" title="Command palette">
+          Ctrl K
+        </span>
       </header>
       <nav aria-label="Main">
         {nav.map((n) => (
@@ -51,12 +56,14 @@ export function App() {
         ) : null}
         <ConflictList />
         {page === 'inbox' ? <Inbox /> : null}
+        {page === 'certificates' ? <Certificates /> : null}
         {page === 'audit' ? <AuditReview /> : null}
         {page === 'settings' ? <Settings /> : null}
-        {NAV.some((n) => n.page === page && !n.ready) ? (
-          <p className="muted">This part of Vigilo arrives with its server support.</p>
+        {page === 'approvals' || page === 'incidents' || page === 'changes' ? (
+          <ComingPage page={page} />
         ) : null}
       </main>
+      <CommandPalette />
     </div>
   );
 }

@@ -1,6 +1,23 @@
 import { create } from 'zustand';
 import type { Action, AuditEntry, AuditQuery, ChainCheck, InboxItem, SyncState } from '../bridge/contract.ts';
 import { bridge } from './bridge/transport.ts';
+import {
+  type CertificatesSlice,
+  createCertificatesSlice,
+  HOST_TABLES,
+} from './features/certificates/slice.ts';
+import {
+  ALERT_DETAIL_TABLES,
+  createInboxDetailSlice,
+  type InboxDetailSlice,
+} from './features/inbox/slice.ts';
+import {
+  createSessionSlice,
+  type SessionSlice,
+  sessionMoved,
+  signInOnFirstLoad,
+} from './features/session/slice.ts';
+import { openTarget } from './features/shell/deep-link.ts';
 
 /**
  * One store of feature slices. It mirrors the replica (through the bridge); it is never a second
@@ -29,11 +46,22 @@ type UiSlice = {
 };
 
 export type Page = 'inbox' | 'approvals' | 'certificates' | 'incidents' | 'changes' | 'audit' | 'settings';
-export type Store = SyncSlice & InboxSlice & AuditSlice & UiSlice;
+export type Store = SyncSlice &
+  InboxSlice &
+  AuditSlice &
+  UiSlice &
+  CertificatesSlice &
+  SessionSlice &
+  InboxDetailSlice;
 
-export const useStore = create<Store>()((set) => ({
+export const useStore = create<Store>()((set, get, api) => ({
+  ...createCertificatesSlice(set, get, api),
+  ...createSessionSlice(set, get, api),
+  ...createInboxDetailSlice(set, get, api),
+
   sync: undefined,
-  setSync: (sync) => set({ sync }),
+  // The newest reading wins: an answer to an earlier call can arrive after a newer pushed state.
+  setSync: (sync) => set((s) => (s.sync && s.sync.at > sync.at ? {} : { sync })),
 
   inbox: [],
   selected: 0,
@@ -72,15 +100,46 @@ export function connectStore(): () => void {
   void bridge.call('state', {}).then(setSync);
   void loadInbox();
   void searchAudit({});
+  void useStore.getState().loadHosts();
+  void bridge.call('session', {}).then((session) => {
+    useStore.getState().setSession(session);
+    signInOnFirstLoad(session, useStore.getState().signIn);
+  });
   return bridge.subscribe((e) => {
+    if (e.type === 'session') {
+      const moved = sessionMoved(useStore.getState().session, e.session);
+      useStore.getState().setSession(e.session);
+      // Another workspace (or nobody) is open now: everything shown belongs to the old one.
+      if (moved) {
+        useStore.setState({ inbox: [], selected: 0, audit: [], chain: undefined, alertDetail: undefined });
+        void loadInbox();
+        void searchAudit({});
+        void useStore.getState().loadHosts();
+        void bridge.call('state', {}).then(setSync);
+      }
+    }
     if (e.type === 'state') setSync(e.state);
     if (e.type === 'changed') {
-      if (e.tables.includes('alerts')) void loadInbox();
+      if (e.tables.includes('alerts') || e.tables.includes('comments')) void loadInbox();
+      if (e.tables.some((t) => ALERT_DETAIL_TABLES.includes(t))) void useStore.getState().reloadAlert();
       if (e.tables.includes('audit_events')) void searchAudit(useStore.getState().auditQuery);
+      if (e.tables.some((t) => HOST_TABLES.includes(t))) void useStore.getState().loadHosts();
       void bridge.call('state', {}).then(setSync);
     }
-    if (e.type === 'notify' && 'Notification' in window && Notification.permission === 'granted') {
-      new Notification(e.title, { body: e.body });
+    if (e.type === 'open') void openTarget(e.target);
+    // In Electron, main raises the native notification; in a browser tab the page does.
+    const inBrowser = !window.vigiloBridge;
+    if (
+      e.type === 'notify' &&
+      inBrowser &&
+      'Notification' in window &&
+      Notification.permission === 'granted'
+    ) {
+      const n = new Notification(e.title, { body: e.body });
+      n.onclick = () => {
+        window.focus();
+        void openTarget(e.target);
+      };
     }
   });
 }

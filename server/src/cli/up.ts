@@ -14,7 +14,19 @@ import { startLocalAgent } from '../embedded/local-agent.ts';
 import { startRuntime } from '../runtime.ts';
 import { VERSION } from '../version.ts';
 
-export type UpIo = { env: NodeJS.ProcessEnv; cwd: string; print: (line: string) => void };
+export type UpIo = {
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  print: (line: string) => void;
+  /**
+   * Called once the server listens (e.g. the launcher starts the desktop host next to it). The
+   * cleanup it returns runs before the server stops. The server itself imports no such program.
+   */
+  onListening?: (server: ServerInfo) => Promise<(() => Promise<void>) | undefined>;
+};
+
+/** What a program started next to the server needs to know about it. */
+export type ServerInfo = { url: string; publicUrl: string; issuer: string; home: string };
 
 /**
  * `vigilo up`: the single-machine product. Starts the embedded Postgres (unless DATABASE_URL is
@@ -86,6 +98,15 @@ export async function up(io: UpIo): Promise<void> {
           `  and the workspace "demo". The password is also in ${firstRun.credentialsFile} (mode 0600).\n` +
           '  More users: npm run vigilo -- user add --email you@example.com --name "Your Name"',
       );
+    }
+    if (io.onListening) {
+      const cleanup = await io.onListening({
+        url,
+        publicUrl: config.identity.publicUrl,
+        issuer: config.identity.issuer,
+        home: config.home,
+      });
+      if (cleanup) cleanups.push(cleanup);
     }
     if (config.localAgent) {
       const agent = await startLocalAgent({

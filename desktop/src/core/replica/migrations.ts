@@ -111,6 +111,62 @@ export const REPLICA_MIGRATIONS: ReadonlyArray<{ version: number; name: string; 
         FROM records WHERE tbl = 'memberships';
     `,
   },
+  {
+    version: 3,
+    name: 'inventory',
+    sql: `
+      -- Certificates and hosts (desktop/src/core/replica/inventory.ts). host_status and
+      -- certificates carry what the server replicates of them (0005_sync.sql drops the scan facts:
+      -- chain and posture come from the hosts.history answer cached below).
+      CREATE VIEW host_status AS SELECT id AS host_id,
+        json_extract(data, '$.reachable') AS reachable, json_extract(data, '$.grade') AS grade,
+        json_extract(data, '$.not_after') AS not_after, json_extract(data, '$.fingerprint') AS fingerprint
+        FROM records WHERE tbl = 'host_status';
+      CREATE VIEW certificates AS SELECT id AS fingerprint,
+        json_extract(data, '$.subject') AS subject, json_extract(data, '$.issuer') AS issuer,
+        json_extract(data, '$.issuer_cn') AS issuer_cn, json_extract(data, '$.sans') AS sans,
+        json_extract(data, '$.serial') AS serial, json_extract(data, '$.not_before') AS not_before,
+        json_extract(data, '$.not_after') AS not_after, json_extract(data, '$.key_algorithm') AS key_algorithm,
+        json_extract(data, '$.key_bits') AS key_bits,
+        json_extract(data, '$.signature_algorithm') AS signature_algorithm
+        FROM records WHERE tbl = 'certificates';
+      CREATE VIEW snoozes AS SELECT id,
+        json_extract(data, '$.host_id') AS host_id, json_extract(data, '$.rule_id') AS rule_id,
+        json_extract(data, '$.until') AS until, json_extract(data, '$.reason') AS reason,
+        json_extract(data, '$.created_by') AS created_by
+        FROM records WHERE tbl = 'snoozes';
+      -- The host list counts each host's open alerts and finds its snoozes: covering indexes by
+      -- host, so a list of thousands never parses every alert's JSON.
+      CREATE INDEX records_snooze_host ON records (
+        tbl, json_extract(data, '$.host_id'), json_extract(data, '$.rule_id'), json_extract(data, '$.until')
+      ) WHERE tbl = 'snoozes';
+      CREATE INDEX records_alert_host ON records (tbl, json_extract(data, '$.host_id'), json_extract(data, '$.state'))
+        WHERE tbl = 'alerts';
+
+      -- The last hosts.history answer per host (snapshots are not replicated): the detail shows
+      -- it offline, with the time it was fetched.
+      CREATE TABLE host_history (
+        host_id TEXT PRIMARY KEY,
+        days INTEGER NOT NULL,
+        fetched_at TEXT NOT NULL,
+        data TEXT NOT NULL CHECK (json_valid(data))
+      ) WITHOUT ROWID;
+    `,
+  },
+  {
+    version: 4,
+    name: 'comments',
+    sql: `
+      -- Comments on alerts' timelines (incidents and changes add target types later).
+      CREATE VIEW comments AS SELECT id,
+        json_extract(data, '$.target_type') AS target_type, json_extract(data, '$.target_id') AS target_id,
+        json_extract(data, '$.body') AS body, json_extract(data, '$.author') AS author,
+        json_extract(data, '$.created_at') AS created_at
+        FROM records WHERE tbl = 'comments';
+      CREATE INDEX records_comment_target ON records (tbl, json_extract(data, '$.target_id'))
+        WHERE tbl = 'comments';
+    `,
+  },
 ];
 
 /** Brings a replica file up to the latest step, each step in its own transaction. */

@@ -1,30 +1,42 @@
 import type Database from 'better-sqlite3';
-import type { InboxItem } from '../../bridge/contract.ts';
+import type { AlertDetail, InboxItem } from '../../bridge/contract.ts';
 
 const SEVERITY_RANK: Record<string, number> = { critical: 0, warning: 1, info: 2 };
 
 /**
- * The triage inbox: open alerts (incidents and approvals join when the server has them), most
- * severe first, then newest. `pending` marks items with an action still in the outbox.
+ * The triage inbox: open alerts that no snooze covers (incidents and approvals join when the
+ * server has them), most severe first, then newest. A snooze covers an alert when it names its
+ * host, its rule, or both, and has not ended; a pending local snooze covers it at once.
+ * `pending` marks items with an action still in the outbox.
  */
-export function inbox(db: Database.Database): InboxItem[] {
+export function inbox(db: Database.Database, now: Date): InboxItem[] {
+  const at = now.toISOString();
   const rows = db
     .prepare<
-      [],
+      [string, string],
       {
         id: string;
         severity: string;
         summary: string;
         opened_at: string;
         acknowledged_at: string | null;
+        host_id: string;
+        hostname: string | null;
+        comments: number;
         pending: number;
       }
     >(
-      `SELECT a.id, a.severity, a.summary, a.opened_at, a.acknowledged_at,
+      `SELECT a.id, a.severity, a.summary, a.opened_at, a.acknowledged_at, a.host_id, h.hostname,
+         (SELECT count(*) FROM comments c WHERE c.target_type = 'alert' AND c.target_id = a.id) AS comments,
          EXISTS (SELECT 1 FROM outbox o WHERE o.tbl = 'alerts' AND o.row_id = a.id AND o.state = 'pending') AS pending
-       FROM alerts a WHERE a.state = 'open'`,
+       FROM alerts a LEFT JOIN hosts h ON h.id = a.host_id
+       WHERE a.state = 'open'
+         AND coalesce(json_extract((SELECT data FROM records WHERE tbl = 'alerts' AND id = a.id), '$.snoozed_until'), '0') <= ?
+         AND NOT EXISTS (
+           SELECT 1 FROM snoozes s WHERE julianday(s.until) > julianday(?)
+             AND (s.host_id IS NULL OR s.host_id = a.host_id) AND (s.rule_id IS NULL OR s.rule_id = a.rule_id))`,
     )
-    .all();
+    .all(at, at);
   return rows
     .map((r) => ({
       kind: 'alert' as const,
@@ -34,12 +46,90 @@ export function inbox(db: Database.Database): InboxItem[] {
       openedAt: r.opened_at,
       acknowledged: r.acknowledged_at !== null,
       pending: r.pending === 1,
+      hostId: r.host_id,
+      hostname: r.hostname ?? undefined,
+      comments: r.comments,
     }))
     .sort(
       (a, b) =>
         (SEVERITY_RANK[a.severity] ?? 9) - (SEVERITY_RANK[b.severity] ?? 9) ||
         b.openedAt.localeCompare(a.openedAt),
     );
+}
+
+/** One alert and its timeline (opened, acknowledged, comments, resolved), oldest first. */
+export function alertDetail(db: Database.Database, alertId: string): AlertDetail | null {
+  const a = db
+    .prepare<
+      [string],
+      {
+        id: string;
+        severity: string;
+        summary: string;
+        state: string;
+        opened_at: string;
+        acknowledged_at: string | null;
+        acknowledged_by: string | null;
+        ack_note: string | null;
+        resolved_at: string | null;
+        hostname: string | null;
+        port: number | null;
+        rule: string | null;
+        pending: string | null;
+      }
+    >(
+      `SELECT a.id, a.severity, a.summary, a.state, a.opened_at, a.acknowledged_at, a.acknowledged_by, a.ack_note,
+         json_extract(r.data, '$.resolved_at') AS resolved_at, h.hostname, h.port,
+         json_extract(rule.data, '$.name') AS rule,
+         (SELECT group_concat(o.kind) FROM outbox o WHERE o.tbl = 'alerts' AND o.row_id = a.id AND o.state = 'pending') AS pending
+       FROM alerts a JOIN records r ON r.tbl = 'alerts' AND r.id = a.id
+       LEFT JOIN hosts h ON h.id = a.host_id
+       LEFT JOIN records rule ON rule.tbl = 'alert_rules' AND rule.id = a.rule_id
+       WHERE a.id = ?`,
+    )
+    .get(alertId);
+  if (!a) return null;
+  const pendingKinds = new Set(a.pending?.split(',') ?? []);
+  const timeline: AlertDetail['timeline'] = [{ at: a.opened_at, kind: 'opened', pending: false }];
+  if (a.acknowledged_at) {
+    timeline.push({
+      at: a.acknowledged_at,
+      kind: 'acknowledged',
+      ...(a.acknowledged_by ? { by: a.acknowledged_by } : {}),
+      ...(a.ack_note ? { text: a.ack_note } : {}),
+      pending: pendingKinds.has('alert.acknowledge'),
+    });
+  }
+  const comments = db
+    .prepare<[string], { id: string; body: string; author: string; created_at: string; pending: number }>(
+      `SELECT c.id, c.body, c.author, c.created_at,
+         EXISTS (SELECT 1 FROM outbox o WHERE o.tbl = 'comments' AND o.row_id = c.id AND o.state = 'pending') AS pending
+       FROM comments c WHERE c.target_type = 'alert' AND c.target_id = ? ORDER BY c.created_at, c.id`,
+    )
+    .all(alertId);
+  for (const c of comments) {
+    timeline.push({
+      at: c.created_at,
+      kind: 'comment',
+      by: c.author,
+      text: c.body,
+      pending: c.pending === 1,
+    });
+  }
+  if (a.state === 'resolved' && a.resolved_at) {
+    timeline.push({ at: a.resolved_at, kind: 'resolved', pending: pendingKinds.has('alert.resolve') });
+  }
+  timeline.sort((x, y) => x.at.localeCompare(y.at));
+  return {
+    id: a.id,
+    severity: a.severity,
+    title: a.summary,
+    state: a.state,
+    hostname: a.hostname ?? undefined,
+    port: a.port ?? undefined,
+    rule: a.rule ?? undefined,
+    timeline,
+  };
 }
 
 /** The workspace row as replicated (name may carry a pending rename). */

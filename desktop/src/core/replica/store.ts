@@ -84,10 +84,12 @@ export class ReplicaStore {
     const clientId = randomUUID();
     this.db.transaction(() => {
       const current = this.row(tbl, id);
-      if (!current) throw new Error(`nothing to act on: ${tbl} ${id} is not in the replica`);
+      if (!current && !effect.creates)
+        throw new Error(`nothing to act on: ${tbl} ${id} is not in the replica`);
+      // A NULL shadow is "absent on the server": refusing a creation removes the row again.
       this.db
         .prepare('INSERT INTO shadows (tbl, id, data) VALUES (?, ?, ?) ON CONFLICT DO NOTHING')
-        .run(tbl, id, JSON.stringify(current));
+        .run(tbl, id, current ? JSON.stringify(current) : null);
       this.db
         .prepare(
           'INSERT INTO outbox (client_id, kind, args, tbl, row_id, created_at) VALUES (?, ?, ?, ?, ?, ?)',

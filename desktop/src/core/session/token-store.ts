@@ -9,6 +9,8 @@ export const storedTokensSchema = z.object({
   refreshToken: z.string().optional(),
   /** ISO time the access token expires. */
   expiresAt: z.string(),
+  /** Who signed in, as the provider's tokens said: for display only, the server decides. */
+  user: z.object({ email: z.string().optional(), name: z.string().optional() }).optional(),
 });
 export type StoredTokens = z.infer<typeof storedTokensSchema>;
 
@@ -43,5 +45,15 @@ export function fileTokenStore(file: string): TokenStore {
     clear() {
       rmSync(file, { force: true });
     },
+  };
+}
+
+/** Tokens held in memory only: an API token given on the command line, or tests. */
+export function memoryTokenStore(initial?: StoredTokens): TokenStore {
+  let tokens = initial;
+  return {
+    load: () => tokens,
+    save: (t) => void (tokens = t),
+    clear: () => void (tokens = undefined),
   };
 }

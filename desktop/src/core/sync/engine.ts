@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { type Permission, roleGrants, workspaceRoleSchema } from '@vigilo/shared/roles';
 import type { Action, BridgeEvent, SyncState } from '../../bridge/contract.ts';
 import { notificationFor } from '../notifications.ts';
@@ -5,6 +6,26 @@ import { workspaceRow } from '../replica/queries.ts';
 import type { AuditStore } from '../replica/audit-store.ts';
 import type { ReplicaStore } from '../replica/store.ts';
 import { classifyFailure, type ServerApi } from './server-api.ts';
+
+/** The replica table each action changes at once (the renderer re-reads it). */
+const ACTION_TABLES: Record<Action['kind'], string> = {
+  'alert.acknowledge': 'alerts',
+  'alert.snooze': 'alerts',
+  'alert.resolve': 'alerts',
+  'alert.comment': 'comments',
+  'workspace.rename': 'workspaces',
+  'host.pause': 'hosts',
+  'host.resume': 'hosts',
+  'host.snooze': 'hosts',
+};
+
+/** Gives a created row its id before it is queued: the same id locally and on the server. */
+function withIds(action: Action): Action {
+  if (action.kind === 'alert.comment' && !action.args.commentId) {
+    return { ...action, args: { ...action.args, commentId: randomUUID() } };
+  }
+  return action;
+}
 
 export type EngineOptions = {
   api: ServerApi;
@@ -58,13 +79,14 @@ export class SyncEngine {
       conflicts: store.conflicts(),
       auditCount: audit.count(),
       dev: this.#o.dev ?? false,
+      at: performance.timeOrigin + performance.now(),
     };
   }
 
   /** Applies a user action locally and queues it (one SQLite transaction), then tries to send it. */
   act(action: Action): string {
-    const clientId = this.#o.store.enqueue(action);
-    this.#changed([action.kind.split('.')[0] === 'alert' ? 'alerts' : 'workspaces']);
+    const clientId = this.#o.store.enqueue(withIds(action));
+    this.#changed([ACTION_TABLES[action.kind]]);
     void this.syncNow();
     return clientId;
   }

@@ -2,6 +2,7 @@ import { createTRPCClient, createWSClient, httpLink, splitLink, TRPCClientError,
 import type { AppRouter } from '@vigilo/server/router-type';
 import superjson from 'superjson';
 import WebSocket from 'ws';
+import type { TokenGetter } from '../session/oidc.ts';
 
 export type ServerApi = ReturnType<typeof createTRPCClient<AppRouter>>;
 
@@ -10,18 +11,19 @@ export type ServerConnection = {
   close(): Promise<void>;
 };
 
+/** How long one API call may take before the pass counts the server as unreachable. */
+const REQUEST_TIMEOUT_MS = 15_000;
+
 /**
  * The typed tRPC client to the Vigilo server: HTTP for queries and mutations, one WebSocket for
  * live events (the token rides in connection params: WebSockets carry no headers from browsers,
  * and the server reads it the same way for every client). `fetch` is injectable so tests can
  * cut the network the way an outage would, without touching the server.
  */
-/** How long one API call may take before the pass counts the server as unreachable. */
-const REQUEST_TIMEOUT_MS = 15_000;
-
 export function connectServer(opts: {
   url: string;
-  token: () => Promise<string | undefined>;
+  /** The access token; called with `rejected` after a 401 to get a refreshed one (see TokenGetter). */
+  token: TokenGetter;
   fetch?: typeof globalThis.fetch;
 }): ServerConnection {
   const ws = createWSClient({
@@ -31,6 +33,13 @@ export function connectServer(opts: {
     connectionParams: async () => ({ token: (await opts.token()) ?? '' }),
     retryDelayMs: (attempt) => Math.min(500 * 2 ** attempt, 10_000),
   });
+  // Every call is bounded: a request stuck on a connection that died with the server would
+  // otherwise hold the sync pass (and the "syncing" state) forever.
+  const send = (input: Parameters<typeof globalThis.fetch>[0], init?: RequestInit) => {
+    const timeout = AbortSignal.timeout(REQUEST_TIMEOUT_MS);
+    const signal = init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
+    return (opts.fetch ?? globalThis.fetch)(input, { ...init, signal });
+  };
   const api = createTRPCClient<AppRouter>({
     links: [
       splitLink({
@@ -39,13 +48,8 @@ export function connectServer(opts: {
         false: httpLink({
           url: `${opts.url}/trpc`,
           transformer: superjson,
-          // Every call is bounded: a request stuck on a connection that died with the server
-          // would otherwise hold the sync pass (and the "syncing" state) forever.
-          fetch: (input: Parameters<typeof globalThis.fetch>[0], init?: RequestInit) => {
-            const timeout = AbortSignal.timeout(REQUEST_TIMEOUT_MS);
-            const signal = init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
-            return (opts.fetch ?? globalThis.fetch)(input, { ...init, signal });
-          },
+          fetch: (input: Parameters<typeof globalThis.fetch>[0], init?: RequestInit) =>
+            retryOnceWhenRefused(send, opts.token, input, init),
           headers: async () => {
             const token = await opts.token();
             return token ? { authorization: `Bearer ${token}` } : {};
@@ -55,6 +59,30 @@ export function connectServer(opts: {
     ],
   });
   return { api, close: () => ws.close() };
+}
+
+/**
+ * A 401 may only mean the access token expired early (a clock skew, a provider that shortened
+ * lifetimes, a laptop that slept): force one refresh and send the call again with the new token.
+ * Only a second refusal reaches the engine, which then reports the session as ended. Bodies are
+ * strings here (tRPC's JSON), so the request can be replayed as is.
+ */
+async function retryOnceWhenRefused(
+  send: (input: Parameters<typeof globalThis.fetch>[0], init?: RequestInit) => Promise<Response>,
+  token: TokenGetter,
+  input: Parameters<typeof globalThis.fetch>[0],
+  init: RequestInit | undefined,
+): Promise<Response> {
+  const res = await send(input, init);
+  if (res.status !== 401) return res;
+  const headers = new Headers(init?.headers);
+  const sent = headers.get('authorization')?.replace(/^Bearer /, '');
+  if (!sent) return res;
+  const next = await token({ rejected: sent });
+  if (!next || next === sent) return res;
+  await res.body?.cancel();
+  headers.set('authorization', `Bearer ${next}`);
+  return send(input, { ...init, headers });
 }
 
 /** How a failed server call should be read by the sync engine. */

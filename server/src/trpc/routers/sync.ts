@@ -70,7 +70,9 @@ export const syncRouter = router({
       const role = roleOf(ctx.auth.workspace);
       const results: AppliedMutation[] = [];
       for (const m of input.mutations) {
-        results.push(await ctx.tx((tx) => applyClientMutation(tx, role, ctx.auth.actor, m, ctx.services.clock())));
+        results.push(
+          await ctx.tx((tx) => applyClientMutation(tx, role, ctx.auth.actor, m, ctx.services.clock())),
+        );
       }
       return results;
     }),

@@ -32,7 +32,9 @@ export function AuditReview() {
         }}
       >
         <input
+          id="audit-search"
           aria-label="Search text"
+          data-search
           placeholder="Search…"
           value={text}
           onChange={(e) => setText(e.target.value)}

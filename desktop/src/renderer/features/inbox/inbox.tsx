@@ -1,15 +1,32 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
+import { roleGrants, workspaceRoleSchema } from '@vigilo/shared/roles';
 import { useEffect, useRef } from 'react';
+import type { InboxItem } from '../../../bridge/contract.ts';
 import { useStore } from '../../store.ts';
+import { AlertPane } from './alert-pane.tsx';
+
+const SNOOZE_KEYS = { '1': '1h', '2': '1d', '3': '1w' } as const;
+
+/** True when a key press belongs to a text field, not to the inbox's shortcuts. */
+const typing = (e: KeyboardEvent) =>
+  e.target instanceof HTMLInputElement ||
+  e.target instanceof HTMLTextAreaElement ||
+  e.target instanceof HTMLSelectElement;
 
 /**
- * The triage inbox: most severe and newest first, keyboard-first (j/k to move, a to
- * acknowledge). Virtualised so ten thousand items scroll like ten.
+ * The triage inbox: most severe and newest first, keyboard-first — j/k to move, a to
+ * acknowledge, s then 1/2/3 to snooze for an hour/day/week, r to resolve, c to comment, Enter to
+ * open the timeline, Esc to close it. Virtualised so ten thousand items scroll like ten. Every
+ * action goes through the outbox: it shows at once, online or not.
  */
 export function Inbox() {
   const items = useStore((s) => s.inbox);
   const selected = useStore((s) => s.selected);
-  const act = useStore((s) => s.act);
+  const mode = useStore((s) => s.inboxMode);
+  const detail = useStore((s) => s.alertDetail);
+  const role = useStore((s) => s.sync?.workspace?.role);
+  const parsedRole = workspaceRoleSchema.safeParse(role);
+  const canOperate = parsedRole.success && roleGrants(parsedRole.data, 'operate');
   const parent = useRef<HTMLDivElement>(null);
   const rows = useVirtualizer({
     count: items.length,
@@ -19,59 +36,96 @@ export function Inbox() {
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
-      if (e.target instanceof HTMLInputElement || e.metaKey || e.ctrlKey) return;
-      const { move, inbox, selected: i } = useStore.getState();
-      if (e.key === 'j') move(1);
-      else if (e.key === 'k') move(-1);
-      else if (e.key === 'a') {
-        const item = inbox[i];
-        if (item && !item.acknowledged) void act({ kind: 'alert.acknowledge', args: { alertId: item.id } });
+      if (typing(e) || e.metaKey || e.ctrlKey || e.altKey) return;
+      const s = useStore.getState();
+      const item: InboxItem | undefined = s.inbox[s.selected];
+      if (s.inboxMode === 'snooze') {
+        const duration = SNOOZE_KEYS[e.key as keyof typeof SNOOZE_KEYS];
+        if (duration && item) void s.act({ kind: 'alert.snooze', args: { alertId: item.id, duration } });
+        if (duration || e.key === 'Escape') s.setInboxMode('move');
+        e.preventDefault();
+        return;
+      }
+      if (e.key === 'j') s.move(1);
+      else if (e.key === 'k') s.move(-1);
+      else if (e.key === 'Enter' || e.key === 'o') {
+        if (item) void s.openAlert(item.id);
+      } else if (e.key === 'Escape') s.closeAlert();
+      else if (canOperate && item && e.key === 'a') {
+        if (!item.acknowledged) void s.act({ kind: 'alert.acknowledge', args: { alertId: item.id } });
+      } else if (canOperate && item && e.key === 's') s.setInboxMode('snooze');
+      else if (canOperate && item && e.key === 'r')
+        void s.act({ kind: 'alert.resolve', args: { alertId: item.id } });
+      else if (canOperate && item && e.key === 'c') {
+        void s.openAlert(item.id).then(() => s.setInboxMode('comment'));
       } else return;
       e.preventDefault();
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [act]);
+  }, [canOperate]);
 
   useEffect(() => rows.scrollToIndex(selected), [selected, rows]);
 
   return (
-    <section aria-label="Triage inbox">
-      <h1>
-        Inbox{' '}
-        <span className="badge" data-testid="inbox-count">
-          {items.filter((i) => !i.acknowledged).length}
-        </span>
-      </h1>
-      <p className="hint">j / k to move · a to acknowledge</p>
-      {items.length === 0 ? <p className="muted">Nothing needs you right now.</p> : null}
-      <div ref={parent} className="list" role="listbox" aria-label="Open items">
-        <div style={{ height: rows.getTotalSize(), position: 'relative' }}>
-          {rows.getVirtualItems().map((v) => {
-            const item = items[v.index];
-            if (!item) return null;
-            return (
-              <div
-                key={item.id}
-                role="option"
-                aria-selected={v.index === selected}
-                data-testid="inbox-item"
-                data-acknowledged={item.acknowledged}
-                data-pending={item.pending}
-                className={`row ${v.index === selected ? 'selected' : ''} sev-${item.severity}`}
-                style={{ position: 'absolute', top: 0, transform: `translateY(${v.start}px)`, width: '100%' }}
-                onClick={() => useStore.setState({ selected: v.index })}
-              >
-                <span className="sev">{item.severity}</span>
-                <span className="title">{item.title}</span>
-                <span className="state">
-                  {item.acknowledged ? (item.pending ? 'acknowledged (sending…)' : 'acknowledged') : 'open'}
-                </span>
-              </div>
-            );
-          })}
+    <div className={detail ? 'inbox with-pane' : 'inbox'}>
+      <section aria-label="Triage inbox">
+        <h1>
+          Inbox{' '}
+          <span className="badge" data-testid="inbox-count">
+            {items.filter((i) => !i.acknowledged).length}
+          </span>
+        </h1>
+        <p className="hint" data-testid="inbox-hint">
+          {mode === 'snooze'
+            ? 'Snooze for: 1 an hour · 2 a day · 3 a week · Esc cancel'
+            : canOperate
+              ? 'j / k move · a acknowledge · s snooze · r resolve · c comment · Enter open'
+              : 'j / k move · Enter open · your role can read, not act'}
+        </p>
+        {items.length === 0 ? <p className="muted">Nothing needs you right now.</p> : null}
+        <div ref={parent} className="list" role="listbox" aria-label="Open items">
+          <div style={{ height: rows.getTotalSize(), position: 'relative' }}>
+            {rows.getVirtualItems().map((v) => {
+              const item = items[v.index];
+              if (!item) return null;
+              return (
+                <div
+                  key={item.id}
+                  role="option"
+                  aria-selected={v.index === selected}
+                  data-testid="inbox-item"
+                  data-id={item.id}
+                  data-acknowledged={item.acknowledged}
+                  data-pending={item.pending}
+                  className={`row ${v.index === selected ? 'selected' : ''} sev-${item.severity}`}
+                  style={{
+                    position: 'absolute',
+                    top: 0,
+                    transform: `translateY(${v.start}px)`,
+                    width: '100%',
+                  }}
+                  onClick={() => useStore.setState({ selected: v.index })}
+                  onDoubleClick={() => void useStore.getState().openAlert(item.id)}
+                >
+                  <span className="sev">{item.severity}</span>
+                  <span className="title">{item.title}</span>
+                  <span className="muted host">{item.hostname ?? ''}</span>
+                  {item.comments > 0 ? (
+                    <span className="muted">
+                      {item.comments} {item.comments === 1 ? 'comment' : 'comments'}
+                    </span>
+                  ) : null}
+                  <span className="state">
+                    {item.acknowledged ? (item.pending ? 'acknowledged (sending…)' : 'acknowledged') : 'open'}
+                  </span>
+                </div>
+              );
+            })}
+          </div>
         </div>
-      </div>
-    </section>
+      </section>
+      {detail ? <AlertPane detail={detail} canOperate={canOperate} /> : null}
+    </div>
   );
 }

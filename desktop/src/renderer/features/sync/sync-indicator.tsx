@@ -35,7 +35,13 @@ export function SyncIndicator() {
 
 const KIND_WORDS: Record<string, string> = {
   'alert.acknowledge': 'Your acknowledgement',
+  'alert.snooze': 'Your snooze',
+  'alert.resolve': 'Your resolution',
+  'alert.comment': 'Your comment',
   'workspace.rename': 'Your rename of the workspace',
+  'host.pause': 'Your pause of a host',
+  'host.resume': 'Your resumption of a host',
+  'host.snooze': 'Your snooze of a host',
 };
 
 const NONE: never[] = [];

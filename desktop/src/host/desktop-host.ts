@@ -1,0 +1,59 @@
+import path from 'node:path';
+import { DesktopApp } from '../core/desktop-app.ts';
+import { fileTokenStore, memoryTokenStore } from '../core/session/token-store.ts';
+import { ensureRendererBuilt } from './renderer-build.ts';
+import { startHost } from './server.ts';
+
+export type DesktopHost = {
+  /** The URL to open: the host's address with the per-run bridge key in the fragment. */
+  url: string;
+  app: DesktopApp;
+  close(): Promise<void>;
+};
+
+/**
+ * The whole headless desktop for one server: the renderer (built if stale), a {@link DesktopApp}
+ * with tokens in a 0600 file under `dataDir` (or a fixed API token), and the host on 127.0.0.1.
+ * Used by `npm start` (launcher/start.ts) and by `npm run host -w @vigilo/desktop`.
+ */
+export async function startDesktopHost(opts: {
+  serverUrl: string;
+  /** The OIDC issuer; default `<serverUrl>/oidc` (the server's built-in provider). */
+  issuer?: string;
+  dataDir: string;
+  /** Preferred port; a taken one falls back to a free port. 0 or undefined: any free port. */
+  port?: number;
+  fixedToken?: string;
+  workspace?: string;
+  print?: (line: string) => void;
+}): Promise<DesktopHost> {
+  const rendererDir = await ensureRendererBuilt(opts.print ? { print: opts.print } : {});
+  const app = new DesktopApp({
+    dataDir: opts.dataDir,
+    serverUrl: opts.serverUrl,
+    ...(opts.issuer ? { issuer: opts.issuer } : {}),
+    tokens: opts.fixedToken ? memoryTokenStore() : fileTokenStore(path.join(opts.dataDir, 'tokens.json')),
+    ...(opts.fixedToken ? { fixedToken: opts.fixedToken } : {}),
+    ...(opts.workspace ? { workspace: opts.workspace } : {}),
+    // Real timers: retries while the server is away.
+    schedule: (fn, ms) => {
+      const t = setTimeout(fn, ms);
+      return () => clearTimeout(t);
+    },
+  });
+  await app.start();
+  try {
+    const host = await startHost({ app, rendererDir, port: opts.port ?? 0, portFallback: true });
+    return {
+      url: `${host.url}/#key=${host.key}`,
+      app,
+      close: async () => {
+        await host.close();
+        await app.close();
+      },
+    };
+  } catch (err) {
+    await app.close();
+    throw err;
+  }
+}

@@ -1,0 +1,83 @@
+import { roleGrants, workspaceRoleSchema, type Permission } from '@vigilo/shared/roles';
+import { bridge } from '../../bridge/transport.ts';
+import type { Page, Store } from '../../store.ts';
+import { NAV } from '../shell/nav.ts';
+import { nextTheme, setTheme, THEME_LABELS, type Theme } from '../shell/theme.ts';
+
+/** One thing the palette can do: a label to match, an optional shortcut to show, and the doing. */
+export type Command = { id: string; label: string; hint?: string; run: () => void | Promise<unknown> };
+
+/**
+ * The palette's commands for the current state: pages the role may open, actions on the
+ * selected inbox item the role may take, workspaces to switch to, sync, theme, sign-out. Built
+ * from the store each time the palette opens, so it never offers what the user cannot do.
+ */
+export function commandsFor(s: Store, theme: Theme): Command[] {
+  const role = workspaceRoleSchema.safeParse(s.sync?.workspace?.role);
+  const may = (p: Permission) => role.success && roleGrants(role.data, p);
+  const go = (page: Page) => () => s.go(page);
+  const commands: Command[] = NAV.filter((n) => may(n.needs)).map((n) => ({
+    id: `go.${n.page}`,
+    label: `Go to ${n.label}`,
+    run: go(n.page),
+  }));
+  const item = s.page === 'inbox' ? s.inbox[s.selected] : undefined;
+  if (item && may('operate')) {
+    const alertId = item.id;
+    if (!item.acknowledged) {
+      commands.push({
+        id: 'alert.acknowledge',
+        label: `Acknowledge “${item.title}”`,
+        hint: 'a',
+        run: () => s.act({ kind: 'alert.acknowledge', args: { alertId } }),
+      });
+    }
+    for (const [duration, words] of [
+      ['1h', 'an hour'],
+      ['1d', 'a day'],
+      ['1w', 'a week'],
+    ] as const) {
+      commands.push({
+        id: `alert.snooze.${duration}`,
+        label: `Snooze “${item.title}” for ${words}`,
+        hint: 's',
+        run: () => s.act({ kind: 'alert.snooze', args: { alertId, duration } }),
+      });
+    }
+    commands.push({
+      id: 'alert.resolve',
+      label: `Resolve “${item.title}”`,
+      hint: 'r',
+      run: () => s.act({ kind: 'alert.resolve', args: { alertId } }),
+    });
+  }
+  for (const w of s.session?.canSwitch ? s.session.workspaces : []) {
+    if (w.slug === s.session?.current) continue;
+    commands.push({
+      id: `workspace.${w.slug}`,
+      label: `Switch to workspace ${w.name}`,
+      run: () => s.switchWorkspace(w.slug),
+    });
+  }
+  commands.push({ id: 'sync.now', label: 'Sync now', run: () => bridge.call('sync.now', {}) });
+  // In a browser tab the page raises notifications itself, once the user allows them.
+  if (!window.vigiloBridge && 'Notification' in window && Notification.permission === 'default') {
+    commands.push({
+      id: 'notifications',
+      label: 'Enable desktop notifications',
+      run: () => Notification.requestPermission(),
+    });
+  }
+  const next = nextTheme(theme);
+  commands.push({ id: 'theme', label: `Theme: ${THEME_LABELS[next]}`, run: () => setTheme(next) });
+  if (s.session?.canSwitch && s.session.signedIn) {
+    commands.push({ id: 'session.signOut', label: 'Sign out', run: () => s.signOut() });
+  }
+  return commands;
+}
+
+/** Commands whose label holds every word typed, in any order (case-insensitive). */
+export function matchCommands(commands: Command[], query: string): Command[] {
+  const words = query.toLowerCase().split(/\s+/).filter(Boolean);
+  return commands.filter((c) => words.every((w) => c.label.toLowerCase().includes(w)));
+}

@@ -1,0 +1,129 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import pg from 'pg';
+import { createTestDatabase } from '@vigilo/tests/support/postgres';
+import { loadConfig } from '../../../server/src/config/env.ts';
+import { loadMigrations, migrate } from '../../../server/src/db/migrate.ts';
+import { findFreePort } from '../../../server/src/embedded/ports.ts';
+import { buildApp } from '../../../server/src/http/app.ts';
+import { createIdentity, type Identity } from '../../../server/src/identity/identity.ts';
+import { createLogger } from '../../../server/src/observability/logger.ts';
+import { bootstrapFirstRun } from '../../../server/src/platform/bootstrap.ts';
+import { startRuntime } from '../../../server/src/runtime.ts';
+import type { Services } from '../../../server/src/services.ts';
+import { apiClient } from '../../../server/test/support/client.ts';
+import type { World } from '../../../server/test/support/world.ts';
+import { seedAlert } from '../../../server/test/sync/fixtures.ts';
+import { browse, CookieJar, followRedirects, formAction } from '../../../server/test/identity/support.ts';
+import { signInWithBrowser } from '../../src/core/session/oidc.ts';
+import type { StoredTokens } from '../../src/core/session/token-store.ts';
+
+export type SignInServer = {
+  url: string;
+  issuer: string;
+  services: Services;
+  app: FastifyInstance;
+  /** The first-run owner (a local account of the built-in provider) and its password. */
+  owner: { email: string; password: string };
+  /** Signs in the way a person would (the provider's form, then the loopback redirect). */
+  signIn(email: string, password: string): Promise<StoredTokens>;
+  api(token: string): ReturnType<typeof apiClient>;
+  /** Puts one open alert into a workspace (rows as the monitoring worker writes them). */
+  seedAlert(workspaceId: string): Promise<string>;
+  close(): Promise<void>;
+};
+
+/**
+ * The server as `npm start` runs it, on a throw-away database: the API and the built-in OpenID
+ * provider on one port, with the first-run owner and its `demo` workspace. The issuer includes
+ * the port, so the port is chosen before anything starts.
+ */
+export async function startSignInServer(
+  opts: { accessTokenTtlSeconds?: number } = {},
+): Promise<SignInServer> {
+  const database = await createTestDatabase('desktop_signin');
+  const client = new pg.Client({ connectionString: database.url });
+  await client.connect();
+  try {
+    await migrate(client, await loadMigrations());
+  } finally {
+    await client.end();
+  }
+  const home = await mkdtemp(path.join(os.tmpdir(), 'vigilo-signin-'));
+  const port = await findFreePort('127.0.0.1');
+  const config = loadConfig(
+    { DATABASE_URL: database.url, VIGILO_LOG_LEVEL: 'silent', VIGILO_PORT: String(port), VIGILO_HOME: home },
+    process.cwd(),
+  );
+  const log = createLogger('silent');
+  const ready: { identity?: Identity } = {};
+  const runtime = await startRuntime({
+    config,
+    log,
+    databaseUrl: database.url,
+    secretKey: randomBytes(32),
+    background: false,
+    verifyAccessToken: (token) => {
+      if (!ready.identity) throw new Error('identity is not ready');
+      return ready.identity.verifier.verify(token);
+    },
+  });
+  const services = { ...runtime.services, version: 'test' };
+  const identity = (ready.identity = await createIdentity({
+    config: config.identity,
+    db: services.db.owner,
+    log,
+    home,
+    ...(opts.accessTokenTtlSeconds ? { accessTokenTtlSeconds: opts.accessTokenTtlSeconds } : {}),
+  }));
+  const firstRun = await bootstrapFirstRun(services.db.owner, { issuer: config.identity.issuer, home });
+  if (!firstRun) throw new Error('the throw-away database was not empty');
+  const app = await buildApp(services);
+  await identity.register(app);
+  const url = `http://127.0.0.1:${port}`;
+  await app.listen({ host: '127.0.0.1', port });
+
+  return {
+    url,
+    issuer: config.identity.issuer,
+    services,
+    app,
+    owner: { email: firstRun.email, password: firstRun.password },
+    signIn: (email, password) =>
+      signInWithBrowser({
+        issuer: config.identity.issuer,
+        serverUrl: url,
+        openBrowser: (authorizeUrl) => personSignsIn(url, authorizeUrl, email, password),
+      }),
+    api: (token) => apiClient(url, token),
+    // seedAlert reads only the owner pool and the workspace id of the world it is given.
+    seedAlert: (workspaceId) =>
+      seedAlert({ server: { services }, workspace: { id: workspaceId } } as unknown as World, 'open'),
+    close: async () => {
+      await app.close();
+      await runtime.stop();
+      await database.drop();
+      await rm(home, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Plays the person in a browser: the provider's form, then following redirects to the loopback. */
+async function personSignsIn(serverUrl: string, authorizeUrl: string, email: string, password: string) {
+  const jar = new CookieJar();
+  const { res } = await followRedirects(jar, authorizeUrl, serverUrl);
+  const posted = await browse(jar, new URL(formAction(await res.text()), serverUrl).href, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ email, password }).toString(),
+  });
+  const done = await followRedirects(
+    jar,
+    new URL(posted.headers.get('location')!, serverUrl).href,
+    serverUrl,
+  );
+  await (await fetch(done.url)).text(); // the browser lands on the desktop's loopback listener
+}

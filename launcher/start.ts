@@ -1,0 +1,74 @@
+// `npm start`: the single-machine product in one process. The server (`vigilo up`) and, once it
+// listens, the desktop host next to it, printing the URL to open. The launcher is the one place
+// that knows both programs: the server never imports desktop code (build/lint/boundaries.js).
+//   VIGILO_DESKTOP=0            the server only
+//   VIGILO_DESKTOP_PORT=7310    the host's port on 127.0.0.1 (a free one when taken)
+//   VIGILO_DESKTOP_HOME         the desktop's replicas and tokens (default $VIGILO_HOME/desktop)
+import path from 'node:path';
+import { z } from 'zod';
+import { startDesktopHost } from '../desktop/src/host/desktop-host.ts';
+import { up } from '../server/src/cli/up.ts';
+import { isVigiloError } from '../server/src/errors.ts';
+import { isIdentityError } from '../server/src/identity/errors.ts';
+
+const print = (line: string) => process.stdout.write(`${line}\n`);
+
+const desktopEnvSchema = z.object({
+  VIGILO_DESKTOP: z.enum(['0', '1'], { error: 'VIGILO_DESKTOP must be 0 or 1' }).default('1'),
+  VIGILO_DESKTOP_PORT: z.coerce
+    .number({ error: 'VIGILO_DESKTOP_PORT must be a whole number between 1 and 65535' })
+    .int('VIGILO_DESKTOP_PORT must be a whole number between 1 and 65535')
+    .min(1, 'VIGILO_DESKTOP_PORT must be a whole number between 1 and 65535')
+    .max(65535, 'VIGILO_DESKTOP_PORT must be a whole number between 1 and 65535')
+    .default(7310),
+  VIGILO_DESKTOP_HOME: z.string().min(1).optional(),
+});
+
+async function main(): Promise<number> {
+  const env = desktopEnvSchema.safeParse(process.env);
+  if (!env.success) {
+    process.stderr.write(`vigilo: ${env.error.issues.map((i) => i.message).join('\n')}\n`);
+    return 2;
+  }
+  const desktop = env.data;
+  await up({
+    env: process.env,
+    cwd: process.cwd(),
+    print,
+    onListening:
+      desktop.VIGILO_DESKTOP === '0'
+        ? undefined
+        : async (server) => {
+            try {
+              const host = await startDesktopHost({
+                serverUrl: server.publicUrl,
+                issuer: server.issuer,
+                dataDir: desktop.VIGILO_DESKTOP_HOME ?? path.join(server.home, 'desktop'),
+                port: desktop.VIGILO_DESKTOP_PORT,
+                print,
+              });
+              print(`Vigilo desktop: ${host.url}`);
+              print('  Open it in a browser to sign in (the Electron app needs its binary; see README).');
+              return () => host.close();
+            } catch (err) {
+              // The server is useful without the desktop: say why and keep serving.
+              print(`The desktop could not start: ${(err as Error).message}`);
+              return undefined;
+            }
+          },
+  });
+  return 0;
+}
+
+// Expected failures print one plain line and exit non-zero, as `vigilo up` does (cli/main.ts).
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    if (isVigiloError(err) || isIdentityError(err)) {
+      process.stderr.write(`vigilo: ${err.message}\n`);
+      process.exit(isVigiloError(err, 'CONFIG_INVALID') ? 2 : 1);
+    }
+    process.stderr.write(`vigilo: unexpected failure\n${(err as Error).stack ?? String(err)}\n`);
+    process.exit(1);
+  },
+);
