@@ -130,6 +130,20 @@ describe('the desktop UI in Chromium through the headless host', () => {
     expect(file.suggestedFilename()).toBe('acme-audit.csv');
     await file.saveAs(path.join(artifacts, 'acme-audit.csv'));
     await shot('audit');
+
+    // A target's timeline: its rows alone. A day range after today: nothing.
+    await page.getByTestId('audit-row').first().getByRole('button').click();
+    await until(() => page.getByLabel('Target').inputValue()).not.toBe('');
+    const targets = async () =>
+      new Set(await page.getByTestId('audit-row').getByRole('button').allTextContents()).size;
+    await until(targets).toBe(1);
+    const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+    await page.getByLabel('Target').fill('');
+    await page.getByLabel('From (UTC)').fill(tomorrow);
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await until(() => page.getByTestId('audit-row').count()).toBe(0);
+    await page.getByLabel('From (UTC)').fill('');
+    await page.getByRole('button', { name: 'Filter' }).click();
   }, 180_000);
 
   it('keeps working with the server stopped, then drains the outbox and shows a conflict', async () => {

@@ -11,7 +11,28 @@ export function AuditReview() {
   const [text, setText] = useState('');
   const [action, setAction] = useState('');
   const [actorId, setActorId] = useState('');
-  const query = { ...(text ? { text } : {}), ...(action ? { action } : {}), ...(actorId ? { actorId } : {}) };
+  const [targetId, setTargetId] = useState('');
+  const [from, setFrom] = useState('');
+  const [to, setTo] = useState('');
+  // Days are UTC days, like the log's timestamps: from the first to the last millisecond.
+  const query = {
+    ...(text ? { text } : {}),
+    ...(action ? { action } : {}),
+    ...(actorId ? { actorId } : {}),
+    ...(targetId ? { targetId } : {}),
+    ...(from ? { from: `${from}T00:00:00.000Z` } : {}),
+    ...(to ? { to: `${to}T23:59:59.999Z` } : {}),
+  };
+  /** One target's whole story: filter to it alone (the timeline per target). */
+  const timelineOf = (id: string) => {
+    setText('');
+    setAction('');
+    setActorId('');
+    setFrom('');
+    setTo('');
+    setTargetId(id);
+    void search({ targetId: id });
+  };
 
   const exportRows = async (format: 'csv' | 'jsonl') => {
     const file = await bridge.call('audit.export', { ...query, format });
@@ -51,6 +72,19 @@ export function AuditReview() {
           value={actorId}
           onChange={(e) => setActorId(e.target.value)}
         />
+        <input
+          aria-label="Target"
+          placeholder="target id"
+          value={targetId}
+          onChange={(e) => setTargetId(e.target.value)}
+        />
+        <label>
+          From{' '}
+          <input type="date" aria-label="From (UTC)" value={from} onChange={(e) => setFrom(e.target.value)} />
+        </label>
+        <label>
+          to <input type="date" aria-label="To (UTC)" value={to} onChange={(e) => setTo(e.target.value)} />
+        </label>
         <button type="submit">Filter</button>
         <button type="button" onClick={() => void verify()}>
           Verify chain
@@ -77,6 +111,7 @@ export function AuditReview() {
             <th>Actor</th>
             <th>Action</th>
             <th>Target</th>
+            <th>Summary</th>
           </tr>
         </thead>
         <tbody>
@@ -89,8 +124,15 @@ export function AuditReview() {
               </td>
               <td>{r.action}</td>
               <td>
-                {r.targetType}:{r.targetId.slice(0, 12)}
+                <button
+                  className="link"
+                  title={`Everything that happened to ${r.targetType} ${r.targetId}`}
+                  onClick={() => timelineOf(r.targetId)}
+                >
+                  {r.targetType}:{r.targetId.slice(0, 12)}
+                </button>
               </td>
+              <td className="muted summary">{r.summary}</td>
             </tr>
           ))}
         </tbody>
