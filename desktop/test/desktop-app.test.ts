@@ -91,8 +91,13 @@ describe('DesktopApp: signing in, workspaces, sign-out', () => {
       expect(reopened.core).toBeUndefined();
       expect(existsSync(tokenFile)).toBe(false);
       // Replicas stay for the next sign-in; the refresh token was revoked at the provider.
-      expect(existsSync(replicaFile(dir, server.url, 'demo'))).toBe(true);
-      expect(existsSync(replicaFile(dir, server.url, 'ops'))).toBe(true);
+      // One replica per person on the device: the owner's, under their own folder.
+      const person = stored.user?.email;
+      expect(person).toBeTruthy();
+      expect(existsSync(replicaFile(dir, server.url, 'demo', person))).toBe(true);
+      expect(existsSync(replicaFile(dir, server.url, 'ops', person))).toBe(true);
+      expect(existsSync(replicaFile(dir, server.url, 'ops'))).toBe(false);
+      expect(existsSync(replicaFile(dir, server.url, 'ops', 'someone-else@example.test'))).toBe(false);
       await expect(refreshTokens(stored)).rejects.toMatchObject({ reason: 'token_exchange' });
       await reopened.close();
     } finally {

@@ -254,6 +254,7 @@ export class DesktopApp {
       ...(o.pageSize ? { pageSize: o.pageSize } : {}),
       // Signed in to the server's own provider: the single-machine, development setup.
       dev: !o.fixedToken && tokens?.issuer === `${this.serverUrl}/oidc`,
+      ...(o.fixedToken ? {} : { person: this.#person() }),
     });
     this.#core = core;
     this.#currentSlug = slug;
@@ -311,8 +312,13 @@ export class DesktopApp {
 
   /** Remembered choices are per server and per person, so one user never lands in another's. */
   #userKey(): string {
+    return `${this.serverUrl} ${this.#person()}`;
+  }
+
+  /** The signed-in person as the tokens name them (their replicas are theirs alone). */
+  #person(): string {
     const user = this.#o.tokens.load()?.user;
-    return `${this.serverUrl} ${user?.email ?? user?.name ?? ''}`;
+    return user?.email ?? user?.name ?? '';
   }
 
   #refuseWhenFixed(): void {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { Action, BridgeEvent } from '../bridge/contract.ts';
 import { AuditStore } from './replica/audit-store.ts';
@@ -19,6 +20,8 @@ export type CoreOptions = {
   schedule?: (fn: () => void, ms: number) => () => void;
   pageSize?: number;
   dev?: boolean;
+  /** Who the replica belongs to on this device (e.g. the signed-in email): one file per person. */
+  person?: string;
   /** The signed-in user's id, when known, for optimistic "acknowledged by me". */
   actorId?: string;
 };
@@ -42,7 +45,7 @@ export class DesktopCore {
     const clock = opts.clock ?? (() => new Date());
     this.workspace = opts.workspace;
     this.clock = clock;
-    this.db = openReplicaDb(replicaFile(opts.dataDir, opts.serverUrl, opts.workspace));
+    this.db = openReplicaDb(replicaFile(opts.dataDir, opts.serverUrl, opts.workspace, opts.person));
     this.store = new ReplicaStore(this.db, {
       context: () => ({ actorId: opts.actorId, now: clock().toISOString() }),
       workspaceId: () => this.store.meta.get('workspace_id') ?? '',
@@ -89,7 +92,11 @@ export class DesktopCore {
 }
 
 /** One file per (server, workspace): signing in elsewhere never mixes data. */
-export function replicaFile(dataDir: string, serverUrl: string, workspace: string): string {
+export function replicaFile(dataDir: string, serverUrl: string, workspace: string, person?: string): string {
   const host = new URL(serverUrl).host.replace(/[^a-z0-9.-]/gi, '_');
-  return path.join(dataDir, 'replicas', host, `${workspace.replace(/[^a-z0-9-]/gi, '_')}.sqlite`);
+  // Per person too, when known: two people sharing a device never open each other's replica
+  // (what one role replicated is not another's to see, even before the first sync).
+  const who = person ? createHash('sha256').update(person).digest('hex').slice(0, 16) : undefined;
+  const name = `${workspace.replace(/[^a-z0-9-]/gi, '_')}.sqlite`;
+  return who ? path.join(dataDir, 'replicas', host, who, name) : path.join(dataDir, 'replicas', host, name);
 }
