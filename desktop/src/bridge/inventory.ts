@@ -1,4 +1,7 @@
+import type { ChainCertificate, LatestScan } from '@vigilo/shared/host-history';
 import { z } from 'zod';
+
+export type { ChainCertificate, LatestScan } from '@vigilo/shared/host-history';
 
 /**
  * The bridge's part for the "Certificates and hosts" screen: filters, rows, the host detail and
@@ -49,35 +52,6 @@ export type HostRow = {
 
 /** One UTC day of a host's scans (server: hosts.history). */
 export type GradePoint = { day: string; grade: string | null; reachable: boolean | null; scans: number };
-
-export type ChainCertificate = {
-  subject: string;
-  issuer: string;
-  notBefore: string;
-  notAfter: string;
-  fingerprint: string;
-  keyAlgorithm: string;
-  keyBits: number | null;
-  signatureAlgorithm: string;
-  isCa: boolean;
-  selfSigned: boolean;
-};
-
-/** The chain and posture of the host's latest handshake, as the server last reported it. */
-export type LatestScan = {
-  scannedAt: string;
-  chain: ChainCertificate[];
-  validation: { trusted: boolean; problems: string[]; detail: string | null };
-  posture: {
-    negotiatedProtocol: string;
-    negotiatedCipher: string;
-    hostnameMatch: boolean;
-    ocspStapled: boolean;
-    protocols: Record<string, string>;
-    hsts: { present: boolean; maxAge: number | null } | null;
-    gradeReasons: Array<{ rule: string; message: string }>;
-  };
-};
 
 /** The last hosts.history answer kept in the replica, with when it was fetched. */
 export type GradeHistory = {

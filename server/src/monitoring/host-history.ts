@@ -1,48 +1,11 @@
 import { gradeRank } from '@vigilo/shared/grading';
 import { Grade, type Snapshot } from '@vigilo/shared/snapshot';
+import type { HistoryPoint, HostHistory, LatestScan } from '@vigilo/shared/host-history';
 import type { WorkspaceTx } from '../db/workspace-tx.ts';
 
+export type { HistoryPoint, HostHistory, LatestScan } from '@vigilo/shared/host-history';
+
 const DAY_MS = 86_400_000;
-
-/** One UTC day of a host's scans: the worst grade seen and whether every scan reached it. */
-export type HistoryPoint = {
-  /** YYYY-MM-DD (UTC). */
-  day: string;
-  /** The worst grade of the day (T and M count as worse than F); null when no scan graded it. */
-  grade: Grade | null;
-  /** True when every scan of the day reached the host; null on a day without scans. */
-  reachable: boolean | null;
-  scans: number;
-};
-
-/** The certificate chain and TLS posture of the latest scan that completed a handshake. */
-export type LatestScan = {
-  scannedAt: string;
-  chain: Array<{
-    subject: string;
-    issuer: string;
-    notBefore: string;
-    notAfter: string;
-    fingerprint: string;
-    keyAlgorithm: string;
-    keyBits: number | null;
-    signatureAlgorithm: string;
-    isCa: boolean;
-    selfSigned: boolean;
-  }>;
-  validation: { trusted: boolean; problems: string[]; detail: string | null };
-  posture: {
-    negotiatedProtocol: string;
-    negotiatedCipher: string;
-    hostnameMatch: boolean;
-    ocspStapled: boolean;
-    protocols: Record<string, string>;
-    hsts: { present: boolean; maxAge: number | null } | null;
-    gradeReasons: Array<{ rule: string; message: string }>;
-  };
-};
-
-export type HostHistory = { hostId: string; days: number; points: HistoryPoint[]; latest: LatestScan | null };
 
 /**
  * A host's grade history over the last `days` UTC days (today included), one point per day even
