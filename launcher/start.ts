@@ -8,8 +8,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { startDesktopHost } from '../desktop/src/host/desktop-host.ts';
 import { up } from '../server/src/cli/up.ts';
-import { isVigiloError } from '../server/src/errors.ts';
-import { isIdentityError } from '../server/src/identity/errors.ts';
+import { exitWith } from '../server/src/cli/exit.ts';
 
 const print = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -60,15 +59,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-// Expected failures print one plain line and exit non-zero, as `vigilo up` does (cli/main.ts).
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    if (isVigiloError(err) || isIdentityError(err)) {
-      process.stderr.write(`vigilo: ${err.message}\n`);
-      process.exit(isVigiloError(err, 'CONFIG_INVALID') ? 2 : 1);
-    }
-    process.stderr.write(`vigilo: unexpected failure\n${(err as Error).stack ?? String(err)}\n`);
-    process.exit(1);
-  },
-);
+exitWith(main());

@@ -1,8 +1,8 @@
 import pg from 'pg';
 import { loadConfig } from '../config/env.ts';
 import { runningEmbeddedUrl } from '../embedded/postgres.ts';
-import { isVigiloError, VigiloError } from '../errors.ts';
-import { isIdentityError } from '../identity/errors.ts';
+import { VigiloError } from '../errors.ts';
+import { exitWith } from './exit.ts';
 import { runUserCommand, USER_USAGE } from './users.ts';
 import { runWorkspaceCommand, WORKSPACE_USAGE } from './workspaces.ts';
 
@@ -75,14 +75,4 @@ async function withAdminDatabase(fn: (pool: pg.Pool, issuer: string) => Promise<
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    if (isVigiloError(err) || isIdentityError(err)) {
-      process.stderr.write(`vigilo: ${err.message}\n`);
-      process.exit(isVigiloError(err, 'CONFIG_INVALID') ? 2 : 1);
-    }
-    process.stderr.write(`vigilo: unexpected failure\n${(err as Error).stack ?? String(err)}\n`);
-    process.exit(1);
-  },
-);
+exitWith(main(process.argv.slice(2)));
