@@ -1,23 +1,19 @@
-import { execFile } from 'node:child_process';
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { enrollAgent } from '../../server/test/support/agent.ts';
 import { makeSnapshot } from '../../server/test/support/snapshots.ts';
 import { createWorld, type World } from '../../server/test/support/world.ts';
-import { DesktopCore } from '../../desktop/src/core/desktop-core.ts';
-import { type Host, startHost } from '../../desktop/src/host/server.ts';
+import type { DesktopCore } from '../../desktop/src/core/desktop-core.ts';
+import { buildRenderer } from '../../desktop/src/host/renderer-build.ts';
+import type { Host } from '../../desktop/src/host/server.ts';
 import { tempDir } from '../../desktop/test/support/core.ts';
 import { launchChromium } from '../support/chromium.ts';
+import { openDesktopUi } from '../support/desktop-ui.ts';
 
-const desktopDir = fileURLToPath(new URL('../../desktop/', import.meta.url));
 const artifacts = fileURLToPath(new URL('../../.tmp/artifacts/desktop/', import.meta.url));
-// A bundle of its own: desktop-host.test.ts builds into out/renderer at the same time in CI,
-// and a build empties its folder first.
-const rendererDir = path.join(desktopDir, `out/renderer-certificates-${process.pid}`);
 const DAY = 86_400_000;
 
 let world: World;
@@ -26,26 +22,13 @@ let core: DesktopCore;
 let host: Host;
 let page: Page;
 const dataDir = tempDir();
+// A bundle of its own: other tests and `npm start` build theirs at the same time in CI.
+const rendererDir = path.join(dataDir.dir, 'renderer');
 const ids: Record<string, string> = {};
 
 beforeAll(async () => {
   mkdirSync(artifacts, { recursive: true });
-  const build = promisify(execFile)(
-    process.execPath,
-    [
-      path.join(desktopDir, '../node_modules/vite/bin/vite.js'),
-      'build',
-      '-c',
-      'vite.renderer.config.ts',
-      '--outDir',
-      rendererDir,
-      '--emptyOutDir',
-      '--logLevel',
-      'warn',
-    ],
-    { cwd: desktopDir },
-  );
-  [world, browser] = await Promise.all([createWorld(), launchChromium(), build]);
+  [world, browser] = await Promise.all([createWorld(), launchChromium(), buildRenderer(rendererDir)]);
   const agent = await enrollAgent(world);
   const now = Date.now();
   const seed = async (name: string, notAfterDays: number, grade: 'A+' | 'A' | 'B' | 'F', tags: string[]) => {
@@ -73,22 +56,15 @@ beforeAll(async () => {
   await seed('soon', 15, 'A', ['prod', 'web']);
   await seed('fine', 120, 'A+', ['staging']);
 
-  core = new DesktopCore({
-    dataDir: dataDir.dir,
-    serverUrl: world.server.url,
-    workspace: 'acme',
-    token: () => Promise.resolve(world.tokens.owner),
-    schedule: (fn, ms) => {
-      const t = setTimeout(fn, Math.min(ms, 500));
-      return () => clearTimeout(t);
-    },
-  });
-  host = await startHost({ core, rendererDir });
-  core.engine.start();
-  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   // The band colours asserted below are the light theme's.
-  await page.emulateMedia({ colorScheme: 'light' });
-  await page.goto(`${host.url}/#key=${host.key}`);
+  ({ core, host, page } = await openDesktopUi({
+    world,
+    browser,
+    rendererDir,
+    dataDir: dataDir.dir,
+    viewport: { width: 1400, height: 900 },
+    colorScheme: 'light',
+  }));
 }, 180_000);
 
 afterAll(async () => {
@@ -97,7 +73,6 @@ afterAll(async () => {
   await core?.close();
   await world?.close();
   dataDir.cleanup();
-  rmSync(rendererDir, { recursive: true, force: true });
 });
 
 // A wait, not a timing assertion: generous because CI runs every test file at once on 2 cores.

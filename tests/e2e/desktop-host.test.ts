@@ -7,11 +7,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../server/src/http/app.ts';
 import { createWorld, type World } from '../../server/test/support/world.ts';
 import { resolveAlert, seedAlert } from '../../server/test/sync/fixtures.ts';
-import { DesktopCore } from '../../desktop/src/core/desktop-core.ts';
+import type { DesktopCore } from '../../desktop/src/core/desktop-core.ts';
 import { buildRenderer } from '../../desktop/src/host/renderer-build.ts';
-import { type Host, startHost } from '../../desktop/src/host/server.ts';
+import type { Host } from '../../desktop/src/host/server.ts';
 import { tempDir } from '../../desktop/test/support/core.ts';
 import { launchChromium } from '../support/chromium.ts';
+import { openDesktopUi } from '../support/desktop-ui.ts';
 
 const artifacts = fileURLToPath(new URL('../../.tmp/artifacts/desktop/', import.meta.url));
 
@@ -30,21 +31,7 @@ beforeAll(async () => {
   // A private build: `npm start` (tests/e2e/start.test.ts) may be building desktop/out meanwhile.
   [world, browser] = await Promise.all([createWorld(), launchChromium(), buildRenderer(rendererDir)]);
   for (let i = 0; i < 4; i++) alerts.push(await seedAlert(world, 'open'));
-  core = new DesktopCore({
-    dataDir: dataDir.dir,
-    serverUrl: world.server.url,
-    workspace: 'acme',
-    token: () => Promise.resolve(world.tokens.owner),
-    // Real timers: retries while the server is down are part of what is tested.
-    schedule: (fn, ms) => {
-      const t = setTimeout(fn, Math.min(ms, 500));
-      return () => clearTimeout(t);
-    },
-  });
-  host = await startHost({ core, rendererDir });
-  core.engine.start();
-  page = await browser.newPage();
-  await page.goto(`${host.url}/#key=${host.key}`);
+  ({ core, host, page } = await openDesktopUi({ world, browser, rendererDir, dataDir: dataDir.dir }));
 }, 180_000);
 
 afterAll(async () => {
