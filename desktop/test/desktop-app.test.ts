@@ -123,8 +123,21 @@ describe('the host signs a browser tab in through its own /callback', () => {
       expect(await refused.text()).toContain('The identity provider refused: no.');
       expect(tokens.load()).toBeUndefined();
 
-      const start = await fetch(`${host.url}/auth/start`, { redirect: 'manual' });
+      // Only the keyed page may start a sign-in: /auth/start wants a ticket from session.signIn.
+      expect((await fetch(`${host.url}/auth/start`, { redirect: 'manual' })).status).toBe(403);
+      const asked = await fetch(`${host.url}/bridge/session.signIn`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-vigilo-key': host.key },
+        body: '{}',
+      });
+      const { redirect } = ((await asked.json()) as { result: { redirect: string } }).result;
+      expect(redirect).toMatch(/^\/auth\/start\?ticket=/);
+      const start = await fetch(`${host.url}${redirect}`, { redirect: 'manual' });
       expect(start.status).toBe(302);
+      // The answer is bound to this browser by a cookie; a ticket is good once.
+      const binding = start.headers.get('set-cookie')!.split(';')[0]!;
+      expect(binding).toMatch(/^vigilo_sign_in=.{20,}$/);
+      expect((await fetch(`${host.url}${redirect}`, { redirect: 'manual' })).status).toBe(403);
       const authorize = new URL(start.headers.get('location')!);
       expect(authorize.href.startsWith(`${server.issuer}/`)).toBe(true);
       expect(authorize.searchParams.get('redirect_uri')).toBe(`${host.url}/callback`);
@@ -144,13 +157,17 @@ describe('the host signs a browser tab in through its own /callback', () => {
         server.url,
       );
       expect(back.url.startsWith(`${host.url}/callback?`)).toBe(true);
-      const landed = await fetch(back.url, { redirect: 'manual' });
+      // Another browser (no binding cookie) holding the same answer is refused, and stores nothing.
+      const elsewhere = await fetch(back.url, { redirect: 'manual' });
+      expect(elsewhere.status).toBe(400);
+      expect(tokens.load()).toBeUndefined();
+      const landed = await fetch(back.url, { redirect: 'manual', headers: { cookie: binding } });
       expect([landed.status, landed.headers.get('location')]).toEqual([303, '/']);
       expect(tokens.load()?.refreshToken).toBeTruthy();
       expect(app.session()).toMatchObject({ signedIn: true, current: 'demo' });
 
       // The same answer again (a replay) is refused.
-      expect((await fetch(back.url)).status).toBe(400);
+      expect((await fetch(back.url, { headers: { cookie: binding } })).status).toBe(400);
     } finally {
       await host.close();
       await app.close();

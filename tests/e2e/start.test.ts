@@ -80,13 +80,21 @@ describe('npm start (single-machine mode)', () => {
     );
     const discovery = await fetch(`http://127.0.0.1:${port}/oidc/.well-known/openid-configuration`);
     expect(((await discovery.json()) as { issuer: string }).issuer).toBe(`http://127.0.0.1:${port}/oidc`);
-    // The desktop: its page, which (signed out) goes to /auth/start, which leads to the sign-in form.
+    // The desktop: its page, which (signed out) goes to /auth/start with a ticket, then the sign-in form.
     const desktop = new URL(await desktopUrl(first.product));
     const shell = await fetch(desktop);
     expect(shell.status).toBe(200);
     expect(await shell.text()).toContain('<div id="root">');
     const jar = new CookieJar();
-    const signIn = await followRedirects(jar, `${desktop.origin}/auth/start`, desktop.origin);
+    // Signed out, the page asks the host (with the bridge key from the URL) where to sign in.
+    const key = new URLSearchParams(desktop.hash.slice(1)).get('key') ?? '';
+    const asked = await fetch(`${desktop.origin}/bridge/session.signIn`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-vigilo-key': key },
+      body: '{}',
+    });
+    const { redirect } = ((await asked.json()) as { result: { redirect: string } }).result;
+    const signIn = await followRedirects(jar, `${desktop.origin}${redirect}`, desktop.origin);
     expect(signIn.url.startsWith(`http://127.0.0.1:${port}/oidc/auth?`)).toBe(true);
     const form = await followRedirects(jar, signIn.url, `http://127.0.0.1:${port}`);
     const html = await form.res.text();

@@ -38,10 +38,17 @@ export async function startHost(
   const app = Fastify({ logger: false, bodyLimit: 1024 * 1024 });
   await app.register(websocket);
   await app.register(fastifyStatic, { root: opts.rendererDir, index: 'index.html' });
+  let url = '';
+  const signIn = registerSignInRoutes(app, {
+    app: desktop,
+    redirectUri: () => `${url}/callback`,
+    ...(opts.clock ? { clock: opts.clock } : {}),
+  });
   const context = {
     app: desktop,
-    // The page itself goes to the provider and comes back to /callback (see sign-in-routes.ts).
-    signIn: () => Promise.resolve({ redirect: '/auth/start' }),
+    // The page itself goes to the provider and comes back to /callback (see sign-in-routes.ts);
+    // the ticket proves the keyed page asked for it.
+    signIn: () => Promise.resolve({ redirect: `/auth/start?ticket=${signIn.ticket()}` }),
   };
 
   app.post<{ Params: { name: string } }>('/bridge/:name', async (req, reply) => {
@@ -67,12 +74,6 @@ export async function startHost(
     send({ type: 'state', state: desktop.syncState() });
   });
 
-  let url = '';
-  registerSignInRoutes(app, {
-    app: desktop,
-    redirectUri: () => `${url}/callback`,
-    ...(opts.clock ? { clock: opts.clock } : {}),
-  });
   try {
     url = await app.listen({ host: '127.0.0.1', port: opts.port ?? 0 });
   } catch (err) {
