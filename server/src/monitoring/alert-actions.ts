@@ -105,6 +105,19 @@ export async function createSnooze(
   if (!input.hostId && !input.ruleId)
     throw new AlertActionRefused('invalid', 'snooze a host, a rule, or both');
   if (input.until <= input.now) throw new AlertActionRefused('invalid', 'until must be in the future');
+  // Looked up under the workspace's RLS first: a foreign key alone would accept another
+  // tenant's id (key checks bypass row security) and answer a made-up one with a raw error.
+  // FOR SHARE keeps them from being removed before this commits.
+  if (input.hostId) {
+    const host = await tx.query('SELECT 1 FROM hosts WHERE id = $1 FOR SHARE', [input.hostId]);
+    if (host.rowCount === 0)
+      throw new AlertActionRefused('not_found', 'hostId: no such host in this workspace');
+  }
+  if (input.ruleId) {
+    const rule = await tx.query('SELECT 1 FROM alert_rules WHERE id = $1 FOR SHARE', [input.ruleId]);
+    if (rule.rowCount === 0)
+      throw new AlertActionRefused('not_found', 'ruleId: no such alert rule in this workspace');
+  }
   const { rows } = await tx.query<{ id: string }>(
     'INSERT INTO snoozes (workspace_id, host_id, rule_id, until, reason, created_by) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id',
     [
@@ -196,7 +209,7 @@ export async function commentOnAlert(
   const by = actorRef(input.actor);
   const inserted = await tx.query<{ created_at: Date }>(
     `INSERT INTO comments (id, workspace_id, target_type, target_id, body, author, created_at)
-     VALUES ($1, $2, 'alert', $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING RETURNING created_at`,
+     VALUES ($1, $2, 'alert', $3, $4, $5, $6) ON CONFLICT (workspace_id, id) DO NOTHING RETURNING created_at`,
     [input.commentId, tx.workspaceId, input.alertId, input.body, by, input.now],
   );
   const created = inserted.rows[0];

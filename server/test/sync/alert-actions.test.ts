@@ -66,6 +66,28 @@ describe('alert actions through sync.push and the alerts procedures', () => {
     expect(bad.status === 'conflict' && bad.message).toMatch(/^duration: /);
   });
 
+  it('refuses a snooze of another workspace’s host or a made-up rule, naming the field', async () => {
+    const { rows } = await world.server.services.db.owner.query<{ id: string }>(
+      `INSERT INTO hosts (workspace_id, hostname, port, interval_s) VALUES ($1, 'theirs.example.test', 443, 3600) RETURNING id`,
+      [world.other.id],
+    );
+    const theirs = rows[0]!.id;
+    const snooze = (args: { hostId?: string; ruleId?: string }) =>
+      world.client('member').alerts.snooze.mutate({ workspace: 'acme', duration: '1h', ...args });
+    await expect(snooze({ hostId: theirs })).rejects.toMatchObject({
+      message: 'hostId: no such host in this workspace',
+      data: { code: 'NOT_FOUND' },
+    });
+    await expect(snooze({ ruleId: randomUUID() })).rejects.toMatchObject({
+      message: 'ruleId: no such alert rule in this workspace',
+      data: { code: 'NOT_FOUND' },
+    });
+    const left = await world.server.services.db.owner.query('SELECT 1 FROM snoozes WHERE host_id = $1', [
+      theirs,
+    ]);
+    expect(left.rowCount).toBe(0);
+  });
+
   it('resolves by hand once; a second resolve is a conflict; viewers may not', async () => {
     const id = await seedAlert(world, 'open');
     expect(await push('viewer', 'alert.resolve', { alertId: id })).toMatchObject({
