@@ -2,13 +2,15 @@
 -- is chosen by the client: a desktop writes a comment offline under it, and the same comment
 -- sent twice stays one comment.
 CREATE TABLE comments (
-  id uuid PRIMARY KEY,
+  id uuid NOT NULL,
   workspace_id uuid NOT NULL REFERENCES workspaces (id) ON DELETE CASCADE,
   target_type text NOT NULL CHECK (target_type IN ('alert')),
   target_id uuid NOT NULL,
   body text NOT NULL CHECK (length(body) BETWEEN 1 AND 4000),
   author text NOT NULL,
-  created_at timestamptz(3) NOT NULL DEFAULT now()
+  created_at timestamptz(3) NOT NULL DEFAULT now(),
+  -- Unique per workspace: another tenant's id (invisible under RLS) never collides with yours.
+  PRIMARY KEY (workspace_id, id)
 );
 CREATE INDEX comments_target ON comments (workspace_id, target_type, target_id, created_at);
 
