@@ -174,6 +174,21 @@ describe('PagerDuty Events API v2 transport (real HTTP receiver)', () => {
     expect(pagerdutyEventAction('alert.opened')).toBe('trigger');
   });
 
+  it('never pages for a comment or a snooze: recorded as delivered, nothing sent', async () => {
+    receiver = await startReceiver(PD_ACCEPTED);
+    const config = { routingKey: ROUTING_KEY, eventsUrl: receiver.url };
+    for (const type of ['alert.commented', 'alert.snoozed']) {
+      const result = await sendToChannel(
+        'pagerduty',
+        config,
+        message({ type, dedupKey: 'alert:a-1' }),
+        ctx(),
+      );
+      expect(result).toMatchObject({ ok: true, responseExcerpt: expect.stringContaining('does not page') });
+    }
+    expect(receiver.requests).toHaveLength(0);
+  });
+
   it('treats 400 as final, 429 as retryable, and a 2xx that is not the Events API as invalid', async () => {
     receiver = await startReceiver(
       {

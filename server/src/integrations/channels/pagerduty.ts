@@ -26,10 +26,17 @@ const SEVERITY: Record<NotificationSeverity, PagerdutySeverity> = {
 };
 
 /**
- * `*.resolved` resolves, `*.acknowledged` acknowledges, any other event triggers (or, with the same
- * dedup key, adds to the open incident).
+ * Events that annotate an alert without changing whether anyone should be paged: a comment or a
+ * snooze must never open (or re-open) an incident. They are not sent to PagerDuty at all.
  */
-export function pagerdutyEventAction(eventType: string): PagerdutyEventAction {
+const NOT_PAGED = new Set(['alert.commented', 'alert.snoozed']);
+
+/**
+ * `*.resolved` resolves, `*.acknowledged` acknowledges, annotations are not sent (undefined), any
+ * other event triggers (or, with the same dedup key, adds to the open incident).
+ */
+export function pagerdutyEventAction(eventType: string): PagerdutyEventAction | undefined {
+  if (NOT_PAGED.has(eventType)) return undefined;
   if (eventType.endsWith('.resolved')) return 'resolve';
   if (eventType.endsWith('.acknowledged')) return 'acknowledge';
   return 'trigger';
@@ -39,8 +46,8 @@ export function pagerdutyEventAction(eventType: string): PagerdutyEventAction {
 export function pagerdutyEvent(
   config: PagerdutyChannelConfig,
   message: ChannelMessage,
+  action: PagerdutyEventAction,
 ): Record<string, unknown> {
-  const action = pagerdutyEventAction(message.type);
   const event: Record<string, unknown> = {
     routing_key: config.routingKey,
     event_action: action,
@@ -84,9 +91,18 @@ export async function sendPagerduty(
   message: ChannelMessage,
   ctx: SendContext,
 ): Promise<DeliveryResult> {
+  const action = pagerdutyEventAction(message.type);
+  if (!action) {
+    // Delivered as far as this channel goes: recorded, never retried, nothing paged.
+    return {
+      ok: true,
+      latencyMs: 0,
+      responseExcerpt: `not sent: ${message.type} does not page (PagerDuty gets opened, acknowledged and resolved)`,
+    };
+  }
   return postJson({
     url: config.eventsUrl,
-    body: JSON.stringify(pagerdutyEvent(config, message)),
+    body: JSON.stringify(pagerdutyEvent(config, message, action)),
     headers: {},
     ctx,
     secrets: [config.routingKey],
