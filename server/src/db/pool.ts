@@ -6,9 +6,21 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
 /** The runtime role requests run as: no BYPASSRLS, owns nothing (created by migration 0002). */
 export const RUNTIME_ROLE = 'vigilo_app';
 
+/**
+ * Every session runs in UTC: the change log serialises rows with to_jsonb, which writes
+ * timestamps in the session's time zone, and desktops compare and sort those strings. An
+ * embedded Postgres takes the machine's zone at initdb, so it cannot be left to the server.
+ */
+const SESSION_OPTIONS = '-c TimeZone=UTC';
+
 /** A connection pool with a name in pg_stat_activity, so operators can tell our sessions apart. */
 export function createPool(url: string, max: number, applicationName: string): pg.Pool {
-  const pool = new pg.Pool({ connectionString: url, max, application_name: applicationName });
+  const pool = new pg.Pool({
+    connectionString: url,
+    max,
+    application_name: applicationName,
+    options: SESSION_OPTIONS,
+  });
   guard(pool);
   return pool;
 }
@@ -34,7 +46,7 @@ export function createRuntimePool(url: string, max: number, applicationName: str
     connectionString: url,
     max,
     application_name: applicationName,
-    options: `-c role=${RUNTIME_ROLE}`,
+    options: `-c role=${RUNTIME_ROLE} ${SESSION_OPTIONS}`,
   });
   guard(pool);
   return pool;
