@@ -65,6 +65,17 @@ describe('snooze, resolve and comment through the outbox', () => {
     expect(inbox(c.db, new Date(Date.now() + 3_700_000)).some((i) => i.id === alertId)).toBe(true);
   });
 
+  it('hides the alerts of a host snoozed offline from the certificates screen at once', async () => {
+    const alertId = await seedAlert(world, 'open');
+    const { c, network } = offlineCapableCore('member');
+    await c.engine.syncNow();
+    const hostId = inbox(c.db, new Date()).find((i) => i.id === alertId)!.hostId;
+    network.online = false;
+    c.act({ kind: 'host.snooze', args: { hostId, duration: '1h' } });
+    expect(inInbox(c.db, alertId)).toBe(false);
+    expect(inbox(c.db, new Date(Date.now() + 3_700_000)).some((i) => i.id === alertId)).toBe(true);
+  });
+
   it('shows an offline comment in the timeline at once and gives it the same id on the server', async () => {
     const alertId = await seedAlert(world, 'open');
     const { c, network } = offlineCapableCore('member');

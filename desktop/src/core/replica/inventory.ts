@@ -65,8 +65,9 @@ const HOSTS_SQL = `
     json_extract(r.data, '$.snoozed_until') AS local_snoozed_until,
     s.grade, s.reachable, s.not_after AS status_not_after, s.fingerprint,
     c.not_after AS cert_not_after, c.subject,
-    (SELECT max(z.until) FROM snoozes z
-      WHERE z.host_id = r.id AND z.rule_id IS NULL AND julianday(z.until) > julianday(@now)) AS snoozed_until,
+    (SELECT z.until FROM snoozes z
+      WHERE z.host_id = r.id AND z.rule_id IS NULL AND julianday(z.until) > julianday(@now)
+      ORDER BY julianday(z.until) DESC LIMIT 1) AS snoozed_until,
     (SELECT count(*) FROM alerts a WHERE a.host_id = r.id AND a.state = 'open') AS open_alerts,
     EXISTS (SELECT 1 FROM outbox o WHERE o.tbl = 'hosts' AND o.row_id = r.id AND o.state = 'pending') AS pending
   FROM records r

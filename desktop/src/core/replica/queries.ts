@@ -13,7 +13,7 @@ export function inbox(db: Database.Database, now: Date): InboxItem[] {
   const at = now.toISOString();
   const rows = db
     .prepare<
-      [string, string],
+      [{ now: string }],
       {
         id: string;
         severity: string;
@@ -31,12 +31,13 @@ export function inbox(db: Database.Database, now: Date): InboxItem[] {
          EXISTS (SELECT 1 FROM outbox o WHERE o.tbl = 'alerts' AND o.row_id = a.id AND o.state = 'pending') AS pending
        FROM alerts a LEFT JOIN hosts h ON h.id = a.host_id
        WHERE a.state = 'open'
-         AND coalesce(json_extract((SELECT data FROM records WHERE tbl = 'alerts' AND id = a.id), '$.snoozed_until'), '0') <= ?
+         AND NOT julianday(coalesce(json_extract((SELECT data FROM records WHERE tbl = 'alerts' AND id = a.id), '$.snoozed_until'), '2000-01-01')) > julianday(@now)
+         AND NOT julianday(coalesce(json_extract((SELECT data FROM records WHERE tbl = 'hosts' AND id = a.host_id), '$.snoozed_until'), '2000-01-01')) > julianday(@now)
          AND NOT EXISTS (
-           SELECT 1 FROM snoozes s WHERE julianday(s.until) > julianday(?)
+           SELECT 1 FROM snoozes s WHERE julianday(s.until) > julianday(@now)
              AND (s.host_id IS NULL OR s.host_id = a.host_id) AND (s.rule_id IS NULL OR s.rule_id = a.rule_id))`,
     )
-    .all(at, at);
+    .all({ now: at });
   return rows
     .map((r) => ({
       kind: 'alert' as const,
@@ -104,7 +105,7 @@ export function alertDetail(db: Database.Database, alertId: string): AlertDetail
     .prepare<[string], { id: string; body: string; author: string; created_at: string; pending: number }>(
       `SELECT c.id, c.body, c.author, c.created_at,
          EXISTS (SELECT 1 FROM outbox o WHERE o.tbl = 'comments' AND o.row_id = c.id AND o.state = 'pending') AS pending
-       FROM comments c WHERE c.target_type = 'alert' AND c.target_id = ? ORDER BY c.created_at, c.id`,
+       FROM comments c WHERE c.target_type = 'alert' AND c.target_id = ? ORDER BY julianday(c.created_at), c.id`,
     )
     .all(alertId);
   for (const c of comments) {
@@ -119,7 +120,7 @@ export function alertDetail(db: Database.Database, alertId: string): AlertDetail
   if (a.state === 'resolved' && a.resolved_at) {
     timeline.push({ at: a.resolved_at, kind: 'resolved', pending: pendingKinds.has('alert.resolve') });
   }
-  timeline.sort((x, y) => x.at.localeCompare(y.at));
+  timeline.sort((x, y) => Date.parse(x.at) - Date.parse(y.at));
   return {
     id: a.id,
     severity: a.severity,
