@@ -15,24 +15,29 @@ import {
  * cannot tell which. Pure data: no Node, no DOM, so both sides import it.
  */
 
+// The server's ids are UUIDs: a malformed one is refused here, at once and by name, instead of
+// waiting in the outbox to come back as a conflict.
+const alertIdSchema = z.uuid('alertId must be an alert id');
+const hostIdSchema = z.uuid('hostId must be a host id');
+
 /** User actions that go through the outbox. Each maps to a server sync.push kind. */
 export const actionSchema = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('alert.acknowledge'),
-    args: z.object({ alertId: z.string().min(1), note: z.string().max(2000).optional() }),
+    args: z.object({ alertId: alertIdSchema, note: z.string().max(2000).optional() }),
   }),
   z.object({
     kind: z.literal('alert.snooze'),
-    args: z.object({ alertId: z.string().min(1), duration: z.enum(['1h', '1d', '1w']) }),
+    args: z.object({ alertId: alertIdSchema, duration: z.enum(['1h', '1d', '1w']) }),
   }),
   z.object({
     kind: z.literal('alert.resolve'),
-    args: z.object({ alertId: z.string().min(1), note: z.string().max(2000).optional() }),
+    args: z.object({ alertId: alertIdSchema, note: z.string().max(2000).optional() }),
   }),
   z.object({
     kind: z.literal('alert.comment'),
     args: z.object({
-      alertId: z.string().min(1),
+      alertId: alertIdSchema,
       body: z.string().trim().min(1, 'a comment must not be empty').max(4000),
       /** Chosen by the core when absent: the comment's id on the server too (offline-created). */
       commentId: z.uuid().optional(),
@@ -42,11 +47,11 @@ export const actionSchema = z.discriminatedUnion('kind', [
     kind: z.literal('workspace.rename'),
     args: z.object({ name: z.string().trim().min(1, 'name must not be empty').max(100) }),
   }),
-  z.object({ kind: z.literal('host.pause'), args: z.object({ hostId: z.string().min(1) }) }),
-  z.object({ kind: z.literal('host.resume'), args: z.object({ hostId: z.string().min(1) }) }),
+  z.object({ kind: z.literal('host.pause'), args: z.object({ hostId: hostIdSchema }) }),
+  z.object({ kind: z.literal('host.resume'), args: z.object({ hostId: hostIdSchema }) }),
   z.object({
     kind: z.literal('host.snooze'),
-    args: z.object({ hostId: z.string().min(1), duration: snoozeDurationSchema }),
+    args: z.object({ hostId: hostIdSchema, duration: snoozeDurationSchema }),
   }),
 ]);
 export type Action = z.infer<typeof actionSchema>;
