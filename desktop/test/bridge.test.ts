@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWorld, type World } from '../../server/test/support/world.ts';
 import { seedAlert } from '../../server/test/sync/fixtures.ts';
-import { type BridgeCall } from '../src/bridge/contract.ts';
 import { startHost, type Host } from '../src/host/server.ts';
 import type { DesktopCore } from '../src/core/desktop-core.ts';
 import { openCore, tempDir } from './support/core.ts';
@@ -29,7 +28,7 @@ afterAll(async () => {
   dir.cleanup();
 });
 
-const call = (name: BridgeCall | string, body: unknown, key = host.key) =>
+const call = (name: string, body: unknown, key = host.key) =>
   fetch(`${host.url}/bridge/${name}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-vigilo-key': key },
@@ -68,7 +67,7 @@ describe('the bridge over the host', () => {
   });
 
   it('takes a good action into the outbox and answers with its client id', async () => {
-    const [item] = (await (await call('inbox', {})).json()).result as Array<{ id: string }>;
+    const [item] = ((await (await call('inbox', {})).json()) as { result: Array<{ id: string }> }).result;
     const res = await call('act', { kind: 'alert.acknowledge', args: { alertId: item!.id } });
     expect(res.status).toBe(200);
     expect(((await res.json()) as { result: { clientId: string } }).result.clientId).toMatch(
