@@ -92,8 +92,9 @@ describe('DesktopApp: signing in, workspaces, sign-out', () => {
       expect(existsSync(tokenFile)).toBe(false);
       // Replicas stay for the next sign-in; the refresh token was revoked at the provider.
       // One replica per person on the device: the owner's, under their own folder.
-      const person = stored.user?.email;
-      expect(person).toBeTruthy();
+      // Keyed by the provider's subject, which the sign-in keeps.
+      expect(stored.user?.sub).toBeTruthy();
+      const person = `${stored.issuer}#${stored.user!.sub!}`;
       expect(existsSync(replicaFile(dir, server.url, 'demo', person))).toBe(true);
       expect(existsSync(replicaFile(dir, server.url, 'ops', person))).toBe(true);
       expect(existsSync(replicaFile(dir, server.url, 'ops'))).toBe(false);

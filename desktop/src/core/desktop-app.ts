@@ -315,9 +315,14 @@ export class DesktopApp {
     return `${this.serverUrl} ${this.#person()}`;
   }
 
-  /** The signed-in person as the tokens name them (their replicas are theirs alone). */
+  /**
+   * The signed-in person, for naming their replicas and choices on this device: the provider's
+   * subject (stable, unlike an email), else what the tokens show.
+   */
   #person(): string {
-    const user = this.#o.tokens.load()?.user;
+    const tokens = this.#o.tokens.load();
+    const user = tokens?.user;
+    if (tokens && user?.sub) return `${tokens.issuer}#${user.sub}`;
     return user?.email ?? user?.name ?? '';
   }
 

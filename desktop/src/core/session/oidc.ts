@@ -21,7 +21,13 @@ const tokenResponseSchema = z.object({
   expires_in: z.number(),
 });
 /** Claims read from a token for display only (who is signed in); the server verifies tokens. */
-const displayClaimsSchema = z.object({ email: z.string().optional(), name: z.string().optional() });
+// `sub` names the person stably (emails change): the desktop keys their replicas by it. The ID
+// token comes straight from the provider's token endpoint, never through the browser.
+const displayClaimsSchema = z.object({
+  sub: z.string().optional(),
+  email: z.string().optional(),
+  name: z.string().optional(),
+});
 
 /** A sign-in failure with a reason code and words a person can act on. */
 export class SignInError extends Error {
@@ -263,13 +269,13 @@ async function exchange(
   };
 }
 
-/** Email and name from a JWT's payload, unverified: only ever shown, never trusted. */
+/** Subject, email and name from a JWT's payload, unverified: shown, and used to name local files, never to authorize. */
 function displayClaims(jwt: string | undefined): StoredTokens['user'] {
   const payload = jwt?.split('.')[1];
   if (!payload) return undefined;
   try {
     const claims = displayClaimsSchema.parse(JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')));
-    return claims.email || claims.name ? claims : undefined;
+    return claims.sub || claims.email || claims.name ? claims : undefined;
   } catch {
     return undefined;
   }

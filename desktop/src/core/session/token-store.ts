@@ -10,7 +10,9 @@ export const storedTokensSchema = z.object({
   /** ISO time the access token expires. */
   expiresAt: z.string(),
   /** Who signed in, as the provider's tokens said: for display only, the server decides. */
-  user: z.object({ email: z.string().optional(), name: z.string().optional() }).optional(),
+  user: z
+    .object({ sub: z.string().optional(), email: z.string().optional(), name: z.string().optional() })
+    .optional(),
 });
 export type StoredTokens = z.infer<typeof storedTokensSchema>;
 
