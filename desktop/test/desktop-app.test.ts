@@ -108,6 +108,37 @@ describe('DesktopApp: signing in, workspaces, sign-out', () => {
   });
 });
 
+describe('DesktopApp: membership ended while away', () => {
+  it('closes the remembered workspace once the server no longer lists it, and opens one that is', async () => {
+    const { dir, cleanup } = tempDir();
+    const tokens = memoryTokenStore();
+    const signedIn = await server.signIn(server.owner.email, server.owner.password);
+    const gone = await server
+      .api(signedIn.accessToken)
+      .workspace.create.mutate({ slug: 'gone', name: 'Gone' });
+    const first = new DesktopApp({ dataDir: dir, serverUrl: server.url, tokens });
+    try {
+      await first.signedIn(signedIn);
+      expect((await first.switchWorkspace('gone')).current).toBe('gone');
+    } finally {
+      await first.close();
+    }
+    await server.services.db.owner.query(
+      'DELETE FROM memberships WHERE workspace_id = $1 AND user_id = (SELECT id FROM users WHERE email = $2)',
+      [gone.id, server.owner.email],
+    );
+    const again = new DesktopApp({ dataDir: dir, serverUrl: server.url, tokens });
+    try {
+      const session = await again.start();
+      expect(session.workspaces.map((w) => w.slug)).not.toContain('gone');
+      expect(session.current).toBe('demo');
+    } finally {
+      await again.close();
+      cleanup();
+    }
+  });
+});
+
 describe('the host signs a browser tab in through its own /callback', () => {
   it('redirects to the provider with PKCE, and stores the tokens only for an answer it asked for', async () => {
     const { dir, cleanup } = tempDir();

@@ -148,7 +148,12 @@ export class DesktopApp {
       if (this.#fixedCore || !this.session().signedIn) return;
       const remembered = this.#remembered();
       if (remembered) this.#open(remembered);
-      await this.#refreshList();
+      const listed = await this.#refreshList();
+      // Removed from the remembered workspace meanwhile: its replica must not stay open. (Offline,
+      // the list is unknown and the replica stays: the server refuses a removed member anyway.)
+      if (listed && this.#core && !this.#workspaces.some((w) => w.slug === this.#currentSlug)) {
+        await this.#closeCore();
+      }
       if (!this.#core) this.#openFirst();
     });
   }
@@ -286,8 +291,9 @@ export class DesktopApp {
   }
 
   /** Asks the server which workspaces the user belongs to; offline, keeps the last list. */
-  async #refreshList(): Promise<void> {
-    if (this.#o.fixedToken) return; // an API token belongs to one workspace and cannot list
+  /** Fetches the user's workspaces; true when the server answered (the list is current). */
+  async #refreshList(): Promise<boolean> {
+    if (this.#o.fixedToken) return false; // an API token belongs to one workspace and cannot list
     const conn = connectServer({
       url: this.serverUrl,
       token: this.#token,
@@ -297,8 +303,10 @@ export class DesktopApp {
       const mine = await conn.api.workspace.mine.query();
       this.#workspaces = mine.map((w) => ({ id: w.id, slug: w.slug, name: w.name, role: w.role }));
       this.#error = this.#workspaces.length ? undefined : 'you are not a member of any workspace yet';
+      return true;
     } catch (err) {
       this.#error = `could not list your workspaces: ${classifyFailure(err).message}`;
+      return false;
     } finally {
       await conn.close();
     }

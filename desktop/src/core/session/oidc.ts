@@ -23,6 +23,9 @@ const tokenResponseSchema = z.object({
 /** Claims read from a token for display only (who is signed in); the server verifies tokens. */
 // `sub` names the person stably (emails change): the desktop keys their replicas by it. The ID
 // token comes straight from the provider's token endpoint, never through the browser.
+/** How long signing out waits for the provider to revoke the refresh token. */
+const REVOKE_TIMEOUT_MS = 5_000;
+
 const displayClaimsSchema = z.object({
   sub: z.string().optional(),
   email: z.string().optional(),
@@ -167,7 +170,10 @@ export async function refreshTokens(tokens: StoredTokens, opts: Http = {}): Prom
  */
 export async function revokeTokens(tokens: StoredTokens, opts: Http = {}): Promise<boolean> {
   if (!tokens.refreshToken) return false;
-  const fetchFn = opts.fetch ?? globalThis.fetch;
+  const base = opts.fetch ?? globalThis.fetch;
+  // Best effort, and bounded: a network that drops packets must not hold up signing out.
+  const fetchFn: typeof globalThis.fetch = (input, init) =>
+    base(input, { ...init, signal: AbortSignal.timeout(REVOKE_TIMEOUT_MS) });
   try {
     const disc = await discover(tokens.issuer, fetchFn);
     if (!disc.revocation_endpoint) return false;
