@@ -1,23 +1,15 @@
 import type { Actor, WorkspaceTx } from '../db/workspace-tx.ts';
+import { ActionRefused } from './action-refused.ts';
 
 /**
  * What people do to an alert — acknowledge, snooze, comment, resolve — written once and used by
  * both doors: the `alerts.*` procedures (online clients) and the desktop's outbox kinds
  * (server/src/sync/kinds/alerts.ts). Each writes its audit row and event in the caller's
- * transaction. An expected refusal is an `AlertActionRefused` each door words its own way.
+ * transaction. An expected refusal is an `ActionRefused` (./action-refused.ts).
  */
 
 export const SNOOZE_PRESETS = { '1h': 3_600_000, '1d': 86_400_000, '1w': 604_800_000 } as const;
 export type SnoozePreset = keyof typeof SNOOZE_PRESETS;
-
-export class AlertActionRefused extends Error {
-  readonly reason: 'not_found' | 'already_decided' | 'invalid';
-  constructor(reason: AlertActionRefused['reason'], message: string) {
-    super(message);
-    this.name = 'AlertActionRefused';
-    this.reason = reason;
-  }
-}
 
 /** How an actor is named on the rows it touches (`user:<id>`, `api_token:<id>`). */
 export const actorRef = (actor: Actor): string => `${actor.type}:${actor.id}`;
@@ -39,7 +31,7 @@ async function lockAlert(tx: WorkspaceTx, alertId: string): Promise<LockedAlert>
     [alertId],
   );
   const alert = rows[0];
-  if (!alert) throw new AlertActionRefused('not_found', 'the alert no longer exists');
+  if (!alert) throw new ActionRefused('not_found', 'the alert no longer exists');
   return alert;
 }
 
@@ -53,12 +45,12 @@ export async function acknowledgeAlert(
 ): Promise<{ alertId: string; acknowledgedAt: Date }> {
   const alert = await lockAlert(tx, input.alertId);
   if (alert.state === 'resolved') {
-    throw new AlertActionRefused('already_decided', 'the alert resolved before your acknowledgement arrived');
+    throw new ActionRefused('already_decided', 'the alert resolved before your acknowledgement arrived');
   }
   const me = actorRef(input.actor);
   if (alert.acknowledged_by !== null) {
     if (alert.acknowledged_by !== me) {
-      throw new AlertActionRefused('already_decided', 'someone else acknowledged the alert first');
+      throw new ActionRefused('already_decided', 'someone else acknowledged the alert first');
     }
     const { rows } = await tx.query<{ acknowledged_at: Date }>(
       'SELECT acknowledged_at FROM alerts WHERE id = $1',
@@ -102,21 +94,19 @@ export async function createSnooze(
     alertId?: string;
   },
 ): Promise<{ id: string; until: Date }> {
-  if (!input.hostId && !input.ruleId)
-    throw new AlertActionRefused('invalid', 'snooze a host, a rule, or both');
-  if (input.until <= input.now) throw new AlertActionRefused('invalid', 'until must be in the future');
+  if (!input.hostId && !input.ruleId) throw new ActionRefused('invalid', 'snooze a host, a rule, or both');
+  if (input.until <= input.now) throw new ActionRefused('invalid', 'until must be in the future');
   // Looked up under the workspace's RLS first: a foreign key alone would accept another
   // tenant's id (key checks bypass row security) and answer a made-up one with a raw error.
   // FOR SHARE keeps them from being removed before this commits.
   if (input.hostId) {
     const host = await tx.query('SELECT 1 FROM hosts WHERE id = $1 FOR SHARE', [input.hostId]);
-    if (host.rowCount === 0)
-      throw new AlertActionRefused('not_found', 'hostId: no such host in this workspace');
+    if (host.rowCount === 0) throw new ActionRefused('not_found', 'hostId: no such host in this workspace');
   }
   if (input.ruleId) {
     const rule = await tx.query('SELECT 1 FROM alert_rules WHERE id = $1 FOR SHARE', [input.ruleId]);
     if (rule.rowCount === 0)
-      throw new AlertActionRefused('not_found', 'ruleId: no such alert rule in this workspace');
+      throw new ActionRefused('not_found', 'ruleId: no such alert rule in this workspace');
   }
   const { rows } = await tx.query<{ id: string }>(
     'INSERT INTO snoozes (workspace_id, host_id, rule_id, until, reason, created_by) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id',
@@ -150,7 +140,7 @@ export async function snoozeAlert(
 ): Promise<{ id: string; until: Date }> {
   const alert = await lockAlert(tx, input.alertId);
   if (alert.state === 'resolved') {
-    throw new AlertActionRefused('already_decided', 'the alert resolved before your snooze arrived');
+    throw new ActionRefused('already_decided', 'the alert resolved before your snooze arrived');
   }
   return createSnooze(tx, {
     hostId: alert.host_id,
@@ -173,7 +163,7 @@ export async function resolveAlert(
 ): Promise<{ alertId: string; resolvedAt: Date }> {
   const alert = await lockAlert(tx, input.alertId);
   if (alert.state === 'resolved') {
-    throw new AlertActionRefused('already_decided', 'the alert had already resolved');
+    throw new ActionRefused('already_decided', 'the alert had already resolved');
   }
   await tx.query("UPDATE alerts SET state = 'resolved', resolved_at = $2 WHERE id = $1", [
     input.alertId,
@@ -221,7 +211,7 @@ export async function commentOnAlert(
     );
     const existing = rows[0];
     if (!existing || existing.author !== by || existing.target_id !== input.alertId) {
-      throw new AlertActionRefused('invalid', 'commentId is already used by another comment');
+      throw new ActionRefused('invalid', 'commentId is already used by another comment');
     }
     return { id: input.commentId, createdAt: existing.created_at };
   }

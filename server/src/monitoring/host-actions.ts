@@ -1,21 +1,13 @@
 import type { Actor, WorkspaceTx } from '../db/workspace-tx.ts';
+import { ActionRefused } from './action-refused.ts';
 import { createSnooze, SNOOZE_PRESETS, type SnoozePreset } from './alert-actions.ts';
 
 /**
  * What people do to a monitored host — pause, resume, snooze — written once and used by both
  * doors: the `hosts.*` / `alerts.snooze` procedures (online clients) and the desktop's outbox
  * kinds (server/src/sync/kinds/hosts.ts). Each writes its audit row and event in the caller's
- * transaction. An expected refusal is a `HostActionRefused` each door words its own way.
+ * transaction. An expected refusal is an `ActionRefused` (./action-refused.ts).
  */
-
-export class HostActionRefused extends Error {
-  readonly reason: 'not_found';
-  constructor(reason: HostActionRefused['reason'], message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'HostActionRefused';
-    this.reason = reason;
-  }
-}
 
 /** Bumps the config version of the agents whose assignments changed: they pull within seconds. */
 export async function nudgeAgents(
@@ -33,14 +25,14 @@ export async function nudgeAgents(
  */
 export async function setHostActive(
   tx: WorkspaceTx,
-  input: { hostId: string; active: boolean },
+  input: { hostId: string; active: boolean; now: Date },
 ): Promise<{ id: string; active: boolean }> {
   const { rows } = await tx.query<{ agent_id: string | null; hostname: string; port: number }>(
-    'UPDATE hosts SET active = $2, updated_at = now() WHERE id = $1 RETURNING agent_id, hostname, port',
-    [input.hostId, input.active],
+    'UPDATE hosts SET active = $2, updated_at = $3 WHERE id = $1 RETURNING agent_id, hostname, port',
+    [input.hostId, input.active, input.now],
   );
   const host = rows[0];
-  if (!host) throw new HostActionRefused('not_found', 'the host was removed');
+  if (!host) throw new ActionRefused('not_found', 'the host was removed');
   await tx.record({
     action: input.active ? 'host.resumed' : 'host.paused',
     target: { type: 'host', id: input.hostId },
@@ -63,7 +55,7 @@ export async function snoozeHost(
 ): Promise<{ id: string; until: Date }> {
   // Locks the host so a concurrent removal cannot slip between the check and the insert.
   const { rowCount } = await tx.query('SELECT 1 FROM hosts WHERE id = $1 FOR UPDATE', [input.hostId]);
-  if (rowCount === 0) throw new HostActionRefused('not_found', 'the host was removed');
+  if (rowCount === 0) throw new ActionRefused('not_found', 'the host was removed');
   return createSnooze(tx, {
     hostId: input.hostId,
     ruleId: undefined,

@@ -2,13 +2,12 @@ import { z } from 'zod';
 import type { Actor, WorkspaceTx } from '../../db/workspace-tx.ts';
 import {
   acknowledgeAlert,
-  AlertActionRefused,
   commentOnAlert,
   resolveAlert,
   SNOOZE_PRESETS,
   snoozeAlert,
 } from '../../monitoring/alert-actions.ts';
-import { MutationConflict } from '../conflict.ts';
+import { refusalsAsConflicts } from '../conflict.ts';
 import { define } from '../mutation-def.ts';
 
 /** The desktop's alert actions: the same operations as the alerts.* procedures, refusals as conflicts. */
@@ -16,21 +15,11 @@ import { define } from '../mutation-def.ts';
 const alertId = z.uuid('alertId must be an alert id');
 const note = z.string().max(2000, 'note must be at most 2000 characters').optional();
 
-/** Runs an alert action; an expected refusal becomes the conflict the desktop shows. */
-async function asConflict<T>(run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (err) {
-    if (err instanceof AlertActionRefused) throw new MutationConflict(err.reason, err.message);
-    throw err;
-  }
-}
-
 type Apply<A> = (tx: WorkspaceTx, args: A, actor: Actor, now: Date) => Promise<Record<string, unknown>>;
 const applying =
   <A>(fn: Apply<A>): Apply<A> =>
   (tx, args, actor, now) =>
-    asConflict(() => fn(tx, args, actor, now));
+    refusalsAsConflicts(() => fn(tx, args, actor, now));
 
 export const alertAcknowledge = define({
   permission: 'operate',

@@ -1,33 +1,25 @@
 import { z } from 'zod';
 import { SNOOZE_PRESETS, type SnoozePreset } from '../../monitoring/alert-actions.ts';
-import { HostActionRefused, setHostActive, snoozeHost } from '../../monitoring/host-actions.ts';
-import { MutationConflict } from '../conflict.ts';
+import { setHostActive, snoozeHost } from '../../monitoring/host-actions.ts';
+import { refusalsAsConflicts } from '../conflict.ts';
 import { define } from '../mutation-def.ts';
 
 /** The desktop's host actions: the same operations as hosts.setActive / alerts.snooze, refusals as conflicts. */
 
 const hostId = z.uuid('hostId must be a host id');
 
-/** Runs a host action; an expected refusal becomes the conflict the desktop shows. */
-async function asConflict<T>(run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (err) {
-    if (err instanceof HostActionRefused) throw new MutationConflict(err.reason, err.message);
-    throw err;
-  }
-}
-
 export const hostPause = define({
   permission: 'operate',
   args: z.object({ hostId }),
-  apply: (tx, args) => asConflict(() => setHostActive(tx, { hostId: args.hostId, active: false })),
+  apply: (tx, args, _actor, now) =>
+    refusalsAsConflicts(() => setHostActive(tx, { hostId: args.hostId, active: false, now })),
 });
 
 export const hostResume = define({
   permission: 'operate',
   args: z.object({ hostId }),
-  apply: (tx, args) => asConflict(() => setHostActive(tx, { hostId: args.hostId, active: true })),
+  apply: (tx, args, _actor, now) =>
+    refusalsAsConflicts(() => setHostActive(tx, { hostId: args.hostId, active: true, now })),
 });
 
 export const hostSnooze = define({
@@ -41,7 +33,7 @@ export const hostSnooze = define({
     reason: z.string().max(500, 'reason must be at most 500 characters').optional(),
   }),
   apply: (tx, args, actor, now) =>
-    asConflict(async () => {
+    refusalsAsConflicts(async () => {
       const snooze = await snoozeHost(tx, { ...args, reason: args.reason, actor, now });
       return { id: snooze.id, until: snooze.until.toISOString() };
     }),

@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { TRPCError } from '@trpc/server';
 import { AlertSeverity } from '@vigilo/shared/alert-rules';
 import { z } from 'zod';
 import { workspaceRef } from '../authorize.ts';
 import { procedure, router } from '../init.ts';
+import { refusalsAsErrors } from '../refusals.ts';
 import {
   acknowledgeAlert,
-  AlertActionRefused,
   commentOnAlert,
   createSnooze,
   resolveAlert,
@@ -266,15 +265,3 @@ export const alertsRouter = router({
       }),
     ),
 });
-
-/** An alert action's expected refusal, as the tRPC error an API client expects. */
-async function refusalsAsErrors<T>(run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (err) {
-    if (!(err instanceof AlertActionRefused)) throw err;
-    const code =
-      err.reason === 'not_found' ? 'NOT_FOUND' : err.reason === 'invalid' ? 'BAD_REQUEST' : 'CONFLICT';
-    throw new TRPCError({ code, message: err.message, cause: err });
-  }
-}

@@ -3,12 +3,13 @@ import { SCAN_INTERVALS_S } from '@vigilo/shared/agent-protocol';
 import { ServiceProtocol } from '@vigilo/shared/snapshot';
 import { z } from 'zod';
 import type { WorkspaceTx } from '../../db/workspace-tx.ts';
-import { HostActionRefused, nudgeAgents, setHostActive } from '../../monitoring/host-actions.ts';
+import { nudgeAgents, setHostActive } from '../../monitoring/host-actions.ts';
 import { hostHistory } from '../../monitoring/host-history.ts';
 import { parseHostList } from '../../monitoring/host-import.ts';
 import { normaliseHostname } from '../../monitoring/hostname.ts';
 import { workspaceRef } from '../authorize.ts';
 import { procedure, router } from '../init.ts';
+import { refusalsAsErrors } from '../refusals.ts';
 
 const hostnameSchema = z.string().transform((value, ctx) => {
   const result = normaliseHostname(value);
@@ -190,15 +191,11 @@ export const hostsRouter = router({
   setActive: procedure
     .input(z.object({ workspace: workspaceRef, id: z.uuid('id must be a host id'), active: z.boolean() }))
     .mutation(({ ctx, input }) =>
-      ctx.tx(async (tx) => {
-        try {
-          return await setHostActive(tx, { hostId: input.id, active: input.active });
-        } catch (err) {
-          if (err instanceof HostActionRefused)
-            throw new TRPCError({ code: 'NOT_FOUND', message: 'no host with that id', cause: err });
-          throw err;
-        }
-      }),
+      ctx.tx((tx) =>
+        refusalsAsErrors(() =>
+          setHostActive(tx, { hostId: input.id, active: input.active, now: ctx.services.clock() }),
+        ),
+      ),
     ),
 
   /**
