@@ -221,7 +221,9 @@ export type BridgeEvent =
   /** Open a vigilo:// link (a deep link or a clicked OS notification, from Electron main). */
   | { type: 'open'; target: string }
   /** Signed in or out, or another workspace opened: the renderer re-reads everything. */
-  | { type: 'session'; session: SessionState };
+  | { type: 'session'; session: SessionState }
+  /** The host refused this page's bridge key (raised by the browser transport itself). */
+  | { type: 'key_refused' };
 
 /** The renderer's view of a bridge transport (IPC in Electron, HTTP + WebSocket in a browser). */
 export type BridgeTransport = {

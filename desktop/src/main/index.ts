@@ -65,13 +65,16 @@ async function start(): Promise<void> {
       n.show();
     }
     if (event.type === 'changed' || event.type === 'state') {
-      void handleBridgeCall(context, 'inbox', {}).then((items) => {
-        const unread = items.filter((i) => !i.acknowledged).length;
-        tray?.setToolTip(`Vigilo: ${unread} open`);
-        // The count beside the tray icon (macOS) and on the dock / launcher icon where supported.
-        tray?.setTitle(unread ? String(unread) : '');
-        app.setBadgeCount(unread);
-      });
+      handleBridgeCall(context, 'inbox', {}).then(
+        (items) => {
+          const unread = items.filter((i) => !i.acknowledged).length;
+          tray?.setToolTip(`Vigilo: ${unread} open`);
+          // The count beside the tray icon (macOS) and on the dock / launcher icon where supported.
+          tray?.setTitle(unread ? String(unread) : '');
+          app.setBadgeCount(unread);
+        },
+        () => undefined,
+      ); // signed out or between workspaces: the count waits for the next change
     }
   });
 
@@ -95,7 +98,17 @@ async function start(): Promise<void> {
       sandbox: true,
     },
   });
-  // No navigation away from the app and no new windows: links open in the system browser.
+  // The window only ever shows the app: a link that would navigate it away, or open a new
+  // window, opens in the system browser instead.
+  window.webContents.on('will-navigate', (event, url) => {
+    if (
+      url.startsWith('file:') ||
+      (process.env.ELECTRON_RENDERER_URL && url.startsWith(process.env.ELECTRON_RENDERER_URL))
+    )
+      return;
+    event.preventDefault();
+    if (/^https?:/.test(url)) void shell.openExternal(url);
+  });
   window.webContents.setWindowOpenHandler(({ url }) => {
     void shell.openExternal(url);
     return { action: 'deny' };

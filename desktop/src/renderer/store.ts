@@ -127,6 +127,11 @@ export function connectStore(): () => void {
       void bridge.call('state', {}).then(setSync);
     }
     if (e.type === 'open') void openTarget(e.target);
+    if (e.type === 'key_refused') {
+      useStore
+        .getState()
+        .setError('This page is not connected to the running Vigilo desktop: open the address it printed.');
+    }
     // In Electron, main raises the native notification; in a browser tab the page does.
     const inBrowser = !window.vigiloBridge;
     if (

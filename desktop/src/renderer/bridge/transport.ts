@@ -31,7 +31,16 @@ export function httpTransport(): BridgeTransport {
       `${location.origin.replace(/^http/, 'ws')}/bridge/events?key=${encodeURIComponent(key)}`,
     );
     socket.onmessage = (m) => listeners.forEach((l) => l(JSON.parse(String(m.data)) as BridgeEvent));
-    socket.onclose = () => setTimeout(connect, 1000);
+    // 4401: this page's key is not the host's (an old tab after a restart). Retrying cannot
+    // help; say what to do instead of reconnecting forever.
+    socket.onclose = (e) => {
+      if (e.code === 4401) {
+        const event: BridgeEvent = { type: 'key_refused' };
+        listeners.forEach((l) => l(event));
+        return;
+      }
+      setTimeout(connect, 1000);
+    };
   };
   connect();
   return {
