@@ -49,7 +49,8 @@ export async function acknowledgeAlert(
   }
   const me = actorRef(input.actor);
   if (alert.acknowledged_by !== null) {
-    if (alert.acknowledged_by !== me) {
+    // Rows acknowledged through the first desktop kind carry the bare id: the same person too.
+    if (alert.acknowledged_by !== me && alert.acknowledged_by !== input.actor.id) {
       throw new ActionRefused('already_decided', 'someone else acknowledged the alert first');
     }
     const { rows } = await tx.query<{ acknowledged_at: Date }>(
