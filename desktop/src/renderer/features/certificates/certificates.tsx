@@ -78,7 +78,7 @@ export function Certificates() {
         <FilterBar tags={facets.tags} grades={facets.grades} />
         {hostsError ? <p className="muted">{hostsError}</p> : null}
         {hosts.length === 0 && !hostsError ? <p className="muted">No hosts match.</p> : null}
-        <div ref={parent} className="list" role="listbox" aria-label="Hosts">
+        <div ref={parent} className="list" role="listbox" aria-label="Hosts" data-empty={hosts.length === 0}>
           <div style={{ height: rows.getTotalSize(), position: 'relative' }}>
             {rows.getVirtualItems().map((v) => {
               const row = hosts[v.index];

@@ -84,7 +84,13 @@ export function Inbox() {
               : 'j / k move · Enter open · your role can read, not act'}
         </p>
         {items.length === 0 ? <p className="muted">Nothing needs you right now.</p> : null}
-        <div ref={parent} className="list" role="listbox" aria-label="Open items">
+        <div
+          ref={parent}
+          className="list"
+          role="listbox"
+          aria-label="Open items"
+          data-empty={items.length === 0}
+        >
           <div style={{ height: rows.getTotalSize(), position: 'relative' }}>
             {rows.getVirtualItems().map((v) => {
               const item = items[v.index];
