@@ -55,6 +55,9 @@ type SqlRow = {
   pending: number;
 };
 
+// `+r.id` on purpose: compared with a TEXT column, the per-host lookups would take its affinity
+// and skip the expression indexes (records_snooze_host, records_alert_host), reading every open
+// alert for every host (seconds at a few thousand hosts). The unary + keeps the index in play.
 // Hosts come straight from `records` (not the `hosts` view) to read the local `snoozed_until`
 // mark a pending host.snooze leaves on the row (desktop/src/core/actions.ts).
 const HOSTS_SQL = `
@@ -66,9 +69,9 @@ const HOSTS_SQL = `
     s.grade, s.reachable, s.not_after AS status_not_after, s.fingerprint,
     c.not_after AS cert_not_after, c.subject,
     (SELECT z.until FROM snoozes z
-      WHERE z.host_id = r.id AND z.rule_id IS NULL AND julianday(z.until) > julianday(@now)
+      WHERE z.host_id = +r.id AND z.rule_id IS NULL AND julianday(z.until) > julianday(@now)
       ORDER BY julianday(z.until) DESC LIMIT 1) AS snoozed_until,
-    (SELECT count(*) FROM alerts a WHERE a.host_id = r.id AND a.state = 'open') AS open_alerts,
+    (SELECT count(*) FROM alerts a WHERE a.host_id = +r.id AND a.state = 'open') AS open_alerts,
     EXISTS (SELECT 1 FROM outbox o WHERE o.tbl = 'hosts' AND o.row_id = r.id AND o.state = 'pending') AS pending
   FROM records r
   LEFT JOIN host_status s ON s.host_id = r.id

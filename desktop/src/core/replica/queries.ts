@@ -26,8 +26,13 @@ export function inbox(db: Database.Database, now: Date): InboxItem[] {
         pending: number;
       }
     >(
+      // The comment count names its index and compares with `+a.id` (no TEXT affinity, so the
+      // expression index applies): otherwise it scans every comment for each open alert, which
+      // took 19 s for 10k alerts and 5k comments instead of about 0.1 s.
       `SELECT a.id, a.severity, a.summary, a.opened_at, a.acknowledged_at, a.host_id, h.hostname,
-         (SELECT count(*) FROM comments c WHERE c.target_type = 'alert' AND c.target_id = a.id) AS comments,
+         (SELECT count(*) FROM records c INDEXED BY records_comment_target
+           WHERE c.tbl = 'comments' AND json_extract(c.data, '$.target_id') = +a.id
+             AND json_extract(c.data, '$.target_type') = 'alert') AS comments,
          EXISTS (SELECT 1 FROM outbox o WHERE o.tbl = 'alerts' AND o.row_id = a.id AND o.state = 'pending') AS pending
        FROM alerts a LEFT JOIN hosts h ON h.id = a.host_id
        WHERE a.state = 'open'
@@ -105,7 +110,7 @@ export function alertDetail(db: Database.Database, alertId: string): AlertDetail
     .prepare<[string], { id: string; body: string; author: string; created_at: string; pending: number }>(
       `SELECT c.id, c.body, c.author, c.created_at,
          EXISTS (SELECT 1 FROM outbox o WHERE o.tbl = 'comments' AND o.row_id = c.id AND o.state = 'pending') AS pending
-       FROM comments c WHERE c.target_type = 'alert' AND c.target_id = ? ORDER BY julianday(c.created_at), c.id`,
+       FROM comments c WHERE c.target_id = ? AND +c.target_type = 'alert' ORDER BY julianday(c.created_at), c.id`,
     )
     .all(alertId);
   for (const c of comments) {
