@@ -15,7 +15,8 @@ import { launchChromium } from '../support/chromium.ts';
 /**
  * The desktop in Chromium through the headless host, signing in the way `npm start` sets it up:
  * the real server with its built-in OpenID provider, the page sent to the provider's sign-in
- * form, back to the host's /callback, then the workspace's data; switching workspace; sign-out.
+ * form, back to the host's /callback, then the workspace's data; keyboard triage, an outage with
+ * offline actions and a refused one rolled back; switching workspace; sign-out.
  */
 const artifacts = fileURLToPath(new URL('../../.tmp/artifacts/desktop/', import.meta.url));
 // A private build: other test files build desktop/out/renderer at the same time.
@@ -85,6 +86,53 @@ describe('signing in to the desktop through the embedded identity provider', () 
     await until(() => page.getByTestId('signed-in-user').textContent()).toBe(server.owner.email);
     await until(() => page.getByTestId('workspace-switcher').inputValue()).toBe('demo');
     await shot('signed-in-inbox');
+  }, 180_000);
+
+  it('triages with the keyboard, keeps working while the server is down, then shows what was refused', async () => {
+    const demoId = app.session().workspaces.find((w) => w.slug === 'demo')!.id;
+    const count = async (sql: string) => (await server.services.db.owner.query(sql, [demoId])).rowCount ?? 0;
+    const acks = () => count('SELECT 1 FROM alerts WHERE workspace_id = $1 AND acknowledged_at IS NOT NULL');
+    const item = (n: number) => page.getByTestId('inbox-item').nth(n);
+
+    // Online: a acknowledges the selected alert, and the server has it.
+    await page.keyboard.press('a');
+    await until(() => item(0).getAttribute('data-acknowledged')).toBe('true');
+    await until(acks).toBe(1);
+    await until(() => item(0).getAttribute('data-pending')).toBe('false');
+
+    // The server goes away: acknowledge the second, snooze the third for a day.
+    await server.stop();
+    await page.getByRole('button', { name: 'Sync now' }).click();
+    await until(() => page.getByTestId('sync-state').getAttribute('data-connection')).toBe('offline');
+    await page.keyboard.press('j');
+    await page.keyboard.press('a');
+    await page.keyboard.press('j');
+    await page.keyboard.press('s');
+    await page.keyboard.press('2');
+    await until(() => page.getByTestId('outbox-depth').textContent()).toBe('2 waiting to send');
+    await until(() => page.getByTestId('inbox-item').count()).toBe(2);
+    await until(() => item(1).getAttribute('data-pending')).toBe('true');
+    await shot('signed-in-offline');
+    // Meanwhile the second alert resolves on the server: that acknowledgement will be refused.
+    const secondId = await item(1).getAttribute('data-id');
+    await server.services.db.owner.query(
+      "UPDATE alerts SET state = 'resolved', resolved_at = now() WHERE id = $1",
+      [secondId],
+    );
+
+    await server.restart();
+    await until(() => page.getByTestId('outbox-depth').textContent()).toBe('0 waiting to send');
+    await until(() => page.getByTestId('sync-state').getAttribute('data-connection')).toBe('online');
+    await until(() => page.getByTestId('conflict').textContent()).toContain(
+      'Your acknowledgement was not applied: the alert resolved before your acknowledgement arrived.',
+    );
+    // Rolled back to the server's truth: the resolved alert leaves the inbox; the snooze held.
+    await until(() => page.getByTestId('inbox-item').count()).toBe(1);
+    expect(await acks()).toBe(1);
+    expect(await count('SELECT 1 FROM snoozes WHERE workspace_id = $1')).toBe(1);
+    await shot('signed-in-conflict');
+    await page.getByRole('button', { name: 'Dismiss' }).click();
+    await until(() => page.getByTestId('conflict').count()).toBe(0);
   }, 180_000);
 
   it('switches to another workspace and shows its data', async () => {

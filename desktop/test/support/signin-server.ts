@@ -31,6 +31,10 @@ export type SignInServer = {
   /** Signs in the way a person would (the provider's form, then the loopback redirect). */
   signIn(email: string, password: string): Promise<StoredTokens>;
   api(token: string): ReturnType<typeof apiClient>;
+  /** Stops serving HTTP (an outage: the database and data stay). */
+  stop(): Promise<void>;
+  /** Serves again on the same port, the provider included, after {@link stop}. */
+  restart(): Promise<void>;
   /** Puts one open alert into a workspace (rows as the monitoring worker writes them). */
   seedAlert(workspaceId: string): Promise<string>;
   close(): Promise<void>;
@@ -81,16 +85,23 @@ export async function startSignInServer(
   }));
   const firstRun = await bootstrapFirstRun(services.db.owner, { issuer: config.identity.issuer, home });
   if (!firstRun) throw new Error('the throw-away database was not empty');
-  const app = await buildApp(services);
-  await identity.register(app);
+  const serve = async () => {
+    const served = await buildApp(services);
+    await identity.register(served);
+    await served.listen({ host: '127.0.0.1', port });
+    return served;
+  };
+  let app = await serve();
+  let up = true;
   const url = `http://127.0.0.1:${port}`;
-  await app.listen({ host: '127.0.0.1', port });
 
   return {
     url,
     issuer: config.identity.issuer,
     services,
-    app,
+    get app() {
+      return app;
+    },
     owner: { email: firstRun.email, password: firstRun.password },
     signIn: (email, password) =>
       signInWithBrowser({
@@ -99,11 +110,19 @@ export async function startSignInServer(
         openBrowser: (authorizeUrl) => personSignsIn(url, authorizeUrl, email, password),
       }),
     api: (token) => apiClient(url, token),
+    stop: async () => {
+      await app.close();
+      up = false;
+    },
+    restart: async () => {
+      app = await serve();
+      up = true;
+    },
     // seedAlert reads only the owner pool and the workspace id of the world it is given.
     seedAlert: (workspaceId) =>
       seedAlert({ server: { services }, workspace: { id: workspaceId } } as unknown as World, 'open'),
     close: async () => {
-      await app.close();
+      if (up) await app.close();
       await runtime.stop();
       await database.drop();
       await rm(home, { recursive: true, force: true });
