@@ -49,6 +49,7 @@ const until = <T>(fn: () => T | Promise<T>) => expect.poll(fn, { timeout: 60_000
 const shot = (name: string) => page.screenshot({ path: path.join(artifacts, `${name}.png`), fullPage: true });
 /** The little of the DOM this test reads inside the page (this file compiles without the DOM lib). */
 type FocusProbe = { document: { activeElement: { id: string } | null } };
+type ThemeProbe = { document: { documentElement: { dataset: { theme?: string } } } };
 const item = (n: number) => page.getByTestId('inbox-item').nth(n);
 const serverAcks = async () => {
   const { rows } = await world
@@ -117,6 +118,20 @@ describe('the desktop UI in Chromium through the headless host', () => {
     expect(file.suggestedFilename()).toBe('acme-audit.csv');
     await file.saveAs(path.join(artifacts, 'acme-audit.csv'));
     await shot('audit');
+    // The header's theme switch pins dark, then light, then back to the system's.
+    await page.getByTestId('theme-toggle').click();
+    await until(() =>
+      page.evaluate(() => (globalThis as unknown as ThemeProbe).document.documentElement.dataset.theme),
+    ).toBe('light');
+    await page.getByTestId('theme-toggle').click();
+    await until(() =>
+      page.evaluate(() => (globalThis as unknown as ThemeProbe).document.documentElement.dataset.theme),
+    ).toBe('dark');
+    await shot('audit-dark');
+    await page.getByTestId('theme-toggle').click();
+    await until(() =>
+      page.evaluate(() => (globalThis as unknown as ThemeProbe).document.documentElement.dataset.theme),
+    ).toBeUndefined();
 
     // A target's timeline: its rows alone. A day range after today: nothing.
     await page.getByTestId('audit-row').first().getByRole('button').click();

@@ -11,6 +11,7 @@ import { Settings } from './features/settings/settings.tsx';
 import { ComingPage } from './features/shell/coming.tsx';
 import { NAV } from './features/shell/nav.ts';
 import { applyTheme } from './features/shell/theme.ts';
+import { ThemeToggle } from './features/shell/theme-toggle.tsx';
 import { ConflictList, SyncIndicator } from './features/sync/sync-indicator.tsx';
 import { connectStore, useStore } from './store.ts';
 
@@ -37,6 +38,7 @@ export function App() {
         <WorkspaceSwitcher />
         <SyncIndicator />
         <UserMenu />
+        <ThemeToggle />
         <span className="muted" title="Command palette">
           Ctrl K
         </span>
