@@ -121,6 +121,10 @@ describe('snooze, resolve and comment through the outbox', () => {
     expect(c.engine.state().conflicts).toEqual([
       expect.objectContaining({ kind: 'alert.resolve', reason: 'already_decided' }),
     ]);
+    // It says which alert: the resolved one is still in the replica, with its host.
+    expect(c.engine.state().conflicts[0]?.subject).toMatch(
+      /^certificate expires soon \(\d+\) on host-\d+-\d+\.example\.test$/,
+    );
     expect(c.store.row('alerts', theirs)).toMatchObject({ state: 'resolved' });
     expect(c.engine.state().outboxDepth).toBe(0);
   });

@@ -112,6 +112,8 @@ export type Conflict = {
   /** What happened, in plain words. */
   message: string;
   createdAt: string;
+  /** What the action was about, as the replica last knew it (an alert's summary and host). */
+  subject: string | undefined;
 };
 
 export type InboxItem = {

@@ -183,7 +183,26 @@ export class ReplicaStore {
         reason: c.reason,
         message: c.message,
         createdAt: c.created_at,
+        subject: this.#subject(JSON.parse(c.args) as Record<string, unknown>),
       }));
+  }
+
+  /**
+   * Names what a refused action was about, from the replica (a resolved alert is still there):
+   * "the alert resolved" alone does not say which one.
+   */
+  #subject(args: Record<string, unknown>): string | undefined {
+    const hostname = (id: unknown) => {
+      const host = typeof id === 'string' ? this.row('hosts', id) : null;
+      return typeof host?.hostname === 'string' ? host.hostname : undefined;
+    };
+    if (typeof args.alertId === 'string') {
+      const alert = this.row('alerts', args.alertId);
+      if (!alert) return undefined;
+      const host = hostname(alert.host_id);
+      return [alert.summary, host].filter((x) => typeof x === 'string').join(' on ');
+    }
+    return hostname(args.hostId);
   }
 
   /** Removes a conflict; returns it so the caller can redo it as a new action. */

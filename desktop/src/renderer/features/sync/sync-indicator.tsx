@@ -58,6 +58,7 @@ export function ConflictList() {
         <div key={c.clientId} className="conflict" data-testid="conflict">
           <p>
             {KIND_WORDS[c.kind] ?? c.kind} was not applied: {c.message}.
+            {c.subject ? <span className="muted"> ({c.subject})</span> : null}
           </p>
           <button onClick={() => void bridge.call('conflicts.dismiss', { clientId: c.clientId })}>
             Dismiss
