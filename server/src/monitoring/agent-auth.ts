@@ -1,12 +1,13 @@
 import type pg from 'pg';
 import { withWorkspace } from '../db/workspace-tx.ts';
 import { parseToken } from '../platform/api-token-format.ts';
+import { SEEN_WRITE_INTERVAL_MS } from '../platform/seen-throttle.ts';
 
 export type AuthenticatedAgent = { id: string; workspaceId: string; configVersion: number };
 
 /**
  * Checks an agent credential (`vga_…`) by hash inside its own workspace and records that the
- * agent was seen. Undefined for anything unknown or revoked: the agent then stops (401).
+ * agent was seen (at most once a minute, or when its address or version changed). Undefined for anything unknown or revoked: the agent then stops (401).
  */
 export async function authenticateAgent(
   owner: pg.Pool,
@@ -22,9 +23,26 @@ export async function authenticateAgent(
     async (tx) =>
       (
         await tx.query<{ id: string; config_version: number }>(
-          `UPDATE agents SET last_seen_at = $3, address = coalesce($4, address), version = coalesce($5, version)
-       WHERE token_hash = $1 AND workspace_id = $2 AND revoked_at IS NULL RETURNING id, config_version`,
-          [parsed.hash, parsed.workspaceId, seen.at, seen.address ?? null, seen.version ?? null],
+          // The mark is written only when stale or when the address or version changed (see
+          // seen-throttle.ts); the common request reads and locks nothing.
+          `WITH hit AS (
+             SELECT id, config_version FROM agents
+             WHERE token_hash = $1 AND workspace_id = $2 AND revoked_at IS NULL
+           ), mark AS (
+             UPDATE agents a SET last_seen_at = $3, address = coalesce($4, a.address), version = coalesce($5, a.version)
+             FROM hit WHERE a.id = hit.id AND (
+               a.last_seen_at IS NULL OR a.last_seen_at < $3::timestamptz - make_interval(secs => $6)
+               OR a.address IS DISTINCT FROM coalesce($4, a.address) OR a.version IS DISTINCT FROM coalesce($5, a.version))
+           )
+           SELECT id, config_version FROM hit`,
+          [
+            parsed.hash,
+            parsed.workspaceId,
+            seen.at,
+            seen.address ?? null,
+            seen.version ?? null,
+            SEEN_WRITE_INTERVAL_MS / 1000,
+          ],
         )
       ).rows,
   );

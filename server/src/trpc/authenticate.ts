@@ -3,6 +3,7 @@ import { workspaceRoleSchema } from '@vigilo/shared/roles';
 import type { Database } from '../db/pool.ts';
 import { withWorkspace } from '../db/workspace-tx.ts';
 import { looksLikeApiToken, parseToken } from '../platform/api-token-format.ts';
+import { SEEN_WRITE_INTERVAL_MS } from '../platform/seen-throttle.ts';
 import type { AccessTokenVerifier, Principal } from './principal.ts';
 
 /**
@@ -23,14 +24,30 @@ export async function authenticate(
   } catch (err) {
     throw unauthorized('the access token is invalid or expired', err);
   }
-  const { rows } = await deps.db.owner.query<{ id: string; platform_admin: boolean; email: string | null }>(
-    `INSERT INTO users (issuer, subject, email, name, last_seen_at) VALUES ($1, $2, $3, $4, now())
-     ON CONFLICT (issuer, subject) DO UPDATE
-       SET email = coalesce(EXCLUDED.email, users.email), name = coalesce(EXCLUDED.name, users.name),
-           last_seen_at = now()
-     RETURNING id, platform_admin, email`,
-    [identity.issuer, identity.subject, identity.email ?? null, identity.name ?? null],
+  // Known, unchanged and seen within the minute: a read (the common case, no write per request).
+  const known = await deps.db.owner.query<{ id: string; platform_admin: boolean; email: string | null }>(
+    `SELECT id, platform_admin, email FROM users
+     WHERE issuer = $1 AND subject = $2 AND last_seen_at >= $5::timestamptz - make_interval(secs => $6)
+       AND email IS NOT DISTINCT FROM coalesce($3, email) AND name IS NOT DISTINCT FROM coalesce($4, name)`,
+    [
+      identity.issuer,
+      identity.subject,
+      identity.email ?? null,
+      identity.name ?? null,
+      deps.now,
+      SEEN_WRITE_INTERVAL_MS / 1000,
+    ],
   );
+  const { rows } = known.rows[0]
+    ? known
+    : await deps.db.owner.query<{ id: string; platform_admin: boolean; email: string | null }>(
+        `INSERT INTO users (issuer, subject, email, name, last_seen_at) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (issuer, subject) DO UPDATE
+           SET email = coalesce(EXCLUDED.email, users.email), name = coalesce(EXCLUDED.name, users.name),
+               last_seen_at = EXCLUDED.last_seen_at
+         RETURNING id, platform_admin, email`,
+        [identity.issuer, identity.subject, identity.email ?? null, identity.name ?? null, deps.now],
+      );
   const user = rows[0];
   if (!user) throw new Error('user upsert returned no row');
   return { kind: 'user', userId: user.id, platformAdmin: user.platform_admin, email: user.email };
@@ -46,9 +63,16 @@ async function authenticateApiToken(token: string, db: Database, now: Date): Pro
     async (tx) =>
       (
         await tx.query<{ id: string; role: string; expires_at: Date | null; revoked_at: Date | null }>(
-          `UPDATE api_tokens SET last_used_at = $2 WHERE token_hash = $1 AND workspace_id = $3 AND revoked_at IS NULL
-           RETURNING id, role, expires_at, revoked_at`,
-          [parsed.hash, now, parsed.workspaceId],
+          // last_used_at is written only when stale (see seen-throttle.ts).
+          `WITH hit AS (
+             SELECT id, role, expires_at, revoked_at FROM api_tokens
+             WHERE token_hash = $1 AND workspace_id = $3 AND revoked_at IS NULL
+           ), mark AS (
+             UPDATE api_tokens t SET last_used_at = $2 FROM hit
+             WHERE t.id = hit.id AND (t.last_used_at IS NULL OR t.last_used_at < $2::timestamptz - make_interval(secs => $4))
+           )
+           SELECT id, role, expires_at, revoked_at FROM hit`,
+          [parsed.hash, now, parsed.workspaceId, SEEN_WRITE_INTERVAL_MS / 1000],
         )
       ).rows,
   );
