@@ -16,6 +16,7 @@ const batchSize = Number(process.env.BENCH_BATCH ?? 100);
 const latencies: number[] = [];
 let acknowledged = 0;
 let rejected = 0;
+const rejectedWhy = new Map<string, number>();
 let backpressure = 0;
 let bytes = 0;
 const deadline = Date.now() + seconds * 1000;
@@ -63,7 +64,9 @@ async function client(n: number): Promise<void> {
       await new Promise((r) => setTimeout(r, 200));
     } else {
       rejected += 1;
-      await res?.body?.cancel();
+      // Why, kept for the report: a status and the start of the answer, or the network error.
+      const why = res ? `${res.status} ${(await res.text()).slice(0, 160)}` : 'no answer (connection failed)';
+      rejectedWhy.set(why, (rejectedWhy.get(why) ?? 0) + 1);
     }
   }
 }
@@ -73,5 +76,5 @@ latencies.sort((a, b) => a - b);
 const pct = (p: number) =>
   Math.round((latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? 0) * 10) / 10;
 process.stdout.write(
-  `${JSON.stringify({ acknowledged, batches: latencies.length, rejected, backpressure, gzip_bytes: bytes, ack_p50_ms: pct(0.5), ack_p95_ms: pct(0.95), ack_p99_ms: pct(0.99) })}\n`,
+  `${JSON.stringify({ acknowledged, batches: latencies.length, rejected, rejected_why: Object.fromEntries(rejectedWhy), backpressure, gzip_bytes: bytes, ack_p50_ms: pct(0.5), ack_p95_ms: pct(0.95), ack_p99_ms: pct(0.99) })}\n`,
 );

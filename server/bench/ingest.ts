@@ -11,6 +11,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdirSync, openSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
@@ -22,6 +23,7 @@ import { loadMigrations, migrate } from '../src/db/migrate.ts';
 import { mintToken } from '../src/platform/api-token-format.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+mkdirSync(path.join(ROOT, '.tmp'), { recursive: true });
 const mode = process.env.BENCH_MODE === 'single' ? 'single' : 'scaled';
 const seconds = Number(process.env.BENCH_SECONDS ?? 60);
 const hostCount = Number(process.env.BENCH_HOSTS ?? 500);
@@ -102,7 +104,12 @@ try {
           VIGILO_ROLES: roles,
           ...(redis ? { REDIS_URL: redisBase, VIGILO_REDIS_PREFIX: redisPrefix } : {}),
         },
-        stdio: ['ignore', 'ignore', 'inherit'],
+        // The servers' logs (errors behind a rejected batch) go to a file beside the report.
+        stdio: [
+          'ignore',
+          openSync(path.join(ROOT, `.tmp/bench-ingest-${roles.replace(/\W/g, '-')}.log`), 'w'),
+          'inherit',
+        ],
       },
     );
     children.push(child);
@@ -145,6 +152,7 @@ try {
     ack_p99_ms: number;
     backpressure: number;
     rejected: number;
+    rejected_why: Record<string, number>;
   };
 
   const count = async (until?: Date) =>
@@ -187,6 +195,7 @@ try {
     backlog_at_end_s: Math.round(((drainedAt.getTime() - loadEnd.getTime()) / 1000) * 10) / 10,
     backpressure_answers: result.backpressure,
     rejected_batches: result.rejected,
+    rejected_why: result.rejected_why,
   };
   await db.end();
   process.stdout.write(`${JSON.stringify(summary)}\n`);
