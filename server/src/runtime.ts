@@ -64,20 +64,27 @@ export async function startRuntime(opts: {
     });
     stops.push(() => Promise.resolve(receiver.disconnect()));
     if (roles.has('worker') && opts.background !== false) {
-      const workerRedis = new Redis(url, { lazyConnect: true });
-      await workerRedis.connect();
-      const worker = createStreamWorker({
-        redis: workerRedis,
-        db,
-        names: streamNames(opts.config.redisPrefix),
-        consumer: `${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
-        clock,
-        log: opts.log.child({ component: 'ingest-worker' }),
-      });
-      stops.push(async () => {
-        await worker.stop();
-        workerRedis.disconnect();
-      });
+      // Several consumers per process: a batch's transaction mostly waits on Postgres, so one
+      // loop leaves the database idle between batches. Each needs its own connection, since a
+      // blocking XREADGROUP holds the connection it runs on.
+      const base = `${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+      for (let i = 0; i < opts.config.ingestWorkers; i++) {
+        const workerRedis = new Redis(url, { lazyConnect: true });
+        workerRedis.on('error', (err: Error) => opts.log.warn({ err: err.message }, 'redis connection error'));
+        await workerRedis.connect();
+        const worker = createStreamWorker({
+          redis: workerRedis,
+          db,
+          names: streamNames(opts.config.redisPrefix),
+          consumer: `${base}-${i}`,
+          clock,
+          log: opts.log.child({ component: 'ingest-worker', worker: i }),
+        });
+        stops.push(async () => {
+          await worker.stop();
+          workerRedis.disconnect();
+        });
+      }
     }
   } else {
     bus = createMemoryBus();

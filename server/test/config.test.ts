@@ -19,6 +19,7 @@ describe('loadConfig', () => {
       roles: new Set(['api', 'ingest', 'worker', 'scheduler']),
       localAgent: true,
       ingestMaxBacklog: 20_000,
+      ingestWorkers: 2,
       redisPrefix: 'vigilo:',
       identity: {
         publicUrl: 'http://127.0.0.1:7300',
@@ -44,6 +45,8 @@ describe('loadConfig', () => {
     ['DATABASE_URL', 'mysql://x', /DATABASE_URL must be a postgres:\/\/ or postgresql:\/\/ URL/],
     ['REDIS_URL', 'localhost:6379', /REDIS_URL must be a redis:\/\/ or rediss:\/\/ URL/],
     ['VIGILO_DB_POOL_SIZE', '-3', /VIGILO_DB_POOL_SIZE must be a whole number/],
+    ['VIGILO_INGEST_WORKERS', '0', /VIGILO_INGEST_WORKERS must be a whole number/],
+    ['VIGILO_INGEST_WORKERS', '99', /VIGILO_INGEST_WORKERS must be a whole number/],
   ])('rejects %s=%s naming the variable and the expected form', (name, value, message) => {
     let error: unknown;
     try {

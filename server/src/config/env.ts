@@ -60,6 +60,7 @@ const envSchema = identityEnvSchema.extend({
     .regex(/^[A-Za-z0-9:_-]{1,64}$/, 'VIGILO_REDIS_PREFIX must be 1–64 letters, digits, : _ or -')
     .default('vigilo:'),
   VIGILO_INGEST_MAX_BACKLOG: positiveInt('VIGILO_INGEST_MAX_BACKLOG', 10_000_000).default(20_000),
+  VIGILO_INGEST_WORKERS: positiveInt('VIGILO_INGEST_WORKERS', 32).default(2),
   VIGILO_LOCAL_AGENT: z
     .enum(['true', 'false'], { error: 'VIGILO_LOCAL_AGENT must be true or false' })
     .optional(),
@@ -94,6 +95,8 @@ export type Config = {
   localAgent: boolean;
   /** Scaled mode: stream entries above which the receiver answers 503 (backpressure). */
   ingestMaxBacklog: number;
+  /** Scaled mode: stream consumers per worker process. */
+  ingestWorkers: number;
   /** Prefix of every Redis key and channel, so deployments can share a Redis. */
   redisPrefix: string;
 };
@@ -128,6 +131,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string): Config {
     localAgent: e.VIGILO_LOCAL_AGENT ? e.VIGILO_LOCAL_AGENT === 'true' : e.DATABASE_URL === undefined,
     roles: new Set(e.VIGILO_ROLES.split(',').map((r) => r.trim() as ServerRole)),
     ingestMaxBacklog: e.VIGILO_INGEST_MAX_BACKLOG,
+    ingestWorkers: e.VIGILO_INGEST_WORKERS,
     redisPrefix: e.VIGILO_REDIS_PREFIX,
   };
 }
