@@ -70,7 +70,9 @@ export async function startRuntime(opts: {
       const base = `${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
       for (let i = 0; i < opts.config.ingestWorkers; i++) {
         const workerRedis = new Redis(url, { lazyConnect: true });
-        workerRedis.on('error', (err: Error) => opts.log.warn({ err: err.message }, 'redis connection error'));
+        workerRedis.on('error', (err: Error) =>
+          opts.log.warn({ err: err.message }, 'redis connection error'),
+        );
         await workerRedis.connect();
         const worker = createStreamWorker({
           redis: workerRedis,
