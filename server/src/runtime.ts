@@ -1,4 +1,9 @@
 import { Redis } from 'ioredis';
+import {
+  createMemoryRateLimiter,
+  createRedisRateLimiter,
+  CREDENTIAL_FAILURE_POLICY,
+} from './identity/rate-limit.ts';
 import type { Logger } from 'pino';
 import type { Config } from './config/env.ts';
 import { loadMigrations } from './db/migrate.ts';
@@ -40,6 +45,9 @@ export async function startRuntime(opts: {
   const stops: Array<() => Promise<void>> = [];
   let bus: EventBus;
   let ingest: IngestSink;
+  let credentialFailures = createMemoryRateLimiter(CREDENTIAL_FAILURE_POLICY, {
+    clock: () => clock().getTime(),
+  });
   if (opts.config.redisUrl) {
     const url = opts.config.redisUrl;
     const publisher = new Redis(url, { lazyConnect: true });
@@ -57,6 +65,11 @@ export async function startRuntime(opts: {
     }
     await Promise.all([publisher.connect(), subscriber.connect(), receiver.connect()]);
     bus = createRedisBus(publisher, subscriber, opts.config.redisPrefix);
+    // Shared by every process, so spreading requests over them does not multiply the limit.
+    credentialFailures = createRedisRateLimiter(publisher, CREDENTIAL_FAILURE_POLICY, {
+      clock: () => clock().getTime(),
+      prefix: `${opts.config.redisPrefix}credential-failures:`,
+    });
     ingest = createRedisSink(receiver, {
       names: streamNames(opts.config.redisPrefix),
       maxBacklog: opts.config.ingestMaxBacklog,
@@ -105,6 +118,7 @@ export async function startRuntime(opts: {
     verifyAccessToken: opts.verifyAccessToken,
     clock,
     version: VERSION,
+    credentialFailures,
   };
 
   if (opts.background !== false && roles.has('worker')) {

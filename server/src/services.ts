@@ -1,3 +1,4 @@
+import type { RateLimiter } from './identity/rate-limit.ts';
 import type { Logger } from 'pino';
 import type { Config } from './config/env.ts';
 import type { Migration } from './db/migrate.ts';
@@ -26,4 +27,6 @@ export type Services = {
   verifyAccessToken: AccessTokenVerifier | undefined;
   clock: () => Date;
   version: string;
+  /** Failed credential checks per client address (CREDENTIAL_FAILURE_POLICY). */
+  credentialFailures: RateLimiter;
 };

@@ -51,6 +51,8 @@ export const ApiErrorCode = z.enum([
   'enrollment_token_expired',
   'batch_too_large',
   'backpressure',
+  /** Too many failed credential checks from this address; Retry-After says when to try again. */
+  'rate_limited',
   'internal',
 ]);
 export type ApiErrorCode = z.infer<typeof ApiErrorCode>;

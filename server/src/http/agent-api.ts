@@ -64,15 +64,34 @@ export function registerAgentApi(app: FastifyInstance, services: Services): void
       return sendError(reply, 500, 'internal', 'internal error; the agent keeps the batch and retries');
     });
 
-    const agentFrom = (
+    const agentFrom = async (
       req: { headers: Record<string, unknown>; ip: string },
       version?: string,
-    ): Promise<AuthenticatedAgent | undefined> =>
-      authenticateAgent(services.db.owner, bearerFrom(req.headers.authorization as string | undefined), {
-        at: services.clock(),
-        address: req.ip,
-        version,
-      });
+    ): Promise<AuthenticatedAgent | undefined> => {
+      const agent = await authenticateAgent(
+        services.db.owner,
+        bearerFrom(req.headers.authorization as string | undefined),
+        { at: services.clock(), address: req.ip, version },
+      );
+      // Counted per address (the same limit as the API's; checked in the onRequest hook below).
+      if (!agent) await services.credentialFailures.hit(req.ip);
+      return agent;
+    };
+
+    // An address past the limit on failed credential checks gets 429 before any check.
+    scope.addHook('onRequest', async (req, reply) => {
+      if (req.url.startsWith(AGENT_PATHS.enroll)) return;
+      const limit = await services.credentialFailures.peek(req.ip);
+      if (limit.allowed) return;
+      const seconds = Math.ceil(limit.retryAfterMs / 1000);
+      void reply.header('retry-after', String(seconds));
+      return sendError(
+        reply,
+        429,
+        'rate_limited',
+        `too many failed credential checks: try again in ${seconds} s`,
+      );
+    });
 
     scope.post(AGENT_PATHS.enroll, async (req, reply) => {
       const parsed = EnrollRequest.safeParse(req.body);

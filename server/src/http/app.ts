@@ -63,6 +63,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
           typeof req.id === 'string' ? req.id : randomUUID(),
           bearerFrom(req.headers.authorization) ??
             (typeof info.connectionParams?.token === 'string' ? info.connectionParams.token : undefined),
+          req.ip,
         ),
       onError: ({ error, path }) => {
         if (error.code === 'INTERNAL_SERVER_ERROR')

@@ -35,7 +35,7 @@ export function registerAuditExport(app: FastifyInstance, services: Services): v
   app.get<{ Params: { workspace: string }; Querystring: Record<string, string> }>(
     '/api/workspaces/:workspace/audit/export',
     async (req, reply) => {
-      const ctx = createContext(services, String(req.id), bearerFrom(req.headers.authorization));
+      const ctx = createContext(services, String(req.id), bearerFrom(req.headers.authorization), req.ip);
       const format = querySchema.safeParse(req.query);
       const filter = auditFilterSchema.safeParse(req.query);
       if (!format.success || !filter.success) {

@@ -171,6 +171,13 @@ export type SignInThrottle = {
 };
 
 /** Defaults in the spirit of OWASP's guidance: a handful per account, more per shared IP. */
+/**
+ * Failed credential checks (unknown, revoked or expired API, agent or access tokens) per client
+ * address. Tokens are long and random, so this is not about guessing one: it stops a client from
+ * using the API as an oracle at full speed, and it keeps a misconfigured agent from hammering.
+ */
+export const CREDENTIAL_FAILURE_POLICY = Object.freeze({ limit: 30, windowMs: 5 * 60_000 });
+
 export const SIGN_IN_POLICIES = Object.freeze({
   perAccount: { limit: 5, windowMs: 15 * 60_000 },
   perIp: { limit: 30, windowMs: 15 * 60_000 },

@@ -1,3 +1,4 @@
+import { TRPCError } from '@trpc/server';
 import type { Logger } from 'pino';
 import type { Services } from '../services.ts';
 import { authenticate } from './authenticate.ts';
@@ -12,19 +13,47 @@ export type Context = {
   principal: () => Promise<Principal>;
 };
 
-export function createContext(services: Services, requestId: string, bearer: string | undefined): Context {
+export function createContext(
+  services: Services,
+  requestId: string,
+  bearer: string | undefined,
+  /** The client's address, for the limit on failed credential checks. */
+  clientAddress: string,
+): Context {
   let principal: Promise<Principal> | undefined;
   return {
     services,
     log: services.log.child({ requestId }),
     requestId,
-    principal: () =>
-      (principal ??= authenticate(bearer, {
-        db: services.db,
-        verifyAccessToken: services.verifyAccessToken,
-        now: services.clock(),
-      })),
+    principal: () => (principal ??= checkCredential(services, bearer, clientAddress)),
   };
+}
+
+/**
+ * Authenticates the bearer, counting failures per client address: past the limit, the address
+ * gets TOO_MANY_REQUESTS before any check (so it learns nothing), until the window moves on.
+ */
+async function checkCredential(
+  services: Services,
+  bearer: string | undefined,
+  clientAddress: string,
+): Promise<Principal> {
+  const deps = { db: services.db, verifyAccessToken: services.verifyAccessToken, now: services.clock() };
+  if (!bearer) return authenticate(bearer, deps);
+  const limit = await services.credentialFailures.peek(clientAddress);
+  if (!limit.allowed) {
+    throw new TRPCError({
+      code: 'TOO_MANY_REQUESTS',
+      message: `too many failed credential checks from this address: try again in ${Math.ceil(limit.retryAfterMs / 1000)} s`,
+    });
+  }
+  try {
+    return await authenticate(bearer, deps);
+  } catch (err) {
+    if (err instanceof TRPCError && err.code === 'UNAUTHORIZED')
+      await services.credentialFailures.hit(clientAddress);
+    throw err;
+  }
 }
 
 /** `Authorization: Bearer <token>` → the token, or undefined. */
