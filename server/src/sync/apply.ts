@@ -1,5 +1,6 @@
 import { roleGrants, type WorkspaceRole } from '@vigilo/shared/roles';
 import type { Actor, WorkspaceTx } from '../db/workspace-tx.ts';
+import { ActionRefused } from '../monitoring/action-refused.ts';
 import { MutationConflict, type MutationResult } from './conflict.ts';
 import { MUTATIONS } from './mutations.ts';
 
@@ -83,7 +84,8 @@ async function run(
     await tx.query('RELEASE SAVEPOINT client_mutation');
     return { status: 'applied', value };
   } catch (err) {
-    if (!(err instanceof MutationConflict)) throw err;
+    // A domain action's expected refusal (ActionRefused) is a conflict like a kind's own.
+    if (!(err instanceof MutationConflict || err instanceof ActionRefused)) throw err;
     await tx.query('ROLLBACK TO SAVEPOINT client_mutation');
     return { status: 'conflict', reason: err.reason, message: err.message };
   }

@@ -1,5 +1,3 @@
-import { ActionRefused } from '../monitoring/action-refused.ts';
-
 /**
  * Why the server refused a client mutation. A conflict is an expected outcome, not a bug: the
  * desktop rolls its optimistic change back and explains the reason in plain words.
@@ -34,13 +32,3 @@ export class MutationConflict extends Error {
 export type MutationResult =
   | { status: 'applied'; value: Record<string, unknown> }
   | { status: 'conflict'; reason: ConflictReason; message: string };
-
-/** Runs a domain action for a client mutation: its expected refusal becomes the conflict shown. */
-export async function refusalsAsConflicts<T>(run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (err) {
-    if (err instanceof ActionRefused) throw new MutationConflict(err.reason, err.message);
-    throw err;
-  }
-}

@@ -5,8 +5,8 @@ import type { Actor, WorkspaceTx } from '../db/workspace-tx.ts';
 /**
  * The contract every client-mutation kind implements: who may run it, its arguments, and how it
  * applies inside the caller's workspace transaction (writing its audit row and event through
- * `tx.record`). Refusals are `MutationConflict`s; anything else thrown is a bug and fails the
- * call without leaving a receipt, so the client retries it later.
+ * `tx.record`). Refusals are `MutationConflict`s or a domain action's `ActionRefused`; anything
+ * else thrown is a bug and fails the call without leaving a receipt, so the client retries it.
  *
  * Each domain defines its kinds in `kinds/<domain>.ts`; `mutations.ts` is the registry.
  */

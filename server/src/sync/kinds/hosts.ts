@@ -1,25 +1,22 @@
 import { z } from 'zod';
 import { SNOOZE_PRESETS, type SnoozePreset } from '../../monitoring/alert-actions.ts';
 import { setHostActive, snoozeHost } from '../../monitoring/host-actions.ts';
-import { refusalsAsConflicts } from '../conflict.ts';
 import { define } from '../mutation-def.ts';
 
-/** The desktop's host actions: the same operations as hosts.setActive / alerts.snooze, refusals as conflicts. */
+/** The desktop's host actions: the same operations as hosts.setActive / alerts.snooze, refusals become conflicts in apply.ts. */
 
 const hostId = z.uuid('hostId must be a host id');
 
 export const hostPause = define({
   permission: 'operate',
   args: z.object({ hostId }),
-  apply: (tx, args, _actor, now) =>
-    refusalsAsConflicts(() => setHostActive(tx, { hostId: args.hostId, active: false, now })),
+  apply: (tx, args, _actor, now) => setHostActive(tx, { hostId: args.hostId, active: false, now }),
 });
 
 export const hostResume = define({
   permission: 'operate',
   args: z.object({ hostId }),
-  apply: (tx, args, _actor, now) =>
-    refusalsAsConflicts(() => setHostActive(tx, { hostId: args.hostId, active: true, now })),
+  apply: (tx, args, _actor, now) => setHostActive(tx, { hostId: args.hostId, active: true, now }),
 });
 
 export const hostSnooze = define({
@@ -32,9 +29,8 @@ export const hostSnooze = define({
     ),
     reason: z.string().max(500, 'reason must be at most 500 characters').optional(),
   }),
-  apply: (tx, args, actor, now) =>
-    refusalsAsConflicts(async () => {
-      const snooze = await snoozeHost(tx, { ...args, reason: args.reason, actor, now });
-      return { id: snooze.id, until: snooze.until.toISOString() };
-    }),
+  apply: async (tx, args, actor, now) => {
+    const snooze = await snoozeHost(tx, { ...args, reason: args.reason, actor, now });
+    return { id: snooze.id, until: snooze.until.toISOString() };
+  },
 });
