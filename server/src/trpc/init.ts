@@ -3,7 +3,9 @@ import { type Access, PROCEDURE_ACCESS, type ProcedurePath } from '@vigilo/share
 import superjson from 'superjson';
 import { ZodError } from 'zod';
 import { type TxContext, withWorkspace, type WorkspaceTx } from '../db/workspace-tx.ts';
+import { ActionRefused } from '../monitoring/action-refused.ts';
 import type { Context } from './context.ts';
+import { refusalAsError } from './refusals.ts';
 import { authorize, type Authorized } from './authorize.ts';
 
 /**
@@ -41,7 +43,7 @@ const guarded = t.procedure.use(async ({ ctx, path, next, getRawInput }) => {
   }
   const authorized: Authorized = await authorize(ctx, access, await getRawInput());
   const txContext: TxContext = { actor: authorized.actor, requestId: ctx.requestId };
-  return next({
+  const result = await next({
     ctx: {
       auth: authorized,
       /** Runs `fn` in the request's workspace transaction (row-level security set). */
@@ -52,6 +54,10 @@ const guarded = t.procedure.use(async ({ ctx, path, next, getRawInput }) => {
       },
     },
   });
+  // A domain action's expected refusal (target gone, already decided, bad argument) answers
+  // with its own code, for every procedure, instead of each wrapping its call.
+  if (!result.ok && result.error.cause instanceof ActionRefused) throw refusalAsError(result.error.cause);
+  return result;
 });
 
 export const publicProcedure = guarded;

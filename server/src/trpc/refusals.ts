@@ -1,14 +1,9 @@
 import { TRPCError } from '@trpc/server';
-import { ActionRefused } from '../monitoring/action-refused.ts';
+import type { ActionRefused } from '../monitoring/action-refused.ts';
 
-/** Runs a domain action for a procedure: its expected refusal becomes the tRPC error a client expects. */
-export async function refusalsAsErrors<T>(run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (err) {
-    if (!(err instanceof ActionRefused)) throw err;
-    const code =
-      err.reason === 'not_found' ? 'NOT_FOUND' : err.reason === 'invalid' ? 'BAD_REQUEST' : 'CONFLICT';
-    throw new TRPCError({ code, message: err.message, cause: err });
-  }
+/** A domain action's expected refusal, as the tRPC error a client expects (see init.ts). */
+export function refusalAsError(err: ActionRefused): TRPCError {
+  const code =
+    err.reason === 'not_found' ? 'NOT_FOUND' : err.reason === 'invalid' ? 'BAD_REQUEST' : 'CONFLICT';
+  return new TRPCError({ code, message: err.message, cause: err });
 }

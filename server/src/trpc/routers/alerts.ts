@@ -3,7 +3,6 @@ import { AlertSeverity } from '@vigilo/shared/alert-rules';
 import { z } from 'zod';
 import { workspaceRef } from '../authorize.ts';
 import { procedure, router } from '../init.ts';
-import { refusalsAsErrors } from '../refusals.ts';
 import {
   acknowledgeAlert,
   commentOnAlert,
@@ -28,6 +27,13 @@ type AlertRow = {
   acknowledged_by: string | null;
   ack_note: string | null;
 };
+
+/** An alert and an optional note: what acknowledging and resolving take. */
+const alertNoteInput = z.object({
+  workspace: workspaceRef,
+  id: z.uuid('id must be an alert id'),
+  note: z.string().max(2000).optional(),
+});
 
 export const alertsRouter = router({
   /** Alerts newest first, filtered, with a keyset cursor (opened_at, id). */
@@ -95,48 +101,28 @@ export const alertsRouter = router({
       }),
     ),
 
-  acknowledge: procedure
-    .input(
-      z.object({
-        workspace: workspaceRef,
-        id: z.uuid('id must be an alert id'),
-        note: z.string().max(2000).optional(),
-      }),
-    )
-    .mutation(({ ctx, input }) =>
-      ctx.tx((tx) =>
-        refusalsAsErrors(() =>
-          acknowledgeAlert(tx, {
-            alertId: input.id,
-            note: input.note,
-            actor: ctx.auth.actor,
-            now: ctx.services.clock(),
-          }).then((r) => ({ id: r.alertId, acknowledgedAt: r.acknowledgedAt })),
-        ),
-      ),
+  acknowledge: procedure.input(alertNoteInput).mutation(({ ctx, input }) =>
+    ctx.tx((tx) =>
+      acknowledgeAlert(tx, {
+        alertId: input.id,
+        note: input.note,
+        actor: ctx.auth.actor,
+        now: ctx.services.clock(),
+      }).then((r) => ({ id: r.alertId, acknowledgedAt: r.acknowledgedAt })),
     ),
+  ),
 
   /** Resolves an open alert by hand; it reopens at the next evaluation if its condition holds. */
-  resolve: procedure
-    .input(
-      z.object({
-        workspace: workspaceRef,
-        id: z.uuid('id must be an alert id'),
-        note: z.string().max(2000).optional(),
-      }),
-    )
-    .mutation(({ ctx, input }) =>
-      ctx.tx((tx) =>
-        refusalsAsErrors(() =>
-          resolveAlert(tx, {
-            alertId: input.id,
-            note: input.note,
-            actor: ctx.auth.actor,
-            now: ctx.services.clock(),
-          }).then((r) => ({ id: r.alertId, resolvedAt: r.resolvedAt })),
-        ),
-      ),
+  resolve: procedure.input(alertNoteInput).mutation(({ ctx, input }) =>
+    ctx.tx((tx) =>
+      resolveAlert(tx, {
+        alertId: input.id,
+        note: input.note,
+        actor: ctx.auth.actor,
+        now: ctx.services.clock(),
+      }).then((r) => ({ id: r.alertId, resolvedAt: r.resolvedAt })),
     ),
+  ),
 
   /** Adds a comment to an alert's timeline; `commentId` (optional) makes a retry harmless. */
   comment: procedure
@@ -150,15 +136,13 @@ export const alertsRouter = router({
     )
     .mutation(({ ctx, input }) =>
       ctx.tx((tx) =>
-        refusalsAsErrors(() =>
-          commentOnAlert(tx, {
-            commentId: input.commentId ?? randomUUID(),
-            alertId: input.id,
-            body: input.body,
-            actor: ctx.auth.actor,
-            now: ctx.services.clock(),
-          }),
-        ),
+        commentOnAlert(tx, {
+          commentId: input.commentId ?? randomUUID(),
+          alertId: input.id,
+          body: input.body,
+          actor: ctx.auth.actor,
+          now: ctx.services.clock(),
+        }),
       ),
     ),
 
@@ -197,16 +181,14 @@ export const alertsRouter = router({
     .mutation(({ ctx, input }) =>
       ctx.tx((tx) => {
         const now = ctx.services.clock();
-        return refusalsAsErrors(() =>
-          createSnooze(tx, {
-            hostId: input.hostId,
-            ruleId: input.ruleId,
-            until: input.until ?? new Date(now.getTime() + SNOOZE_PRESETS[input.duration ?? '1h']),
-            reason: input.reason,
-            actor: ctx.auth.actor,
-            now,
-          }),
-        );
+        return createSnooze(tx, {
+          hostId: input.hostId,
+          ruleId: input.ruleId,
+          until: input.until ?? new Date(now.getTime() + SNOOZE_PRESETS[input.duration ?? '1h']),
+          reason: input.reason,
+          actor: ctx.auth.actor,
+          now,
+        });
       }),
     ),
 

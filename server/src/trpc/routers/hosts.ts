@@ -9,7 +9,6 @@ import { parseHostList } from '../../monitoring/host-import.ts';
 import { normaliseHostname } from '../../monitoring/hostname.ts';
 import { workspaceRef } from '../authorize.ts';
 import { procedure, router } from '../init.ts';
-import { refusalsAsErrors } from '../refusals.ts';
 
 const hostnameSchema = z.string().transform((value, ctx) => {
   const result = normaliseHostname(value);
@@ -192,9 +191,7 @@ export const hostsRouter = router({
     .input(z.object({ workspace: workspaceRef, id: z.uuid('id must be a host id'), active: z.boolean() }))
     .mutation(({ ctx, input }) =>
       ctx.tx((tx) =>
-        refusalsAsErrors(() =>
-          setHostActive(tx, { hostId: input.id, active: input.active, now: ctx.services.clock() }),
-        ),
+        setHostActive(tx, { hostId: input.id, active: input.active, now: ctx.services.clock() }),
       ),
     ),
 
