@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gradeSnapshot } from '@vigilo/shared/grading';
-import type { TlsInfo } from '@vigilo/shared/snapshot';
+import { NO_OCSP_STAPLE, type TlsInfo } from '@vigilo/shared/snapshot';
 import { openTcp } from '../src/scan/connect.ts';
 import { PROBED_VERSIONS, probeVersion, type Dial } from '../src/scan/probe.ts';
 import { sendHello } from '../src/scan/raw-probe.ts';
@@ -66,15 +66,7 @@ function facts(p: Awaited<ReturnType<typeof posture>>): TlsInfo {
     protocols,
     ciphers,
     posture_probed: true,
-    ocsp: {
-      stapled: false,
-      status: null,
-      produced_at: null,
-      this_update: null,
-      next_update: null,
-      revoked_at: null,
-      error: null,
-    },
+    ocsp: { ...NO_OCSP_STAPLE },
   };
 }
 

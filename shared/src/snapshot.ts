@@ -176,6 +176,17 @@ export const OcspInfo = z.object({
 });
 export type OcspInfo = z.infer<typeof OcspInfo>;
 
+/** What a handshake without a stapled OCSP response records (the agent never fetches OCSP). */
+export const NO_OCSP_STAPLE: Readonly<OcspInfo> = Object.freeze({
+  stapled: false,
+  status: null,
+  produced_at: null,
+  this_update: null,
+  next_update: null,
+  revoked_at: null,
+  error: null,
+});
+
 export const HstsInfo = z.object({
   present: z.boolean(),
   max_age: z.number().int().nonnegative().nullable(),

@@ -1,13 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { cipherSuite } from '../src/cipher-suites.ts';
 import { gradeSnapshot, isBelow, HSTS_MIN_MAX_AGE } from '../src/grading.ts';
-import type {
-  CertificateInfo,
-  ChainProblem,
-  HttpInfo,
-  KeyInfo,
-  TlsInfo,
-  TlsVersion,
+import {
+  type CertificateInfo,
+  type ChainProblem,
+  type HttpInfo,
+  type KeyInfo,
+  NO_OCSP_STAPLE,
+  type TlsInfo,
+  type TlsVersion,
 } from '../src/snapshot.ts';
 
 const X25519 = { type: 'ECDH' as const, group: 'X25519', bits: 253 };
@@ -66,15 +67,7 @@ function tls(
     protocols,
     ciphers,
     posture_probed: true,
-    ocsp: {
-      stapled: false,
-      status: null,
-      produced_at: null,
-      this_update: null,
-      next_update: null,
-      revoked_at: null,
-      error: null,
-    },
+    ocsp: { ...NO_OCSP_STAPLE },
     ...over,
   };
 }

@@ -5,32 +5,22 @@
  */
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
-import type { OcspInfo } from '@vigilo/shared/snapshot';
-
-const NONE: OcspInfo = {
-  stapled: false,
-  status: null,
-  produced_at: null,
-  this_update: null,
-  next_update: null,
-  revoked_at: null,
-  error: null,
-};
+import { NO_OCSP_STAPLE, type OcspInfo } from '@vigilo/shared/snapshot';
 
 /** Decodes a staple (null or empty = none was sent). Never throws: a bad staple is reported as such. */
 export function parseOcspStaple(der: Buffer | null): OcspInfo {
-  if (!der || der.length === 0) return NONE;
+  if (!der || der.length === 0) return { ...NO_OCSP_STAPLE };
   try {
     const asn = asn1js.fromBER(new Uint8Array(der).buffer);
     if (asn.offset === -1) throw new Error('not DER');
     const response = new pkijs.OCSPResponse({ schema: asn.result });
     const status = response.responseStatus.valueBlock.valueDec;
-    if (status !== 0) return { ...NONE, stapled: true, error: `OCSP responseStatus ${status}` };
+    if (status !== 0) return { ...NO_OCSP_STAPLE, stapled: true, error: `OCSP responseStatus ${status}` };
     const bytes = response.responseBytes?.response.valueBlock.valueHexView;
-    if (!bytes) return { ...NONE, stapled: true, error: 'OCSP response without responseBytes' };
+    if (!bytes) return { ...NO_OCSP_STAPLE, stapled: true, error: 'OCSP response without responseBytes' };
     const basic = new pkijs.BasicOCSPResponse({ schema: asn1js.fromBER(bytes.slice().buffer).result });
     const single = basic.tbsResponseData.responses[0];
-    if (!single) return { ...NONE, stapled: true, error: 'OCSP response without a SingleResponse' };
+    if (!single) return { ...NO_OCSP_STAPLE, stapled: true, error: 'OCSP response without a SingleResponse' };
     // certStatus is a CHOICE: [0] good, [1] revoked (with revocationTime), [2] unknown.
     const choice = single.certStatus as {
       idBlock?: { tagNumber?: number };
@@ -53,6 +43,6 @@ export function parseOcspStaple(der: Buffer | null): OcspInfo {
       error: null,
     };
   } catch (err) {
-    return { ...NONE, stapled: true, error: `unparseable OCSP staple: ${(err as Error).message}` };
+    return { ...NO_OCSP_STAPLE, stapled: true, error: `unparseable OCSP staple: ${(err as Error).message}` };
   }
 }

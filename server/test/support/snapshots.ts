@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { Snapshot } from '@vigilo/shared/snapshot';
+import { NO_OCSP_STAPLE, Snapshot } from '@vigilo/shared/snapshot';
 
 /** A UUIDv7 for the given time (what agents generate). */
 export function uuidv7(at = Date.now()): string {
@@ -107,15 +107,7 @@ export function makeSnapshot(o: {
           },
           ciphers: {},
           posture_probed: true,
-          ocsp: {
-            stapled: false,
-            status: null,
-            produced_at: null,
-            this_update: null,
-            next_update: null,
-            revoked_at: null,
-            error: null,
-          },
+          ocsp: { ...NO_OCSP_STAPLE },
         }
       : null,
     http: null,
