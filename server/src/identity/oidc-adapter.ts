@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Queryable } from './local-accounts.ts';
 
 /**
@@ -26,23 +27,64 @@ type Row = { payload: OidcPayload; consumed_at: Date | null };
 const LIVE = '(expires_at IS NULL OR expires_at > now())';
 
 /**
+ * The key an artefact is stored under: SHA-256 of the id the provider hands us. For refresh
+ * tokens, authorization codes, sessions (the session cookie) and the rest, that id is the secret
+ * a client presents, so storing it plain would let a database dump replay them. Lookups hash
+ * the presented value, as for API and agent tokens. A long random id needs no salt or slow hash.
+ */
+export function oidcStorageId(id: string): string {
+  return createHash('sha256').update(id, 'utf8').digest('base64url');
+}
+
+/**
+ * The payload as stored: the provider copies the id into `jti`, and an interaction carries its
+ * session's id as `session.cookie`; both are replaced by their hash. The provider never reads
+ * `session.cookie` back, and `jti` is restored by {@link restore} from the id it looks up by.
+ */
+function conceal(id: string, payload: OidcPayload): OidcPayload {
+  const stored: OidcPayload = { ...payload };
+  if (stored.jti === id) stored.jti = oidcStorageId(id);
+  const session = stored.session as Record<string, unknown> | undefined;
+  if (session && typeof session === 'object' && typeof session.cookie === 'string') {
+    stored.session = { ...session, cookie: oidcStorageId(session.cookie) };
+  }
+  return stored;
+}
+
+/**
+ * A found payload with `jti` put back when the caller gave the id. Found by uid (sessions), the
+ * id is unknown and `jti` stays the hash: the provider only reads such a session (its account
+ * and grants), never saves it under that id.
+ */
+function restore(payload: OidcPayload, id: string | undefined): OidcPayload {
+  if (id === undefined || payload.jti !== oidcStorageId(id)) return payload;
+  return { ...payload, jti: id };
+}
+
+/**
  * The Postgres adapter over `oidc_payloads`. Expiry uses the database clock for both writing and
  * reading, so server clock skew cannot make an artefact live longer; oidc-provider checks `exp`
  * in the payload as well. Expired rows are invisible at once and removed by
- * {@link purgeExpiredOidcPayloads}.
+ * {@link purgeExpiredOidcPayloads}. Rows are keyed by {@link oidcStorageId}; rows written before
+ * ids were hashed are never found again (their holders sign in anew) and expire with their TTL.
  */
 export function createPostgresAdapterFactory(db: Queryable): (model: string) => OidcAdapter {
   return (kind: string) => {
-    const one = async (where: string, value: string): Promise<OidcPayload | undefined> => {
+    const one = async (
+      where: string,
+      value: string,
+      id: string | undefined,
+    ): Promise<OidcPayload | undefined> => {
       const { rows } = await db.query<Row>(
         `SELECT payload, consumed_at FROM oidc_payloads WHERE kind = $1 AND ${where} = $2 AND ${LIVE}`,
         [kind, value],
       );
       const row = rows[0];
       if (!row) return undefined;
+      const payload = restore(row.payload, id);
       return row.consumed_at
-        ? { ...row.payload, consumed: Math.floor(row.consumed_at.getTime() / 1000) }
-        : row.payload;
+        ? { ...payload, consumed: Math.floor(row.consumed_at.getTime() / 1000) }
+        : payload;
     };
     return {
       upsert: async (id, payload, expiresIn) => {
@@ -53,8 +95,8 @@ export function createPostgresAdapterFactory(db: Queryable): (model: string) => 
              user_code = EXCLUDED.user_code, uid = EXCLUDED.uid, expires_at = EXCLUDED.expires_at`,
           [
             kind,
-            id,
-            JSON.stringify(payload),
+            oidcStorageId(id),
+            JSON.stringify(conceal(id, payload)),
             payload.grantId ?? null,
             payload.userCode ?? null,
             payload.uid ?? null,
@@ -62,17 +104,17 @@ export function createPostgresAdapterFactory(db: Queryable): (model: string) => 
           ],
         );
       },
-      find: (id) => one('id', id),
-      findByUid: (uid) => one('uid', uid),
-      findByUserCode: (userCode) => one('user_code', userCode),
+      find: (id) => one('id', oidcStorageId(id), id),
+      findByUid: (uid) => one('uid', uid, undefined),
+      findByUserCode: (userCode) => one('user_code', userCode, undefined),
       consume: async (id) => {
         await db.query(
           'UPDATE oidc_payloads SET consumed_at = coalesce(consumed_at, now()) WHERE kind = $1 AND id = $2',
-          [kind, id],
+          [kind, oidcStorageId(id)],
         );
       },
       destroy: async (id) => {
-        await db.query('DELETE FROM oidc_payloads WHERE kind = $1 AND id = $2', [kind, id]);
+        await db.query('DELETE FROM oidc_payloads WHERE kind = $1 AND id = $2', [kind, oidcStorageId(id)]);
       },
       // A grant's artefacts are of several kinds (codes, refresh tokens, …): revoke them all.
       revokeByGrantId: async (grantId) => {

@@ -5,7 +5,11 @@ import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isIdentityError } from '../../src/identity/errors.ts';
 import { KEYS_FILE_NAME, loadOrCreateProviderKeys } from '../../src/identity/keys.ts';
-import { createPostgresAdapterFactory, purgeExpiredOidcPayloads } from '../../src/identity/oidc-adapter.ts';
+import {
+  createPostgresAdapterFactory,
+  oidcStorageId,
+  purgeExpiredOidcPayloads,
+} from '../../src/identity/oidc-adapter.ts';
 import { createMigratedDatabase } from './support.ts';
 
 describe('provider keys file', () => {
@@ -72,7 +76,8 @@ describe('oidc-provider adapter on the real database', () => {
     expect(await codes.find('abc')).toEqual({ jti: 'abc', grantId: 'g1', n: 1 });
     await codes.upsert('abc', { jti: 'abc', grantId: 'g1', n: 2 }, 60);
     expect((await codes.find('abc'))?.n).toBe(2);
-    expect(await sessions.findByUid('u1')).toEqual({ jti: 'abc', uid: 'u1' });
+    // Found by uid, the id itself is unknown: jti stays its stored hash.
+    expect(await sessions.findByUid('u1')).toEqual({ jti: oidcStorageId('abc'), uid: 'u1' });
     expect(await codes.findByUid('u1')).toBeUndefined();
     await sessions.destroy('abc');
     expect(await sessions.find('abc')).toBeUndefined();
@@ -104,11 +109,15 @@ describe('oidc-provider adapter on the real database', () => {
     const adapters = createPostgresAdapterFactory(pool);
     await adapters('Interaction').upsert('old', { uid: 'x' }, 60);
     await adapters('Interaction').upsert('forever', {});
-    await pool.query("UPDATE oidc_payloads SET expires_at = now() - interval '1 second' WHERE id = 'old'");
+    await pool.query("UPDATE oidc_payloads SET expires_at = now() - interval '1 second' WHERE id = $1", [
+      oidcStorageId('old'),
+    ]);
     expect(await adapters('Interaction').find('old')).toBeUndefined();
     expect(await adapters('Interaction').find('forever')).toEqual({});
     expect(await purgeExpiredOidcPayloads(pool)).toBeGreaterThanOrEqual(1);
-    const { rows } = await pool.query("SELECT id FROM oidc_payloads WHERE id IN ('old', 'forever')");
-    expect(rows).toEqual([{ id: 'forever' }]);
+    const { rows } = await pool.query('SELECT id FROM oidc_payloads WHERE id = ANY ($1)', [
+      [oidcStorageId('old'), oidcStorageId('forever')],
+    ]);
+    expect(rows).toEqual([{ id: oidcStorageId('forever') }]);
   });
 });
