@@ -1,4 +1,5 @@
 import type { Actor, WorkspaceTx } from '../db/workspace-tx.ts';
+import { SNOOZE_PRESETS, type SnoozePreset } from '@vigilo/shared/outbox';
 import { ActionRefused } from './action-refused.ts';
 
 /**
@@ -8,8 +9,8 @@ import { ActionRefused } from './action-refused.ts';
  * transaction. An expected refusal is an `ActionRefused` (./action-refused.ts).
  */
 
-export const SNOOZE_PRESETS = { '1h': 3_600_000, '1d': 86_400_000, '1w': 604_800_000 } as const;
-export type SnoozePreset = keyof typeof SNOOZE_PRESETS;
+// One list of presets for the API, the outbox and the desktop (the shared outbox contract).
+export { SNOOZE_PRESETS, type SnoozePreset };
 
 /** How an actor is named on the rows it touches (`user:<id>`, `api_token:<id>`). */
 export const actorRef = (actor: Actor): string => `${actor.type}:${actor.id}`;

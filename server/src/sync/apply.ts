@@ -1,10 +1,19 @@
+import {
+  OUTBOX,
+  type OutboxArgs,
+  type OutboxKind,
+  outboxEntrySchema,
+  outboxKindSchema,
+  type PushEntry,
+} from '@vigilo/shared/outbox';
 import { roleGrants, type WorkspaceRole } from '@vigilo/shared/roles';
 import type { Actor, WorkspaceTx } from '../db/workspace-tx.ts';
 import { ActionRefused } from '../monitoring/action-refused.ts';
 import { MutationConflict, type MutationResult } from './conflict.ts';
 import { MUTATIONS } from './mutations.ts';
 
-export type ClientMutation = { clientId: string; kind: string; args: unknown };
+/** One sync.push entry: its envelope checked, its kind and arguments checked here, per entry. */
+export type ClientMutation = PushEntry;
 export type AppliedMutation = MutationResult & {
   clientId: string;
   /** True when this answer is the stored receipt of an earlier delivery of the same id. */
@@ -59,28 +68,30 @@ async function run(
   m: ClientMutation,
   now: Date,
 ): Promise<MutationResult> {
-  const def = MUTATIONS[m.kind];
-  if (!def)
+  const kind = outboxKindSchema.safeParse(m.kind);
+  if (!kind.success)
     return { status: 'conflict', reason: 'unknown_kind', message: `this server does not know "${m.kind}"` };
-  if (!roleGrants(role, def.permission)) {
+  const { permission } = OUTBOX[kind.data];
+  if (!roleGrants(role, permission)) {
     return {
       status: 'conflict',
       reason: 'forbidden',
-      message: `your role (${role}) no longer allows this: it needs the "${def.permission}" permission`,
+      message: `your role (${role}) no longer allows this: it needs the "${permission}" permission`,
     };
   }
-  const parsed = def.args.safeParse(m.args);
+  const parsed = outboxEntrySchema.safeParse({ kind: kind.data, args: m.args });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
+    // Named from inside the arguments ("alertId: …"), as the client sent them.
     return {
       status: 'conflict',
       reason: 'invalid',
-      message: issue ? `${issue.path.join('.') || 'args'}: ${issue.message}` : 'invalid arguments',
+      message: issue ? `${issue.path.slice(1).join('.') || 'args'}: ${issue.message}` : 'invalid arguments',
     };
   }
   await tx.query('SAVEPOINT client_mutation');
   try {
-    const value = await def.apply(tx, parsed.data, actor, now);
+    const value = await applyKind(tx, parsed.data, actor, now);
     await tx.query('RELEASE SAVEPOINT client_mutation');
     return { status: 'applied', value };
   } catch (err) {
@@ -89,4 +100,14 @@ async function run(
     await tx.query('ROLLBACK TO SAVEPOINT client_mutation');
     return { status: 'conflict', reason: err.reason, message: err.message };
   }
+}
+
+/** Calls the kind's handler with the arguments its schema parsed (kind and arguments correlated). */
+function applyKind<K extends OutboxKind>(
+  tx: WorkspaceTx,
+  entry: { kind: K; args: OutboxArgs<K> },
+  actor: Actor,
+  now: Date,
+): Promise<Record<string, unknown>> {
+  return MUTATIONS[entry.kind](tx, entry.args, actor, now);
 }

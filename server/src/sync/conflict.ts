@@ -1,22 +1,7 @@
-/**
- * Why the server refused a client mutation. A conflict is an expected outcome, not a bug: the
- * desktop rolls its optimistic change back and explains the reason in plain words.
- */
-export const CONFLICT_REASONS = [
-  /** The caller's role no longer allows this action (it may have changed while offline). */
-  'forbidden',
-  /** The target no longer exists. */
-  'not_found',
-  /** The target changed since the client last saw it (optimistic concurrency). */
-  'stale',
-  /** Someone or something already decided it (resolved, acknowledged by another, approved). */
-  'already_decided',
-  /** The arguments are invalid; `message` names the field. */
-  'invalid',
-  /** The kind is unknown to this server (an older server, a newer client). */
-  'unknown_kind',
-] as const;
-export type ConflictReason = (typeof CONFLICT_REASONS)[number];
+import type { ConflictReason, OutboxResult } from '@vigilo/shared/outbox';
+
+// The reasons are the shared outbox contract's: the desktop explains each one in plain words.
+export { CONFLICT_REASONS, type ConflictReason } from '@vigilo/shared/outbox';
 
 /** Thrown by a mutation handler to refuse; everything the handler wrote is rolled back. */
 export class MutationConflict extends Error {
@@ -29,6 +14,4 @@ export class MutationConflict extends Error {
 }
 
 /** What one client mutation came to. Stored as its receipt, returned again on every retry. */
-export type MutationResult =
-  | { status: 'applied'; value: Record<string, unknown> }
-  | { status: 'conflict'; reason: ConflictReason; message: string };
+export type MutationResult = OutboxResult;

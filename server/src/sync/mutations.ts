@@ -1,18 +1,9 @@
-import type { MutationDef } from './mutation-def.ts';
-import { alertAcknowledge, alertComment, alertResolve, alertSnooze } from './kinds/alerts.ts';
-import { hostPause, hostResume, hostSnooze } from './kinds/hosts.ts';
-import { workspaceRename } from './kinds/workspace.ts';
+import type { KindHandlers } from './mutation-def.ts';
+import { alertKinds } from './kinds/alerts.ts';
+import { hostKinds } from './kinds/hosts.ts';
+import { workspaceKinds } from './kinds/workspace.ts';
 
-export type { MutationDef } from './mutation-def.ts';
+export type { KindHandler, KindHandlers } from './mutation-def.ts';
 
-/** Every kind the server applies through sync.push. */
-export const MUTATIONS: Record<string, MutationDef<unknown> | undefined> = {
-  'workspace.rename': workspaceRename,
-  'alert.acknowledge': alertAcknowledge,
-  'alert.snooze': alertSnooze,
-  'alert.resolve': alertResolve,
-  'alert.comment': alertComment,
-  'host.pause': hostPause,
-  'host.resume': hostResume,
-  'host.snooze': hostSnooze,
-};
+/** How the server applies every kind of the outbox contract (shared/src/outbox.ts) through sync.push. */
+export const MUTATIONS: KindHandlers = { ...workspaceKinds, ...alertKinds, ...hostKinds };

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { PushEntryInput } from '@vigilo/shared/outbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { outcome } from '../support/client.ts';
 import { createWorld, type World } from '../support/world.ts';
@@ -100,7 +101,7 @@ describe('sync.audit', () => {
 describe('sync.push: client mutations applied once, with typed conflicts', () => {
   it('applies a rename once however often it is delivered', async () => {
     const clientId = randomUUID();
-    const m = { clientId, kind: 'workspace.rename', args: { name: 'Acme Once' } };
+    const m = { clientId, kind: 'workspace.rename' as const, args: { name: 'Acme Once' } };
     const head = async () =>
       (await world.client('owner').sync.audit.query({ workspace: 'acme', afterSeq: 0, limit: 1 })).headSeq;
     const auditBefore = await head();
@@ -134,12 +135,13 @@ describe('sync.push: client mutations applied once, with typed conflicts', () =>
   });
 
   it('refuses by role, unknown kinds and bad arguments as stored conflicts', async () => {
-    const forbidden = { clientId: randomUUID(), kind: 'workspace.rename', args: { name: 'x' } };
+    const forbidden = { clientId: randomUUID(), kind: 'workspace.rename' as const, args: { name: 'x' } };
     const [r1, r2, r3] = await world.client('viewer').sync.push.mutate({
       workspace: 'acme',
       mutations: [
         forbidden,
-        { clientId: randomUUID(), kind: 'time.travel', args: {} },
+        // Outside the contract on purpose: a newer desktop's kind, an argument that is no id.
+        { clientId: randomUUID(), kind: 'time.travel', args: {} } as unknown as PushEntryInput,
         { clientId: randomUUID(), kind: 'alert.acknowledge', args: { alertId: 'nope' } },
       ],
     });

@@ -1,15 +1,8 @@
-import { z } from 'zod';
 import { MutationConflict } from '../conflict.ts';
-import { define } from '../mutation-def.ts';
+import type { KindHandlers } from '../mutation-def.ts';
 
-export const workspaceRename = define({
-  permission: 'administer',
-  args: z.object({
-    name: z.string().trim().min(1, 'name must not be empty').max(100, 'name must be at most 100 characters'),
-    /** The name the client saw when it made the change; a different current name is a conflict. */
-    expectedName: z.string().optional(),
-  }),
-  async apply(tx, args) {
+export const workspaceKinds = {
+  'workspace.rename': async (tx, args) => {
     const { rows } = await tx.query<{ name: string }>('SELECT name FROM workspaces FOR UPDATE');
     const prev = rows[0];
     if (!prev) throw new MutationConflict('not_found', 'the workspace no longer exists');
@@ -29,4 +22,4 @@ export const workspaceRename = define({
     });
     return { name: args.name };
   },
-});
+} satisfies Partial<KindHandlers>;

@@ -1,3 +1,4 @@
+import { pushEntrySchema } from '@vigilo/shared/outbox';
 import { z } from 'zod';
 import { listAudit } from '../../platform/audit-log.ts';
 import { applyClientMutation, type AppliedMutation } from '../../sync/apply.ts';
@@ -54,16 +55,9 @@ export const syncRouter = router({
     .input(
       z.object({
         workspace: workspaceRef,
-        mutations: z
-          .array(
-            z.object({
-              clientId: z.uuid('clientId must be a UUID'),
-              kind: z.string().regex(/^[a-z_]+(\.[a-z_]+)+$/, 'kind looks like alert.acknowledge'),
-              args: z.unknown(),
-            }),
-          )
-          .min(1)
-          .max(100),
+        // Typed by the shared outbox contract; each entry's kind and arguments are checked by
+        // applyClientMutation, so one the server cannot take is that entry's conflict.
+        mutations: z.array(pushEntrySchema).min(1).max(100),
       }),
     )
     .mutation(async ({ ctx, input }) => {
