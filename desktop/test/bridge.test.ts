@@ -52,7 +52,7 @@ describe('the bridge over the host', () => {
       [
         'act',
         { kind: 'alert.comment', args: { alertId: '6f1c2f0e-0000-4000-8000-000000000001', body: '   ' } },
-        /a comment must not be empty/,
+        /body must not be empty/,
       ],
       ['act', { kind: 'alert.explode', args: {} }, /kind/],
       ['audit.search', { limit: 0 }, /limit/],

@@ -161,6 +161,8 @@ export type OutboxEntry = z.output<typeof outboxEntrySchema>;
 export type OutboxEntryInput = z.input<typeof outboxEntrySchema>;
 /** The arguments of one kind, as parsed. */
 export type OutboxArgs<K extends OutboxKind> = z.output<(typeof OUTBOX)[K]['args']>;
+/** The arguments of one kind, as a program hands them over. */
+export type OutboxArgsInput<K extends OutboxKind> = z.input<(typeof OUTBOX)[K]['args']>;
 
 const pushEnvelope = z.object({
   clientId: z.uuid('clientId must be a UUID'),

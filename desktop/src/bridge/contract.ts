@@ -1,3 +1,4 @@
+import { nonEmpty, OUTBOX, type OutboxKind } from '@vigilo/shared/outbox';
 import { z } from 'zod';
 import {
   type AddHostResult,
@@ -6,7 +7,6 @@ import {
   type HostDetail,
   hostFilterSchema,
   type HostRow,
-  snoozeDurationSchema,
 } from './inventory.ts';
 
 /**
@@ -15,45 +15,30 @@ import {
  * cannot tell which. Pure data: no Node, no DOM, so both sides import it.
  */
 
-// The server's ids are UUIDs: a malformed one is refused here, at once and by name, instead of
-// waiting in the outbox to come back as a conflict.
-const alertIdSchema = z.uuid('alertId must be an alert id');
-const hostIdSchema = z.uuid('hostId must be a host id');
+/**
+ * What the renderer sends for each outbox kind: the kind's arguments on the wire (the shared
+ * contract, shared/src/outbox.ts), less what the core fills in. Exhaustive: a kind added to the
+ * contract fails to compile here until the bridge says what the renderer sends for it.
+ */
+const ACTIONS = {
+  'alert.acknowledge': OUTBOX['alert.acknowledge'].entry,
+  'alert.snooze': OUTBOX['alert.snooze'].entry,
+  'alert.resolve': OUTBOX['alert.resolve'].entry,
+  // The core gives a new comment its id: the same id locally and on the server (offline-created).
+  'alert.comment': OUTBOX['alert.comment'].entry.extend({
+    args: OUTBOX['alert.comment'].args.partial({ commentId: true }),
+  }),
+  // The core adds the name the user saw, for the server's check that nobody renamed it since.
+  'workspace.rename': OUTBOX['workspace.rename'].entry.extend({
+    args: OUTBOX['workspace.rename'].args.omit({ expectedName: true }),
+  }),
+  'host.pause': OUTBOX['host.pause'].entry,
+  'host.resume': OUTBOX['host.resume'].entry,
+  'host.snooze': OUTBOX['host.snooze'].entry,
+} satisfies { [K in OutboxKind]: { shape: { kind: { value: K } } } };
 
-/** User actions that go through the outbox. Each maps to a server sync.push kind. */
-export const actionSchema = z.discriminatedUnion('kind', [
-  z.object({
-    kind: z.literal('alert.acknowledge'),
-    args: z.object({ alertId: alertIdSchema, note: z.string().max(2000).optional() }),
-  }),
-  z.object({
-    kind: z.literal('alert.snooze'),
-    args: z.object({ alertId: alertIdSchema, duration: z.enum(['1h', '1d', '1w']) }),
-  }),
-  z.object({
-    kind: z.literal('alert.resolve'),
-    args: z.object({ alertId: alertIdSchema, note: z.string().max(2000).optional() }),
-  }),
-  z.object({
-    kind: z.literal('alert.comment'),
-    args: z.object({
-      alertId: alertIdSchema,
-      body: z.string().trim().min(1, 'a comment must not be empty').max(4000),
-      /** Chosen by the core when absent: the comment's id on the server too (offline-created). */
-      commentId: z.uuid().optional(),
-    }),
-  }),
-  z.object({
-    kind: z.literal('workspace.rename'),
-    args: z.object({ name: z.string().trim().min(1, 'name must not be empty').max(100) }),
-  }),
-  z.object({ kind: z.literal('host.pause'), args: z.object({ hostId: hostIdSchema }) }),
-  z.object({ kind: z.literal('host.resume'), args: z.object({ hostId: hostIdSchema }) }),
-  z.object({
-    kind: z.literal('host.snooze'),
-    args: z.object({ hostId: hostIdSchema, duration: snoozeDurationSchema }),
-  }),
-]);
+/** User actions that go through the outbox. Each is a server sync.push kind. */
+export const actionSchema = z.discriminatedUnion('kind', nonEmpty(Object.values(ACTIONS)));
 export type Action = z.infer<typeof actionSchema>;
 export type ActionKind = Action['kind'];
 
@@ -106,8 +91,9 @@ export type SessionState = {
 
 export type Conflict = {
   clientId: string;
-  kind: string;
+  kind: OutboxKind;
   args: unknown;
+  /** The server's reason code (shared/src/outbox.ts CONFLICT_REASONS; kept open for a newer server's). */
   reason: string;
   /** What happened, in plain words. */
   message: string;

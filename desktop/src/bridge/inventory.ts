@@ -12,11 +12,6 @@ export type { ChainCertificate, LatestScan } from '@vigilo/shared/host-history';
 export const EXPIRY_BANDS = ['expired', 'under-7', '7-30', 'over-30', 'unknown'] as const;
 export type ExpiryBand = (typeof EXPIRY_BANDS)[number];
 
-/** Snooze presets the desktop offers (the server's SNOOZE_PRESETS, server/src/monitoring/alert-actions.ts). */
-export const SNOOZE_DURATIONS = { '1h': 3_600_000, '1d': 86_400_000, '1w': 604_800_000 } as const;
-export type SnoozeDuration = keyof typeof SNOOZE_DURATIONS;
-export const snoozeDurationSchema = z.enum(['1h', '1d', '1w'], { error: 'duration must be 1h, 1d or 1w' });
-
 export const hostFilterSchema = z.object({
   /** Matched against hostname, tags and the certificate subject, case-insensitively. */
   text: z.string().max(200).optional(),

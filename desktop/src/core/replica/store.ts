@@ -1,4 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import {
+  type OutboxEntry,
+  outboxEntrySchema,
+  outboxKindSchema,
+  type ConflictReason,
+} from '@vigilo/shared/outbox';
 import type Database from 'better-sqlite3';
 import type { Action, Conflict } from '../../bridge/contract.ts';
 import { type ActionContext, localEffect, type Row } from '../actions.ts';
@@ -7,9 +13,10 @@ import { Meta, type ServerChange } from './replica.ts';
 /** The server's answer to one outbox entry (sync.push). */
 export type PushResult =
   | { clientId: string; status: 'applied' }
-  | { clientId: string; status: 'conflict'; reason: string; message: string };
+  | { clientId: string; status: 'conflict'; reason: ConflictReason; message: string };
 
-export type OutboxEntry = { seq: number; clientId: string; kind: string; args: Record<string, unknown> };
+/** An outbox entry waiting for the server: its order, its client id and what it asks. */
+export type PendingEntry = { seq: number; clientId: string; entry: OutboxEntry };
 
 type OutboxRow = { seq: number; client_id: string; kind: string; args: string; tbl: string; row_id: string };
 
@@ -77,8 +84,8 @@ export class ReplicaStore {
     })();
   }
 
-  /** Applies an action locally and queues it, in one transaction. Returns its client id. */
-  enqueue(action: Action): string {
+  /** Applies an action locally and queues it, in one transaction. Returns its client id and the table it changed. */
+  enqueue(action: Action): { clientId: string; table: string } {
     const effect = localEffect(action, this.#workspaceId());
     const { tbl, id } = effect.target;
     const clientId = randomUUID();
@@ -97,20 +104,15 @@ export class ReplicaStore {
         .run(clientId, action.kind, JSON.stringify(effect.serverArgs(current)), tbl, id, this.#ctx().now);
       this.#recompute(tbl, id);
     })();
-    return clientId;
+    return { clientId, table: tbl };
   }
 
   /** Entries waiting for the server, oldest first. */
-  pending(limit = 100): OutboxEntry[] {
+  pending(limit = 100): PendingEntry[] {
     return this.db
       .prepare<[number], OutboxRow>("SELECT * FROM outbox WHERE state = 'pending' ORDER BY seq LIMIT ?")
       .all(limit)
-      .map((r) => ({
-        seq: r.seq,
-        clientId: r.client_id,
-        kind: r.kind,
-        args: JSON.parse(r.args) as Record<string, unknown>,
-      }));
+      .map((r) => ({ seq: r.seq, clientId: r.client_id, entry: storedEntry(r) }));
   }
 
   outboxDepth(): number {
@@ -178,7 +180,7 @@ export class ReplicaStore {
       .all()
       .map((c) => ({
         clientId: c.client_id,
-        kind: c.kind,
+        kind: outboxKindSchema.parse(c.kind),
         args: JSON.parse(c.args) as unknown,
         reason: c.reason,
         message: c.message,
@@ -223,10 +225,7 @@ export class ReplicaStore {
       .all(tbl, id);
     let row: Row = shadow.data === null ? null : (JSON.parse(shadow.data) as Record<string, unknown>);
     const ctx = this.#ctx();
-    for (const e of entries) {
-      const action = { kind: e.kind, args: JSON.parse(e.args) as unknown } as Action;
-      row = localEffect(action, this.#workspaceId()).apply(row, ctx);
-    }
+    for (const e of entries) row = localEffect(storedEntry(e), this.#workspaceId()).apply(row, ctx);
     this.#write(tbl, id, row);
     if (entries.length === 0) this.db.prepare('DELETE FROM shadows WHERE tbl = ? AND id = ?').run(tbl, id);
   }
@@ -240,4 +239,12 @@ export class ReplicaStore {
         )
         .run(tbl, id, JSON.stringify(row));
   }
+}
+
+/**
+ * A stored entry, checked against the outbox contract: one this desktop cannot read (a bug, or
+ * a replica written by a newer version) fails here by name instead of reaching the server.
+ */
+function storedEntry(r: OutboxRow): OutboxEntry {
+  return outboxEntrySchema.parse({ kind: r.kind, args: JSON.parse(r.args) as unknown });
 }

@@ -7,18 +7,6 @@ import type { AuditStore } from '../replica/audit-store.ts';
 import type { ReplicaStore } from '../replica/store.ts';
 import { classifyFailure, type ServerApi } from './server-api.ts';
 
-/** The replica table each action changes at once (the renderer re-reads it). */
-const ACTION_TABLES: Record<Action['kind'], string> = {
-  'alert.acknowledge': 'alerts',
-  'alert.snooze': 'alerts',
-  'alert.resolve': 'alerts',
-  'alert.comment': 'comments',
-  'workspace.rename': 'workspaces',
-  'host.pause': 'hosts',
-  'host.resume': 'hosts',
-  'host.snooze': 'hosts',
-};
-
 /** Gives a created row its id before it is queued: the same id locally and on the server. */
 function withIds(action: Action): Action {
   if (action.kind === 'alert.comment' && !action.args.commentId) {
@@ -85,8 +73,8 @@ export class SyncEngine {
 
   /** Applies a user action locally and queues it (one SQLite transaction), then tries to send it. */
   act(action: Action): string {
-    const clientId = this.#o.store.enqueue(withIds(action));
-    this.#changed([ACTION_TABLES[action.kind]]);
+    const { clientId, table } = this.#o.store.enqueue(withIds(action));
+    this.#changed([table]);
     void this.syncNow();
     return clientId;
   }
@@ -188,7 +176,7 @@ export class SyncEngine {
       this.#o.store.countAttempt(batch.map((e) => e.clientId));
       const results = await this.#o.api.sync.push.mutate({
         workspace: this.#o.workspace,
-        mutations: batch.map((e) => ({ clientId: e.clientId, kind: e.kind, args: e.args })),
+        mutations: batch.map((e) => ({ clientId: e.clientId, ...e.entry })),
       });
       applied ||= results.some((r) => r.status === 'applied');
       this.#changed(this.#o.store.settle(results));

@@ -1,3 +1,4 @@
+import { OUTBOX } from '@vigilo/shared/outbox';
 import { bridge } from '../../bridge/transport.ts';
 import { useStore } from '../../store.ts';
 
@@ -33,17 +34,6 @@ export function SyncIndicator() {
   );
 }
 
-const KIND_WORDS: Record<string, string> = {
-  'alert.acknowledge': 'Your acknowledgement',
-  'alert.snooze': 'Your snooze',
-  'alert.resolve': 'Your resolution',
-  'alert.comment': 'Your comment',
-  'workspace.rename': 'Your rename of the workspace',
-  'host.pause': 'Your pause of a host',
-  'host.resume': 'Your resumption of a host',
-  'host.snooze': 'Your snooze of a host',
-};
-
 const NONE: never[] = [];
 
 /** Refused actions: what happened, and a way to dismiss or redo each. */
@@ -57,7 +47,7 @@ export function ConflictList() {
       {conflicts.map((c) => (
         <div key={c.clientId} className="conflict" data-testid="conflict">
           <p>
-            {KIND_WORDS[c.kind] ?? c.kind} was not applied: {c.message}.
+            Your {OUTBOX[c.kind].label} was not applied: {c.message}.
             {c.subject ? <span className="muted"> ({c.subject})</span> : null}
           </p>
           <button onClick={() => void bridge.call('conflicts.dismiss', { clientId: c.clientId })}>
