@@ -7,7 +7,7 @@ import {
 } from '@vigilo/shared/outbox';
 import type Database from 'better-sqlite3';
 import type { Action, Conflict } from '../../bridge/contract.ts';
-import { type ActionContext, localEffect, type Row } from '../actions.ts';
+import { type ActionContext, localEffect, type Row } from '../outbox/local-effects.ts';
 import { Meta, type ServerChange } from './replica.ts';
 
 /** The server's answer to one outbox entry (sync.push). */

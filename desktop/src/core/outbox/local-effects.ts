@@ -1,5 +1,5 @@
 import { type OutboxArgsInput, type OutboxKind, SNOOZE_PRESETS } from '@vigilo/shared/outbox';
-import type { Action } from '../bridge/contract.ts';
+import type { Action } from '../../bridge/contract.ts';
 
 /** A row of the replica as the server sent it (snake_case columns), or null when absent. */
 export type Row = Record<string, unknown> | null;
