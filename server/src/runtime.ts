@@ -7,7 +7,7 @@ import {
 import type { Logger } from 'pino';
 import type { Config } from './config/env.ts';
 import { loadMigrations } from './db/migrate.ts';
-import { createDatabase } from './db/pool.ts';
+import { openDatabase } from './db/pool.ts';
 import { createMemoryBus, createRedisBus, type EventBus } from './events/bus.ts';
 import { createDeliveryWorker } from './events/delivery-worker.ts';
 import { startDispatcher } from './events/dispatcher.ts';
@@ -40,7 +40,13 @@ export async function startRuntime(opts: {
   background?: boolean;
 }): Promise<Runtime> {
   const clock = opts.clock ?? (() => new Date());
-  const db = createDatabase(opts.databaseUrl, opts.config.dbPoolSize, 'vigilo-server');
+  const db = await openDatabase({
+    ownerUrl: opts.databaseUrl,
+    appUrl: opts.config.appDatabaseUrl,
+    poolSize: opts.config.dbPoolSize,
+    applicationName: 'vigilo-server',
+    log: opts.log,
+  });
   const roles = opts.config.roles;
   const stops: Array<() => Promise<void>> = [];
   let bus: EventBus;

@@ -66,6 +66,7 @@ const envSchema = identityEnvSchema.extend({
     .optional(),
   VIGILO_SNAPSHOT_RETENTION_DAYS: positiveInt('VIGILO_SNAPSHOT_RETENTION_DAYS', 3650).default(400),
   DATABASE_URL: postgresUrl('DATABASE_URL').optional(),
+  VIGILO_APP_DATABASE_URL: postgresUrl('VIGILO_APP_DATABASE_URL').optional(),
   REDIS_URL: redisUrl('REDIS_URL').optional(),
 });
 
@@ -82,6 +83,8 @@ export type Config = {
   dbPoolSize: number;
   /** External database; when absent `vigilo up` runs the embedded Postgres. */
   databaseUrl: string | undefined;
+  /** The request pool's login (a role RLS binds); unset: vigilo_app with a derived password. */
+  appDatabaseUrl: string | undefined;
   /** Scaled mode: Redis for the ingest stream, event fan-out and locks. */
   redisUrl: string | undefined;
   /** Who issues access tokens: the built-in provider, or an external IdP. */
@@ -124,6 +127,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string): Config {
     logLevel: e.VIGILO_LOG_LEVEL,
     dbPoolSize: e.VIGILO_DB_POOL_SIZE,
     databaseUrl: e.DATABASE_URL,
+    appDatabaseUrl: e.VIGILO_APP_DATABASE_URL,
     redisUrl: e.REDIS_URL,
     identity: resolveIdentityConfig(e, { host: e.VIGILO_HOST, port: e.VIGILO_PORT }),
     secretKey: e.VIGILO_SECRET_KEY,

@@ -1,10 +1,11 @@
 import pg from 'pg';
+import type { Logger } from 'pino';
+import { prepareRuntimeLogin } from './runtime-login.ts';
+
+export { RUNTIME_ROLE } from './runtime-login.ts';
 
 // Postgres bigint (int8) arrives as a string by default; our counts and sequences fit a JS number.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
-
-/** The runtime role requests run as: no BYPASSRLS, owns nothing (created by migration 0002). */
-export const RUNTIME_ROLE = 'vigilo_app';
 
 /**
  * Every session runs in UTC: the change log serialises rows with to_jsonb, which writes
@@ -37,19 +38,12 @@ function guard(pool: pg.Pool): void {
 }
 
 /**
- * The pool request handlers use. Each connection starts as the runtime role (a startup option,
- * so there is no moment at which it runs with the owner's rights), and row-level security binds
- * everything sent on it.
+ * The pool request handlers use. `url` logs in as the runtime role itself (see
+ * prepareRuntimeLogin), so row-level security binds everything sent on it and no statement
+ * (RESET ROLE, SET SESSION AUTHORIZATION) can make a session anyone else.
  */
 export function createRuntimePool(url: string, max: number, applicationName: string): pg.Pool {
-  const pool = new pg.Pool({
-    connectionString: url,
-    max,
-    application_name: applicationName,
-    options: `-c role=${RUNTIME_ROLE} ${SESSION_OPTIONS}`,
-  });
-  guard(pool);
-  return pool;
+  return createPool(url, max, applicationName);
 }
 
 export type Database = {
@@ -60,8 +54,33 @@ export type Database = {
   end(): Promise<void>;
 };
 
-export function createDatabase(url: string, poolSize: number, applicationName: string): Database {
-  const owner = createPool(url, Math.max(2, Math.ceil(poolSize / 2)), `${applicationName}:system`);
-  const app = createRuntimePool(url, poolSize, applicationName);
+/**
+ * Both pools of a server process on a migrated database. The owner pool logs in with `ownerUrl`
+ * (DATABASE_URL); the request pool with `appUrl` (VIGILO_APP_DATABASE_URL) when given, else as
+ * the runtime role with a login prepared from the owner's.
+ */
+export async function openDatabase(opts: {
+  ownerUrl: string;
+  appUrl?: string | undefined;
+  poolSize: number;
+  applicationName: string;
+  log: Logger;
+}): Promise<Database> {
+  const { applicationName, poolSize } = opts;
+  const owner = createPool(opts.ownerUrl, Math.max(2, Math.ceil(poolSize / 2)), `${applicationName}:system`);
+  let appUrl: string;
+  try {
+    appUrl = await prepareRuntimeLogin({
+      owner,
+      ownerUrl: opts.ownerUrl,
+      explicitUrl: opts.appUrl,
+      log: opts.log,
+      applicationName,
+    });
+  } catch (err) {
+    await owner.end();
+    throw err;
+  }
+  const app = createRuntimePool(appUrl, poolSize, applicationName);
   return { owner, app, end: async () => void (await Promise.all([owner.end(), app.end()])) };
 }
