@@ -63,7 +63,7 @@ describe('the bridge over the host', () => {
       expect(((await res.json()) as { error: string }).error).toMatch(message);
     }
     expect((await call('no.such.call', {})).status).toBe(404);
-    expect(core.store.outboxDepth()).toBe(0);
+    expect(core.store.outbox.depth()).toBe(0);
   });
 
   it('takes a good action into the outbox and answers with its client id', async () => {

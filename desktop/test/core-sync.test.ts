@@ -175,7 +175,7 @@ describe('the outbox', () => {
     await c.engine.syncNow();
     const serverName = workspaceRow(c.db)!.name;
     await world.client('owner').workspace.update.mutate({ workspace: 'acme', name: 'Renamed Elsewhere' });
-    c.store.enqueue({ kind: 'workspace.rename', args: { name: 'Mine' } });
+    c.store.outbox.enqueue({ kind: 'workspace.rename', args: { name: 'Mine' } });
     expect(workspaceRow(c.db)?.name).toBe('Mine');
     await c.engine.syncNow();
     expect(c.engine.state().conflicts[0]).toMatchObject({ reason: 'stale' });

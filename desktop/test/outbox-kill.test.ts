@@ -56,7 +56,7 @@ describe('an outbox that survives the app being killed', () => {
         token: world.tokens.member!,
       });
       try {
-        expect(core.store.outboxDepth()).toBe(1);
+        expect(core.store.outbox.depth()).toBe(1);
         expect(core.store.row('alerts', alertId)).toMatchObject({ ack_note: 'from a doomed process' });
         await core.engine.syncNow();
         expect(core.engine.state()).toMatchObject({ connection: 'online', outboxDepth: 0, conflicts: [] });

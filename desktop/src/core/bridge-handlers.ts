@@ -84,11 +84,11 @@ async function serve(core: DesktopCore, name: BridgeCall, input: never): Promise
       };
     }
     case 'conflicts.dismiss':
-      core.store.takeConflict((input as { clientId: string }).clientId);
+      core.store.conflicts.take((input as { clientId: string }).clientId);
       core.engine.notifyState();
       return { ok: true };
     case 'conflicts.redo': {
-      const conflict = core.store.takeConflict((input as { clientId: string }).clientId);
+      const conflict = core.store.conflicts.take((input as { clientId: string }).clientId);
       const action = actionSchema.safeParse({ kind: conflict?.kind, args: conflict?.args });
       const clientId = action.success ? core.act(action.data) : undefined;
       core.engine.notifyState();

@@ -1,5 +1,5 @@
 import type { ServerChange } from './replica/replica.ts';
-import type { Row } from './outbox/local-effects.ts';
+import type { Row } from './replica/records.ts';
 
 /** An OS notification to raise; `target` is what clicking it opens (a vigilo:// path). */
 export type NotificationRequest = { title: string; body: string; target: string };

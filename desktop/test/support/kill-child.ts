@@ -19,7 +19,7 @@ const core = new DesktopCore({
   },
 });
 await core.engine.syncNow();
-core.store.enqueue({
+core.store.outbox.enqueue({
   kind: 'alert.acknowledge',
   args: { alertId: ALERT_ID!, note: 'from a doomed process' },
 });

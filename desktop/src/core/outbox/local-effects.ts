@@ -1,8 +1,6 @@
 import { type OutboxArgsInput, type OutboxKind, SNOOZE_PRESETS } from '@vigilo/shared/outbox';
 import type { Action } from '../../bridge/contract.ts';
-
-/** A row of the replica as the server sent it (snake_case columns), or null when absent. */
-export type Row = Record<string, unknown> | null;
+import type { Row } from '../replica/records.ts';
 
 export type ActionContext = {
   /** The signed-in user's id when known (to show "acknowledged by me" before the server says so). */

@@ -61,10 +61,10 @@ export class SyncEngine {
     return {
       connection: this.#running ? 'syncing' : this.#connection,
       workspace: parsed && { ...parsed, name: local?.name ?? parsed.name },
-      outboxDepth: store.outboxDepth(),
+      outboxDepth: store.outbox.depth(),
       lastSyncAt: store.meta.get('last_sync_at'),
       lastError: this.#lastError,
-      conflicts: store.conflicts(),
+      conflicts: store.conflicts.list(),
       auditCount: audit.count(),
       dev: this.#o.dev ?? false,
       at: performance.timeOrigin + performance.now(),
@@ -73,7 +73,7 @@ export class SyncEngine {
 
   /** Applies a user action locally and queues it (one SQLite transaction), then tries to send it. */
   act(action: Action): string {
-    const { clientId, table } = this.#o.store.enqueue(withIds(action));
+    const { clientId, table } = this.#o.store.outbox.enqueue(withIds(action));
     this.#changed([table]);
     void this.syncNow();
     return clientId;
@@ -129,7 +129,7 @@ export class SyncEngine {
       await this.#refreshWorkspace();
       const pushed = await this.#drainOutbox();
       await this.#pullChanges();
-      if (pushed) this.#changed(this.#o.store.dropApplied());
+      if (pushed) this.#changed(this.#o.store.outbox.dropApplied());
       await this.#copyAudit();
       this.#o.store.meta.set('last_sync_at', this.#o.clock().toISOString());
       this.#connection = 'online';
@@ -171,15 +171,15 @@ export class SyncEngine {
   async #drainOutbox(): Promise<boolean> {
     let applied = false;
     for (;;) {
-      const batch = this.#o.store.pending(50);
+      const batch = this.#o.store.outbox.pending(50);
       if (batch.length === 0) return applied;
-      this.#o.store.countAttempt(batch.map((e) => e.clientId));
+      this.#o.store.outbox.countAttempt(batch.map((e) => e.clientId));
       const results = await this.#o.api.sync.push.mutate({
         workspace: this.#o.workspace,
         mutations: batch.map((e) => ({ clientId: e.clientId, ...e.entry })),
       });
       applied ||= results.some((r) => r.status === 'applied');
-      this.#changed(this.#o.store.settle(results));
+      this.#changed(this.#o.store.outbox.settle(results));
     }
   }
 
