@@ -12,6 +12,7 @@ import { createMemoryBus, createRedisBus, type EventBus } from './events/bus.ts'
 import { createDeliveryWorker } from './events/delivery-worker.ts';
 import { startDispatcher } from './events/dispatcher.ts';
 import { DEFAULT_DELIVERY_BACKOFF } from './integrations/backoff.ts';
+import { outboundPolicy } from './integrations/outbound/policy.ts';
 import { SecretBox } from './integrations/secrets.ts';
 import { monitoringJobs } from './jobs/monitoring-jobs.ts';
 import { createScheduler } from './jobs/scheduler.ts';
@@ -136,6 +137,7 @@ export async function startRuntime(opts: {
       backoff: DEFAULT_DELIVERY_BACKOFF,
       disableAfterFailures: 20,
       timeoutMs: 10_000,
+      outbound: outboundPolicy({ allow: opts.config.outboundAllow }),
     });
     let working: Promise<unknown> = Promise.resolve();
     const kick = () => {

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/env.ts';
 import { VigiloError } from '../src/errors.ts';
+import { PRIVATE_BLOCKS } from '../src/integrations/outbound/address-class.ts';
 
 describe('loadConfig', () => {
   it('applies the documented defaults', () => {
@@ -21,6 +22,7 @@ describe('loadConfig', () => {
       ingestMaxBacklog: 20_000,
       ingestWorkers: 2,
       redisPrefix: 'vigilo:',
+      outboundAllow: PRIVATE_BLOCKS,
       identity: {
         publicUrl: 'http://127.0.0.1:7300',
         builtInProvider: true,

@@ -21,9 +21,10 @@ export type NotificationSeverity = (typeof NOTIFICATION_SEVERITIES)[number];
 export const PAGERDUTY_DEFAULT_EVENTS_URL = 'https://events.pagerduty.com/v2/enqueue';
 
 /**
- * An http(s) URL. Plain http is allowed on purpose: receivers inside a private network (and the
- * test receivers on loopback) often have no TLS; the Standard Webhooks signature still protects
- * integrity.
+ * An http(s) URL. Plain http is allowed on purpose: receivers inside a private network often have
+ * no TLS; the Standard Webhooks signature still protects integrity. Which hosts may be reached is
+ * not decided here but by the server's outbound policy (it needs DNS and the operator's
+ * VIGILO_OUTBOUND_ALLOW): loopback, link-local and metadata addresses are refused there.
  */
 const httpUrl = (field: string) =>
   z

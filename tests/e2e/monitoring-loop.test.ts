@@ -71,6 +71,8 @@ function loopSuite(mode: 'single' | 'scaled') {
         VIGILO_HOME: serverHome,
         VIGILO_LOCAL_AGENT: 'false',
         VIGILO_LOG_LEVEL: 'warn',
+        // The worker process delivers to the test's receiver on 127.0.0.1.
+        VIGILO_OUTBOUND_ALLOW: '127.0.0.1/32',
       };
       const receiverPort = await freePort();
       for (const [roles, port] of [

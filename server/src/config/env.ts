@@ -2,6 +2,9 @@ import path from 'node:path';
 import { z } from 'zod';
 import { VigiloError } from '../errors.ts';
 import { type IdentityConfig, identityEnvSchema, resolveIdentityConfig } from '../identity/config.ts';
+import { PRIVATE_BLOCKS } from '../integrations/outbound/address-class.ts';
+import type { Cidr } from '../integrations/outbound/ip.ts';
+import { parseAllowList } from '../integrations/outbound/policy.ts';
 
 /**
  * Every environment variable the server reads, validated once at start. The README's
@@ -65,6 +68,18 @@ const envSchema = identityEnvSchema.extend({
     .enum(['true', 'false'], { error: 'VIGILO_LOCAL_AGENT must be true or false' })
     .optional(),
   VIGILO_SNAPSHOT_RETENTION_DAYS: positiveInt('VIGILO_SNAPSHOT_RETENTION_DAYS', 3650).default(400),
+  VIGILO_OUTBOUND_ALLOW: z
+    .string()
+    .transform((s, ctx) => {
+      const parsed = parseAllowList(s);
+      if (parsed.ok) return parsed.allow;
+      ctx.addIssue({
+        code: 'custom',
+        message: `VIGILO_OUTBOUND_ALLOW must be none or comma-separated CIDR blocks such as 10.0.0.0/8,fd00::/8; not a CIDR block: ${parsed.bad.join(', ')}`,
+      });
+      return z.NEVER;
+    })
+    .optional(),
   DATABASE_URL: postgresUrl('DATABASE_URL').optional(),
   VIGILO_APP_DATABASE_URL: postgresUrl('VIGILO_APP_DATABASE_URL').optional(),
   REDIS_URL: redisUrl('REDIS_URL').optional(),
@@ -102,6 +117,11 @@ export type Config = {
   ingestWorkers: number;
   /** Prefix of every Redis key and channel, so deployments can share a Redis. */
   redisPrefix: string;
+  /**
+   * Blocks channel deliveries may reach although private (`VIGILO_OUTBOUND_ALLOW`); see
+   * integrations/outbound/policy.ts for what no entry can open.
+   */
+  outboundAllow: readonly Cidr[];
 };
 
 /**
@@ -137,5 +157,11 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string): Config {
     ingestMaxBacklog: e.VIGILO_INGEST_MAX_BACKLOG,
     ingestWorkers: e.VIGILO_INGEST_WORKERS,
     redisPrefix: e.VIGILO_REDIS_PREFIX,
+    // Single-machine mode (no DATABASE_URL) allows private ranges unless told otherwise: the
+    // server then runs on one person's machine, the admins are that machine's users, and the
+    // chat server or SMTP relay it should notify usually sits on their private network. A
+    // shared, scaled deployment allows none until its operator lists them. Loopback, link-local
+    // and metadata addresses stay refused in both.
+    outboundAllow: e.VIGILO_OUTBOUND_ALLOW ?? (e.DATABASE_URL === undefined ? PRIVATE_BLOCKS : []),
   };
 }

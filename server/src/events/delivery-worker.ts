@@ -5,6 +5,7 @@ import { type WorkspaceTx, withWorkspace } from '../db/workspace-tx.ts';
 import { type BackoffPolicy, delayAfterFailure, type RandomSource } from '../integrations/backoff.ts';
 import { ChannelConfigError, parseChannelConfig, sendToChannel } from '../integrations/channels/index.ts';
 import type { ChannelMessage, DeliveryResult, JsonValue } from '../integrations/channels/types.ts';
+import type { OutboundPolicy } from '../integrations/outbound/policy.ts';
 import { messageGrouping } from './message-grouping.ts';
 import { isSecretError, type SecretBox } from '../integrations/secrets.ts';
 import { openChannelConfig } from './channel-secrets.ts';
@@ -19,6 +20,8 @@ export type DeliveryWorkerOptions = {
   /** A channel failing this many deliveries in a row is disabled (with an event and audit row). */
   disableAfterFailures: number;
   timeoutMs: number;
+  /** Which addresses deliveries may connect to (VIGILO_OUTBOUND_ALLOW). */
+  outbound: OutboundPolicy;
   /** While an attempt runs, the delivery is leased for this long, so no other worker takes it. */
   leaseMs?: number;
   batch?: number;
@@ -112,6 +115,7 @@ export function createDeliveryWorker(opts: DeliveryWorkerOptions) {
         attempt: d.attempts,
         timeoutMs: opts.timeoutMs,
         now: opts.clock,
+        outbound: opts.outbound,
       });
     } catch (err) {
       // An unreadable secret or a stored config that no longer validates fails the same way every
@@ -149,7 +153,8 @@ export function createDeliveryWorker(opts: DeliveryWorkerOptions) {
           result.status ?? null,
           Math.round(result.latencyMs),
           result.ok ? null : `${result.reason}: ${result.detail}`.slice(0, 1000),
-          result.responseExcerpt ?? null,
+          // A summary ("HTTP 500 (312 bytes)"), never the receiver's text: see channels/http.ts.
+          result.responseSummary ?? null,
         ],
       );
       if (result.ok) {

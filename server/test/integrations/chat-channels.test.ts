@@ -30,7 +30,7 @@ describe('Slack transport (real HTTP receiver)', () => {
       link: 'https://vigilo.local/alerts/a-1',
     });
     const result = await sendToChannel('slack', { url: receiver.url }, msg, ctx());
-    expect(result).toMatchObject({ ok: true, status: 200, responseExcerpt: 'ok' });
+    expect(result).toMatchObject({ ok: true, status: 200, responseSummary: 'HTTP 200 (2 bytes)' });
 
     type Block = { type: string; text?: { type: string }; fields?: { text: string }[]; elements?: unknown[] };
     const body = JSON.parse(receiver.requests[0]!.body) as { text: string; blocks: Block[] };
@@ -51,12 +51,13 @@ describe('Slack transport (real HTTP receiver)', () => {
     });
   });
 
-  it('keeps the webhook URL (the credential) out of the failure report', async () => {
+  it('keeps the webhook URL (the credential) and the answer out of the failure report', async () => {
     receiver = await startReceiver({ respond: 404, body: `no_service for ${'/hooks/in'}` });
     const result = await sendToChannel('slack', { url: receiver.url }, message(), ctx());
     expect(result).toMatchObject({ ok: false, reason: 'http_status', status: 404, retryable: false });
     if (result.ok) throw new Error('unreachable');
-    expect(result.responseExcerpt).toBe('no_service for [redacted]');
+    expect(result.responseSummary).toBe('HTTP 404 (24 bytes)');
+    expect(JSON.stringify(result)).not.toContain('/hooks/in');
   });
 
   it('passes on Slack rate limiting with Retry-After', async () => {
@@ -100,7 +101,12 @@ describe('Microsoft Teams transport (real HTTP receiver)', () => {
   it('reports a Teams server error as retryable', async () => {
     receiver = await startReceiver({ respond: 502, body: 'bad gateway' });
     const result = await sendToChannel('teams', { url: receiver.url }, message(), ctx());
-    expect(result).toMatchObject({ ok: false, status: 502, retryable: true, responseExcerpt: 'bad gateway' });
+    expect(result).toMatchObject({
+      ok: false,
+      status: 502,
+      retryable: true,
+      responseSummary: 'HTTP 502 (11 bytes)',
+    });
   });
 });
 
@@ -184,7 +190,7 @@ describe('PagerDuty Events API v2 transport (real HTTP receiver)', () => {
         message({ type, dedupKey: 'alert:a-1' }),
         ctx(),
       );
-      expect(result).toMatchObject({ ok: true, responseExcerpt: expect.stringContaining('does not page') });
+      expect(result).toMatchObject({ ok: true, responseSummary: expect.stringContaining('does not page') });
     }
     expect(receiver.requests).toHaveLength(0);
   });
@@ -202,7 +208,7 @@ describe('PagerDuty Events API v2 transport (real HTTP receiver)', () => {
     const invalid = await sendToChannel('pagerduty', config, message(), ctx());
     expect(invalid).toMatchObject({ ok: false, status: 400, retryable: false });
     // An echoed routing key stays out of the delivery log.
-    expect(invalid.ok === false && invalid.responseExcerpt).not.toContain(ROUTING_KEY);
+    expect(JSON.stringify(invalid)).not.toContain(ROUTING_KEY);
     expect(await sendToChannel('pagerduty', config, message(), ctx())).toMatchObject({
       ok: false,
       status: 429,

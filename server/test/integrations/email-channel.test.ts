@@ -37,7 +37,7 @@ describe('email transport (real SMTP server on loopback)', () => {
     });
     const result = await sendEmail(config(smtp.port), msg, ctx());
     expect(result).toMatchObject({ ok: true, status: 250 });
-    expect(result.ok && result.responseExcerpt).toMatch(/^250 /);
+    expect(result.ok && result.responseSummary).toBe('SMTP 250');
 
     expect(smtp.mails).toHaveLength(1);
     const mail = smtp.mails[0]!;
@@ -103,7 +103,7 @@ describe('email transport (real SMTP server on loopback)', () => {
       ctx(),
     );
     expect(partial).toMatchObject({ ok: true });
-    expect(partial.ok && partial.responseExcerpt).toContain('rejected: busy@example.com');
+    expect(partial.ok && partial.responseSummary).toBe('SMTP 250 (rejected: busy@example.com)');
     expect(smtp.mails.map((m) => m.to)).toEqual([['ok@example.com']]);
   });
 

@@ -16,7 +16,7 @@ describe('generic webhook transport (real HTTP receiver on loopback)', () => {
     receiver = await startReceiver({ respond: 200, body: 'thanks' });
     const msg = message();
     const result = await sendWebhook({ url: receiver.url, secret }, msg, ctx());
-    expect(result).toMatchObject({ ok: true, status: 200, responseExcerpt: 'thanks' });
+    expect(result).toMatchObject({ ok: true, status: 200, responseSummary: 'HTTP 200 (6 bytes)' });
     expect(result.latencyMs).toBeGreaterThanOrEqual(0);
 
     expect(receiver.requests).toHaveLength(1);
@@ -57,7 +57,7 @@ describe('generic webhook transport (real HTTP receiver on loopback)', () => {
       ctx({ attempt: 2, now: () => later }),
     );
     expect(first).toMatchObject({ ok: false, reason: 'http_status', status: 500, retryable: true });
-    expect(second).toMatchObject({ ok: true, status: 204, responseExcerpt: '' });
+    expect(second).toMatchObject({ ok: true, status: 204, responseSummary: 'HTTP 204' });
     const [a, b] = receiver.requests;
     expect(a!.headers['webhook-id']).toBe(b!.headers['webhook-id']);
     expect(b!.headers['webhook-timestamp']).toBe(String(later.getTime() / 1000));
@@ -65,14 +65,14 @@ describe('generic webhook transport (real HTTP receiver on loopback)', () => {
     expect(verify(b!.headers, b!.body, secret, { now: later }).ok).toBe(true);
   });
 
-  it('reports a 500 as a retryable failure with the response excerpt', async () => {
+  it('reports a 500 as a retryable failure with its status and size, not its text', async () => {
     receiver = await startReceiver({ respond: 500, body: `boom ${'x'.repeat(2000)}` });
     const result = await sendWebhook({ url: receiver.url, secret }, message(), ctx());
     expect(result).toMatchObject({ ok: false, reason: 'http_status', status: 500, retryable: true });
     if (result.ok) throw new Error('unreachable');
-    expect(result.detail).toBe('HTTP 500 Internal Server Error');
-    expect(result.responseExcerpt).toHaveLength(500);
-    expect(result.responseExcerpt!.startsWith('boom x')).toBe(true);
+    expect(result.detail).toBe('HTTP 500');
+    expect(result.responseSummary).toBe('HTTP 500 (2005 bytes)');
+    expect(JSON.stringify(result)).not.toContain('boom');
   });
 
   it('reports a receiver that never answers as a retryable timeout', async () => {

@@ -46,7 +46,13 @@ export async function startTestServer(
     }
   }
   const config = loadConfig(
-    { DATABASE_URL: database.url, VIGILO_LOG_LEVEL: 'silent', ...opts.env },
+    {
+      DATABASE_URL: database.url,
+      VIGILO_LOG_LEVEL: 'silent',
+      // The tests' receivers (HTTP, SMTP) listen on 127.0.0.1: allowed narrowly, as an operator would.
+      VIGILO_OUTBOUND_ALLOW: '127.0.0.1/32',
+      ...opts.env,
+    },
     process.cwd(),
   );
   const runtime = await startRuntime({

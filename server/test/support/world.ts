@@ -20,11 +20,12 @@ const ROLES: WorkspaceRole[] = ['admin', 'approver', 'member', 'viewer'];
  * the real API (users appear on their first authenticated call).
  */
 export async function createWorld(
-  opts: { clock?: () => Date; background?: boolean; secretKey?: Buffer } = {},
+  opts: { clock?: () => Date; background?: boolean; secretKey?: Buffer; env?: Record<string, string> } = {},
 ): Promise<World> {
   const identity = await createTestIdentity();
   const server = await startTestServer({
     verifyAccessToken: identity.verifyAccessToken,
+    ...(opts.env ? { env: opts.env } : {}),
     ...(opts.clock ? { clock: opts.clock } : {}),
     ...(opts.background ? { background: true } : {}),
     ...(opts.secretKey ? { secretKey: opts.secretKey } : {}),

@@ -3,9 +3,10 @@ import { performance } from 'node:perf_hooks';
 import nodemailer from 'nodemailer';
 import { emailChannelConfigSchema, type EmailChannelConfig } from '@vigilo/shared/channels';
 import { messageFacts, messageTitle, oneLine, truncate } from './format.ts';
+import { connectGuarded } from '../outbound/guard.ts';
+import { findOutboundRefusal } from '../outbound/policy.ts';
 import { describe, isTlsCode, redact } from './http.ts';
 import {
-  RESPONSE_EXCERPT_CHARS,
   type ChannelMessage,
   type ChannelTransport,
   type DeliveryFailure,
@@ -18,6 +19,12 @@ import {
  * would hold sockets to servers that time idle clients out), plain text plus a simple HTML body.
  * The whole attempt — DNS, connect, TLS, AUTH, DATA — runs under one deadline. SMTP 4yz replies
  * are transient and retried; 5yz replies are the server's final word.
+ *
+ * The TCP connection is opened by the outbound policy (connectGuarded: the address connected to
+ * is the address checked) and handed to nodemailer, which then speaks SMTP and TLS over it with
+ * the configured host as the TLS server name. The delivery log gets the reply code, never the
+ * server's words: a "mail server" that is really an internal service would otherwise show its
+ * answer to the admin.
  */
 
 /** Subject line: "[Vigilo] Critical · alert.opened: cert for api… expires in 3 days". */
@@ -82,6 +89,12 @@ export async function sendEmail(
     },
     logger: false,
     debug: false,
+    getSocket: (_options, callback) => {
+      connectGuarded(ctx.outbound, { host: config.host, port: config.port, timeoutMs: ctx.timeoutMs }).then(
+        (socket) => callback(null, { connection: socket }),
+        (err: Error) => callback(err, undefined),
+      );
+    },
   });
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
@@ -102,15 +115,15 @@ export async function sendEmail(
       },
       signal,
     });
-    const response = redact(info.response ?? '', secrets);
-    const rejected = info.rejected;
-    const excerpt = rejected.length > 0 ? `${response} (rejected: ${rejected.join(', ')})` : response;
     const status = replyCode(info.response);
+    const rejected = info.rejected;
+    // Our own recipients, not the server's text.
+    const summary = `SMTP ${status ?? 'reply'}${rejected.length > 0 ? ` (rejected: ${rejected.join(', ')})` : ''}`;
     return {
       ok: true,
       ...(status === undefined ? {} : { status }),
       latencyMs: elapsed(),
-      responseExcerpt: excerpt.slice(0, RESPONSE_EXCERPT_CHARS),
+      responseSummary: summary,
     };
   } catch (err) {
     if (ctx.signal?.aborted) throw ctx.signal.reason;
@@ -131,21 +144,24 @@ type SmtpError = Error & {
 
 /** Turns a nodemailer error into a result; unknown shapes count as network failures. */
 export function smtpFailure(err: unknown, latencyMs: number, secrets: readonly string[]): DeliveryFailure {
+  const refused = findOutboundRefusal(err);
+  if (refused) {
+    return { ok: false, reason: 'outbound_policy', retryable: false, latencyMs, detail: refused.message };
+  }
   const e: SmtpError = err instanceof Error ? err : new Error(String(err));
-  const detail = redact(describe(e), secrets);
+  // nodemailer appends the server's reply to its messages; keep only our side of the story.
+  const detail = withhold(redact(describe(e), secrets), e.response);
   const status = e.responseCode;
-  const excerpt =
-    e.response === undefined ? undefined : redact(e.response, secrets).slice(0, RESPONSE_EXCERPT_CHARS);
   const base = {
     ok: false as const,
     latencyMs,
     detail,
-    ...(status === undefined ? {} : { status }),
-    ...(excerpt === undefined ? {} : { responseExcerpt: excerpt }),
+    ...(status === undefined ? {} : { status, responseSummary: `SMTP ${status}` }),
   };
   // RFC 5321: 4yz is transient, 5yz permanent (503 is a sequence error, fine on a new session).
   const transient = status === undefined || (status >= 400 && status < 500) || status === 503;
-  const original = e.originalCode ?? '';
+  // A socket error from connectGuarded arrives unwrapped, with its errno as the code.
+  const original = e.originalCode ?? e.code ?? '';
   switch (e.code ?? '') {
     case 'EABORT':
     case 'ETIMEDOUT':
@@ -178,6 +194,17 @@ export function smtpFailure(err: unknown, latencyMs: number, secrets: readonly s
       }
       return { ...base, reason: 'network', retryable: true };
   }
+}
+
+/** Replaces the server's reply wherever nodemailer quoted it. */
+function withhold(text: string, reply: string | undefined): string {
+  const trimmed = reply?.trim() ?? '';
+  if (trimmed.length < 3) return text;
+  return text
+    .split(reply as string)
+    .join('[reply withheld]')
+    .split(trimmed)
+    .join('[reply withheld]');
 }
 
 function replyCode(response: string | undefined): number | undefined {

@@ -1,19 +1,20 @@
 import { performance } from 'node:perf_hooks';
-import {
-  RESPONSE_EXCERPT_CHARS,
-  type DeliveryFailure,
-  type DeliveryResult,
-  type SendContext,
-} from './types.ts';
+import { readCapped, requestGuarded } from '../outbound/http-client.ts';
+import { findOutboundRefusal } from '../outbound/policy.ts';
+import type { DeliveryFailure, DeliveryResult, SendContext } from './types.ts';
 
 /**
  * One JSON POST to a receiver, turned into a DeliveryResult: the shared core of the webhook, Slack,
- * Teams and PagerDuty transports. Uses the global fetch (undici) with a deadline; redirects are
- * not followed (the Standard Webhooks specification counts 3xx as failure, and following one lets
- * a receiver steer the server to an internal address).
+ * Teams and PagerDuty transports. The request goes through the outbound policy's client
+ * (../outbound/http-client.ts: checked at connect, redirects not followed) under one deadline.
+ *
+ * What comes back is summarised, never quoted: the delivery log shows "HTTP 500 (312 bytes)",
+ * because the receiver may be something that answers with what it should not show (an internal
+ * service reached through a misdirected URL). The body is read only to count it and to let a
+ * transport check a 2xx (PagerDuty's `{"status":"success"}`).
  */
 
-/** Reading more than this of an answer is pointless: only an excerpt is kept. */
+/** Reading more than this of an answer is pointless: it is only counted and, for 2xx, checked. */
 const MAX_READ_BYTES = 8 * 1024;
 
 export type PostOptions = {
@@ -21,9 +22,9 @@ export type PostOptions = {
   body: string;
   headers: Record<string, string>;
   ctx: SendContext;
-  /** Strings to blank out of details and excerpts (the URL itself may be the credential). */
+  /** Strings to blank out of details (the URL itself may be the credential). */
   secrets: readonly string[];
-  /** Extra check of a 2xx answer's text; return a reason to count the answer as invalid. */
+  /** Extra check of a 2xx answer's text; return a reason (our words, not the answer's) if invalid. */
   validate2xx?: (status: number, text: string) => string | undefined;
 };
 
@@ -34,26 +35,37 @@ export async function postJson(opts: PostOptions): Promise<DeliveryResult> {
   const signal = ctx.signal ? AbortSignal.any([timeout, ctx.signal]) : timeout;
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
-  let response: Response;
+  const url = URL.canParse(opts.url) ? new URL(opts.url) : undefined;
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+    return {
+      ok: false,
+      reason: 'invalid_config',
+      retryable: false,
+      latencyMs: 0,
+      detail: 'the URL is not an http:// or https:// URL',
+    };
+  }
+  let response: Awaited<ReturnType<typeof requestGuarded>>;
   try {
-    response = await fetch(opts.url, {
+    response = await requestGuarded({
+      url,
       method: 'POST',
       headers: { 'content-type': 'application/json', 'user-agent': 'Vigilo-Webhooks/1', ...opts.headers },
       body: opts.body,
-      redirect: 'manual',
       signal,
+      policy: ctx.outbound,
     });
   } catch (err) {
     if (ctx.signal?.aborted) throw ctx.signal.reason;
     return networkFailure(err, elapsed(), opts.secrets);
   }
-  const { text, complete } = await readExcerpt(response);
+  const read = await readCapped(response, MAX_READ_BYTES);
   if (ctx.signal?.aborted) throw ctx.signal.reason;
   const latencyMs = elapsed();
-  const excerpt = redact(text, opts.secrets).slice(0, RESPONSE_EXCERPT_CHARS);
-  const status = response.status;
+  const status = response.statusCode ?? 0;
+  const responseSummary = summarizeHttp(status, read.received, read.complete);
   if (status >= 200 && status < 300) {
-    const invalid = complete ? opts.validate2xx?.(status, text) : undefined;
+    const invalid = read.complete ? opts.validate2xx?.(status, read.bytes.toString('utf8')) : undefined;
     if (invalid !== undefined) {
       return {
         ok: false,
@@ -62,27 +74,35 @@ export async function postJson(opts: PostOptions): Promise<DeliveryResult> {
         retryable: false,
         status,
         latencyMs,
-        responseExcerpt: excerpt,
+        responseSummary,
         detail: redact(invalid, opts.secrets),
       };
     }
-    return { ok: true, status, latencyMs, responseExcerpt: excerpt };
+    return { ok: true, status, latencyMs, responseSummary };
   }
+  // The status code only: the reason phrase is the receiver's text like the body.
   const failure: DeliveryFailure = {
     ok: false,
     reason: 'http_status',
     retryable: isRetryableStatus(status),
     status,
     latencyMs,
-    responseExcerpt: excerpt,
-    detail: `HTTP ${status}${response.statusText ? ` ${response.statusText}` : ''}`,
+    responseSummary,
+    detail: `HTTP ${status}`,
   };
   if (status >= 300 && status < 400) {
     failure.detail += ': redirects are not followed; point the channel at the final URL';
   }
-  const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), ctx.now());
+  const retryAfter = response.headers['retry-after'];
+  const retryAfterMs = parseRetryAfter(typeof retryAfter === 'string' ? retryAfter : null, ctx.now());
   if (retryAfterMs !== undefined) failure.retryAfterMs = retryAfterMs;
   return failure;
+}
+
+/** "HTTP 200", "HTTP 500 (312 bytes)", "HTTP 200 (over 8192 bytes)": what answered, not what it said. */
+export function summarizeHttp(status: number, received: number, complete: boolean): string {
+  if (received === 0 && complete) return `HTTP ${status}`;
+  return complete ? `HTTP ${status} (${received} bytes)` : `HTTP ${status} (over ${received} bytes)`;
 }
 
 /**
@@ -106,47 +126,18 @@ export function parseRetryAfter(value: string | null, now: Date): number | undef
   return Math.max(0, date - now.getTime());
 }
 
-/**
- * Reads at most MAX_READ_BYTES of the body, then drops the rest. A receiver that stalls mid-body
- * is cut by the same deadline; what arrived is still reported.
- */
-async function readExcerpt(response: Response): Promise<{ text: string; complete: boolean }> {
-  if (!response.body) return { text: '', complete: true };
-  // undici's body is a byte stream; the DOM typings leave its chunk type open.
-  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  let complete = false;
-  try {
-    while (size < MAX_READ_BYTES) {
-      const { done, value } = await reader.read();
-      if (done) {
-        complete = true;
-        break;
-      }
-      chunks.push(value);
-      size += value.byteLength;
-    }
-  } catch {
-    // The deadline or a reset hit mid-body: the status already says how the delivery went.
-  } finally {
-    if (!complete) await reader.cancel().catch(() => undefined);
-  }
-  return { text: Buffer.concat(chunks).toString('utf8'), complete };
-}
-
-/** Node error codes that name the failure, from fetch's `cause` chain. */
+/** Node error codes that name the failure, from the bottom of the error's `cause` chain. */
 const REFUSED = new Set(['ECONNREFUSED']);
 const DNS = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EAI_FAIL', 'EAI_NONAME', 'EAI_NODATA']);
-const TIMEOUT = new Set([
-  'ETIMEDOUT',
-  'UND_ERR_CONNECT_TIMEOUT',
-  'UND_ERR_HEADERS_TIMEOUT',
-  'UND_ERR_BODY_TIMEOUT',
-]);
+const TIMEOUT = new Set(['ETIMEDOUT']);
 
 function networkFailure(err: unknown, latencyMs: number, secrets: readonly string[]): DeliveryFailure {
   const base = { ok: false as const, latencyMs };
+  const refused = findOutboundRefusal(err);
+  if (refused) {
+    // Only a config change (or the operator's allow-list) helps; nothing was sent.
+    return { ...base, reason: 'outbound_policy', retryable: false, detail: redact(refused.message, secrets) };
+  }
   if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')) {
     return { ...base, reason: 'timeout', retryable: true, detail: 'No answer before the delivery timeout' };
   }
@@ -160,9 +151,6 @@ function networkFailure(err: unknown, latencyMs: number, secrets: readonly strin
   if (DNS.has(code)) return { ...base, reason: 'dns', retryable: true, detail };
   if (TIMEOUT.has(code)) return { ...base, reason: 'timeout', retryable: true, detail };
   if (isTlsCode(code)) return { ...base, reason: 'tls', retryable: true, detail };
-  if (err instanceof TypeError && cause === err && /url/i.test(err.message)) {
-    return { ...base, reason: 'invalid_config', retryable: false, detail };
-  }
   return { ...base, reason: 'network', retryable: true, detail };
 }
 
@@ -175,14 +163,14 @@ export function isTlsCode(code: string): boolean {
   );
 }
 
-/** fetch wraps everything in `TypeError: fetch failed`; the useful error is at the bottom. */
+/** Wrapped errors (AbortError over TimeoutError, nodemailer over errno) keep the useful one at the bottom. */
 function rootCause(err: Error): Error {
   let current: Error = err;
   for (let depth = 0; depth < 5 && current.cause instanceof Error; depth++) current = current.cause;
   return current;
 }
 
-/** "fetch failed: connect ECONNREFUSED 127.0.0.1:9 (ECONNREFUSED)": every level's message. */
+/** "connect ECONNREFUSED 127.0.0.1:9": every level's message, with its code where it adds one. */
 export function describe(err: Error): string {
   const parts: string[] = [];
   let current: unknown = err;

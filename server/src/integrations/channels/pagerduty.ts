@@ -97,7 +97,7 @@ export async function sendPagerduty(
     return {
       ok: true,
       latencyMs: 0,
-      responseExcerpt: `not sent: ${message.type} does not page (PagerDuty gets opened, acknowledged and resolved)`,
+      responseSummary: `not sent: ${message.type} does not page (PagerDuty gets opened, acknowledged and resolved)`,
     };
   }
   return postJson({

@@ -5,6 +5,7 @@ import {
   type ChannelType,
   type NotificationSeverity,
 } from '@vigilo/shared/channels';
+import type { OutboundPolicy } from '../outbound/policy.ts';
 
 /**
  * The contract every channel transport implements (webhook, Slack, Teams, PagerDuty, email): take
@@ -55,6 +56,8 @@ export type SendContext = {
   now: () => Date;
   /** Cancels the attempt (shutdown); the send then rejects with the signal's reason. */
   signal?: AbortSignal;
+  /** Which addresses the attempt may connect to (checked on the address actually connected to). */
+  outbound: OutboundPolicy;
 };
 
 /** Why an attempt failed. */
@@ -78,15 +81,17 @@ export type DeliveryFailureReason =
   /** The SMTP server refused the credentials. */
   | 'smtp_auth'
   /** The config cannot work (bad URL, missing TLS on a starttls server…). */
-  | 'invalid_config';
+  | 'invalid_config'
+  /** The destination is an address the outbound policy refuses; nothing was sent. */
+  | 'outbound_policy';
 
 export type DeliverySuccess = {
   ok: true;
   /** HTTP status, or SMTP reply code. */
   status?: number;
   latencyMs: number;
-  /** The start of the receiver's answer, capped at {@link RESPONSE_EXCERPT_CHARS}. */
-  responseExcerpt: string;
+  /** What answered, never its text: "HTTP 200 (2 bytes)", "SMTP 250". */
+  responseSummary: string;
 };
 
 export type DeliveryFailure = {
@@ -96,17 +101,18 @@ export type DeliveryFailure = {
   retryable: boolean;
   status?: number;
   latencyMs: number;
-  responseExcerpt?: string;
+  /** As on success: status and size only. */
+  responseSummary?: string;
   /** The receiver's Retry-After, in ms from now; the backoff takes it as a floor. */
   retryAfterMs?: number;
-  /** The original error's message (secrets removed), for the delivery log. */
+  /**
+   * The original error's message (secrets removed), for the delivery log. Never text the receiver
+   * sent: an internal service's answer must not reach the admin through the log.
+   */
   detail: string;
 };
 
 export type DeliveryResult = DeliverySuccess | DeliveryFailure;
-
-/** Response excerpts in delivery logs are capped to this many characters. */
-export const RESPONSE_EXCERPT_CHARS = 500;
 
 /** One channel type's transport. */
 export type ChannelTransport<T extends ChannelType> = {

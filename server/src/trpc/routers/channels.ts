@@ -2,7 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { TRPCError } from '@trpc/server';
 import { CHANNEL_TYPES, channelConfigSchemas, type ChannelType } from '@vigilo/shared/channels';
 import { EVENT_FILTER_PATTERN } from '@vigilo/shared/events';
-import { z } from 'zod';
+import { z, ZodRealError } from 'zod';
+import { refusedChannelDestination } from '../../integrations/outbound/channel-destinations.ts';
+import { outboundPolicy } from '../../integrations/outbound/policy.ts';
+import type { Services } from '../../services.ts';
 import { openChannelConfig, sealChannelConfig, secretFieldsOf } from '../../events/channel-secrets.ts';
 import { workspaceRef } from '../authorize.ts';
 import { procedure, router } from '../init.ts';
@@ -25,6 +28,30 @@ function parseConfig(type: ChannelType, raw: unknown): Record<string, unknown> {
     });
   }
   return parsed.data;
+}
+
+/**
+ * Refuses a config whose destination the outbound policy refuses now (a literal loopback or
+ * metadata address, or a name that resolves to one), as a BAD_REQUEST naming the field. The
+ * delivery checks again when it connects, since what a name resolves to can change.
+ */
+async function assertDestinationAllowed(
+  services: Services,
+  type: ChannelType,
+  config: Record<string, unknown>,
+): Promise<void> {
+  const policy = outboundPolicy({ allow: services.config.outboundAllow });
+  const refused = await refusedChannelDestination(policy, type, config as never);
+  if (!refused) return;
+  throw new TRPCError({
+    code: 'BAD_REQUEST',
+    message: `config.${refused.field}: ${refused.message}`,
+    // As a zod error (the Error-derived kind, which tRPC keeps as the cause), so `data.fieldErrors`
+    // names the field like any other validation failure.
+    cause: new ZodRealError([
+      { code: 'custom', path: ['config', refused.field], message: refused.message, input: undefined },
+    ]),
+  });
 }
 
 type ChannelRow = {
@@ -81,8 +108,9 @@ export const channelsRouter = router({
         eventTypes: eventTypesSchema,
       }),
     )
-    .mutation(({ ctx, input }) => {
+    .mutation(async ({ ctx, input }) => {
       const config = parseConfig(input.type, input.config);
+      await assertDestinationAllowed(ctx.services, input.type, config);
       const id = randomUUID();
       const { visible, sealed } = sealChannelConfig(ctx.services.secrets, id, input.type, config);
       return ctx.tx(async (tx) => {
@@ -132,6 +160,7 @@ export const channelsRouter = router({
         if (input.config) {
           const current = openChannelConfig(ctx.services.secrets, input.id, prev.config, prev.secret_sealed);
           const merged = parseConfig(prev.type, { ...current, ...input.config });
+          await assertDestinationAllowed(ctx.services, prev.type, merged);
           ({ visible, sealed } = sealChannelConfig(ctx.services.secrets, input.id, prev.type, merged));
         }
         const next = {
