@@ -1,22 +1,33 @@
-import { TRPCError } from '@trpc/server';
-import { workspaceRoleSchema } from '@vigilo/shared/roles';
 import type { Database } from '../db/pool.ts';
-import { withWorkspace } from '../db/workspace-tx.ts';
-import { looksLikeApiToken, parseToken } from '../platform/api-token-format.ts';
+import { looksLikeApiToken } from '../platform/api-token-format.ts';
 import { SEEN_WRITE_INTERVAL_MS } from '../platform/seen-throttle.ts';
+import { authenticateApiToken } from './api-token-check.ts';
+import { LOCAL_ACCOUNT_ID, unauthorized } from './credential-checks.ts';
 import type { AccessTokenVerifier, Principal } from './principal.ts';
+
+/** What a credential check needs from the running server. */
+export type AuthenticateDeps = {
+  db: Database;
+  verifyAccessToken: AccessTokenVerifier | undefined;
+  now: Date;
+  /**
+   * The issuer whose subjects are this server's local accounts (the built-in provider's), so a
+   * disabled account is refused even while an access token issued before stays unexpired.
+   */
+  localIssuer: string;
+};
 
 /**
  * Turns a bearer credential into a principal. API tokens are checked by hash inside their own
- * workspace; anything else must be an OIDC access token, and its user is created on first sight.
- * Every failure is UNAUTHORIZED with a plain reason; nothing is written for a failed check.
+ * workspace (with their creator, see api-token-check.ts); anything else must be an OIDC access
+ * token, and its user is created on first sight. Every failure is UNAUTHORIZED with a plain
+ * reason; nothing is written for a failed check. The state checked here (account disabled, token
+ * revoked, creator's role) is read on every call: callers re-run this per operation, also on a
+ * long-lived WebSocket, so a credential never outlives what made it valid.
  */
-export async function authenticate(
-  bearer: string | undefined,
-  deps: { db: Database; verifyAccessToken: AccessTokenVerifier | undefined; now: Date },
-): Promise<Principal> {
+export async function authenticate(bearer: string | undefined, deps: AuthenticateDeps): Promise<Principal> {
   if (!bearer) return { kind: 'anonymous' };
-  if (looksLikeApiToken(bearer)) return authenticateApiToken(bearer, deps.db, deps.now);
+  if (looksLikeApiToken(bearer)) return authenticateApiToken(bearer, deps);
   if (!deps.verifyAccessToken) throw unauthorized('sign-in is not configured on this server');
   let identity;
   try {
@@ -24,11 +35,22 @@ export async function authenticate(
   } catch (err) {
     throw unauthorized('the access token is invalid or expired', err);
   }
-  // Known, unchanged and seen within the minute: a read (the common case, no write per request).
-  const known = await deps.db.owner.query<{ id: string; platform_admin: boolean; email: string | null }>(
-    `SELECT id, platform_admin, email FROM users
-     WHERE issuer = $1 AND subject = $2 AND last_seen_at >= $5::timestamptz - make_interval(secs => $6)
-       AND email IS NOT DISTINCT FROM coalesce($3, email) AND name IS NOT DISTINCT FROM coalesce($4, name)`,
+  const localAccountId =
+    identity.issuer === deps.localIssuer && LOCAL_ACCOUNT_ID.test(identity.subject) ? identity.subject : null;
+  // One read in the common case: the account's state, and the user if known, unchanged and seen
+  // within the minute (then nothing is written per request).
+  const known = await deps.db.owner.query<{
+    disabled: boolean | null;
+    id: string | null;
+    platform_admin: boolean | null;
+    email: string | null;
+  }>(
+    `SELECT (SELECT la.disabled_at IS NOT NULL FROM local_accounts la WHERE la.id = $7::uuid) AS disabled,
+            u.id, u.platform_admin, u.email
+     FROM (SELECT 1) one
+     LEFT JOIN users u ON u.issuer = $1 AND u.subject = $2
+       AND u.last_seen_at >= $5::timestamptz - make_interval(secs => $6)
+       AND u.email IS NOT DISTINCT FROM coalesce($3, u.email) AND u.name IS NOT DISTINCT FROM coalesce($4, u.name)`,
     [
       identity.issuer,
       identity.subject,
@@ -36,58 +58,28 @@ export async function authenticate(
       identity.name ?? null,
       deps.now,
       SEEN_WRITE_INTERVAL_MS / 1000,
+      localAccountId,
     ],
   );
-  const { rows } = known.rows[0]
-    ? known
-    : await deps.db.owner.query<{ id: string; platform_admin: boolean; email: string | null }>(
-        `INSERT INTO users (issuer, subject, email, name, last_seen_at) VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT (issuer, subject) DO UPDATE
-           SET email = coalesce(EXCLUDED.email, users.email), name = coalesce(EXCLUDED.name, users.name),
-               last_seen_at = EXCLUDED.last_seen_at
-         RETURNING id, platform_admin, email`,
-        [identity.issuer, identity.subject, identity.email ?? null, identity.name ?? null, deps.now],
-      );
+  const state = known.rows[0];
+  if (state?.disabled) throw unauthorized('this account is disabled');
+  if (state?.id) {
+    return {
+      kind: 'user',
+      userId: state.id,
+      platformAdmin: state.platform_admin === true,
+      email: state.email,
+    };
+  }
+  const { rows } = await deps.db.owner.query<{ id: string; platform_admin: boolean; email: string | null }>(
+    `INSERT INTO users (issuer, subject, email, name, last_seen_at) VALUES ($1, $2, $3, $4, $5)
+     ON CONFLICT (issuer, subject) DO UPDATE
+       SET email = coalesce(EXCLUDED.email, users.email), name = coalesce(EXCLUDED.name, users.name),
+           last_seen_at = EXCLUDED.last_seen_at
+     RETURNING id, platform_admin, email`,
+    [identity.issuer, identity.subject, identity.email ?? null, identity.name ?? null, deps.now],
+  );
   const user = rows[0];
   if (!user) throw new Error('user upsert returned no row');
   return { kind: 'user', userId: user.id, platformAdmin: user.platform_admin, email: user.email };
-}
-
-async function authenticateApiToken(token: string, db: Database, now: Date): Promise<Principal> {
-  const parsed = parseToken(token);
-  if (!parsed) throw unauthorized('malformed API token');
-  const rows = await withWorkspace(
-    db.owner,
-    parsed.workspaceId,
-    { actor: { type: 'system', id: 'token-check' }, requestId: undefined },
-    async (tx) =>
-      (
-        await tx.query<{ id: string; role: string; expires_at: Date | null; revoked_at: Date | null }>(
-          // last_used_at is written only when stale (see seen-throttle.ts).
-          `WITH hit AS (
-             SELECT id, role, expires_at, revoked_at FROM api_tokens
-             WHERE token_hash = $1 AND workspace_id = $3 AND revoked_at IS NULL
-           ), mark AS (
-             UPDATE api_tokens t SET last_used_at = $2 FROM hit
-             WHERE t.id = hit.id AND (t.last_used_at IS NULL OR t.last_used_at < $2::timestamptz - make_interval(secs => $4))
-           )
-           SELECT id, role, expires_at, revoked_at FROM hit`,
-          [parsed.hash, now, parsed.workspaceId, SEEN_WRITE_INTERVAL_MS / 1000],
-        )
-      ).rows,
-  );
-  const row = rows[0];
-  if (!row || row.revoked_at || (row.expires_at && row.expires_at <= now)) {
-    throw unauthorized('unknown, revoked or expired API token');
-  }
-  return {
-    kind: 'api_token',
-    tokenId: row.id,
-    workspaceId: parsed.workspaceId,
-    role: workspaceRoleSchema.parse(row.role),
-  };
-}
-
-function unauthorized(message: string, cause?: unknown): TRPCError {
-  return new TRPCError({ code: 'UNAUTHORIZED', message, cause });
 }

@@ -1,7 +1,7 @@
 import { TRPCError } from '@trpc/server';
 import type { Logger } from 'pino';
 import type { Services } from '../services.ts';
-import { authenticate } from './authenticate.ts';
+import { authenticate, type AuthenticateDeps } from './authenticate.ts';
 import type { Principal } from './principal.ts';
 
 /** What every procedure receives. Handlers reach tenant data only through `ctx.tx` (see init.ts). */
@@ -9,7 +9,13 @@ export type Context = {
   services: Services;
   log: Logger;
   requestId: string;
-  /** Authenticates the caller once per request (or WebSocket connection), on first use. */
+  /**
+   * Authenticates the caller, afresh on every call: tRPC builds one context per WebSocket, so a
+   * principal kept for the connection's life would outlive a revoked or expired credential, a
+   * removed membership or a disabled account. authorize() calls it once per operation; calls
+   * made while a check is running share it (a batch's procedures start together), so the bound
+   * is "checked when the operation started".
+   */
   principal: () => Promise<Principal>;
 };
 
@@ -20,12 +26,15 @@ export function createContext(
   /** The client's address, for the limit on failed credential checks. */
   clientAddress: string,
 ): Context {
-  let principal: Promise<Principal> | undefined;
+  let running: Promise<Principal> | undefined;
   return {
     services,
     log: services.log.child({ requestId }),
     requestId,
-    principal: () => (principal ??= checkCredential(services, bearer, clientAddress)),
+    principal: () =>
+      (running ??= checkCredential(services, bearer, clientAddress).finally(() => {
+        running = undefined;
+      })),
   };
 }
 
@@ -38,7 +47,12 @@ async function checkCredential(
   bearer: string | undefined,
   clientAddress: string,
 ): Promise<Principal> {
-  const deps = { db: services.db, verifyAccessToken: services.verifyAccessToken, now: services.clock() };
+  const deps: AuthenticateDeps = {
+    db: services.db,
+    verifyAccessToken: services.verifyAccessToken,
+    now: services.clock(),
+    localIssuer: services.config.identity.issuer,
+  };
   if (!bearer) return authenticate(bearer, deps);
   const limit = await services.credentialFailures.peek(clientAddress);
   if (!limit.allowed) {

@@ -44,6 +44,17 @@ export const apiTokensRouter = router({
       }),
     )
     .mutation(({ ctx, input }) => {
+      // Only a signed-in user mints tokens. A token is bound to its creator's current role for its
+      // whole life (api-token-check.ts); a token minted by a token would have no user behind it,
+      // or a chain of parents to walk on every check and revocation. One rule instead: every
+      // token has a user on record, and revoking a token leaves no descendants alive.
+      if (ctx.auth.principal.kind !== 'user') {
+        throw new TRPCError({
+          code: 'FORBIDDEN',
+          message: 'API tokens cannot create API tokens: sign in as a user to create one',
+        });
+      }
+      const createdBy = ctx.auth.principal.userId;
       const mine = ctx.auth.workspace?.role;
       if (!mine || !roleAtMost(input.role, mine)) {
         throw new TRPCError({
@@ -56,7 +67,6 @@ export const apiTokensRouter = router({
       }
       return ctx.tx(async (tx) => {
         const { token, hash, prefix } = mintToken(tx.workspaceId);
-        const createdBy = ctx.auth.principal.kind === 'user' ? ctx.auth.principal.userId : null;
         const { rows } = await tx.query<{ id: string }>(
           `INSERT INTO api_tokens (workspace_id, name, token_hash, prefix, role, created_by, expires_at)
            VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
