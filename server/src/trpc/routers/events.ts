@@ -1,12 +1,16 @@
 import { eventMatches, EVENT_FILTER_PATTERN } from '@vigilo/shared/events';
 import { z } from 'zod';
+import { eventVisibleTo } from '../../sync/event-visibility.ts';
 import { workspaceRef } from '../authorize.ts';
 import { procedure, router } from '../init.ts';
+import { watchAccess } from '../live-access.ts';
 
 export const eventsRouter = router({
   /**
    * The workspace's committed events as they are dispatched, optionally filtered by type. Live
-   * only: a client that was away pulls what it missed (sync), then subscribes.
+   * only: a client that was away pulls what it missed (sync), then subscribes. Each event is
+   * shown only to a role sync would show its rows to, by the subscriber's role at delivery; the
+   * stream ends with the reason once their access does (live-access.ts).
    */
   live: procedure
     .input(
@@ -21,9 +25,15 @@ export const eventsRouter = router({
     .subscription(async function* ({ ctx, input, signal }) {
       const workspace = ctx.auth.workspace;
       if (!workspace) throw new Error('events.live without a workspace');
-      const abort = signal ?? new AbortController().signal;
-      for await (const event of ctx.services.bus.subscribe(workspace.id, abort)) {
-        if (eventMatches(input.types, event.type)) yield event;
+      const access = watchAccess(ctx, workspace, signal);
+      try {
+        for await (const event of ctx.services.bus.subscribe(workspace.id, access.signal)) {
+          const role = await access.roleFor(event.type);
+          if (eventVisibleTo(role, event.type) && eventMatches(input.types, event.type)) yield event;
+        }
+        access.throwIfEnded();
+      } finally {
+        access.close();
       }
     }),
 });
