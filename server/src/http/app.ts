@@ -8,6 +8,7 @@ import { bearerFrom, createContext } from '../trpc/context.ts';
 import type { Services } from '../services.ts';
 import { registerAgentApi } from './agent-api.ts';
 import { registerAuditExport } from './audit-export.ts';
+import { answerError } from './error-answer.ts';
 import { registerProbes } from './probes.ts';
 import { statusPage } from './status-page.ts';
 
@@ -33,6 +34,8 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
     }),
     bodyLimit: 8 * 1024 * 1024,
   });
+
+  app.setErrorHandler(answerError(services));
 
   app.addHook('onResponse', async (req, reply) => {
     const route = req.routeOptions.url ?? 'unmatched';
@@ -65,9 +68,11 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
             (typeof info.connectionParams?.token === 'string' ? info.connectionParams.token : undefined),
           req.ip,
         ),
-      onError: ({ error, path }) => {
+      // The caller reads only "internal error" and the request id (trpc/init.ts): the original,
+      // with its cause and stack, is kept here under the same id.
+      onError: ({ error, path, ctx }) => {
         if (error.code === 'INTERNAL_SERVER_ERROR')
-          services.log.error({ err: error, path }, 'procedure failed');
+          services.log.error({ err: error, path, requestId: ctx?.requestId }, 'procedure failed');
       },
       keepAlive: { enabled: true, pingMs: 30_000, pongWaitMs: 5_000 },
     },

@@ -3,6 +3,7 @@ import { TRPCError } from '@trpc/server';
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import type { FastifyInstance } from 'fastify';
 import { csvRow } from '@vigilo/shared/csv';
+import { text } from '@vigilo/shared/safe-input';
 import { z } from 'zod';
 import { withWorkspace } from '../db/workspace-tx.ts';
 import { auditFilterSchema, listAudit } from '../platform/audit-log.ts';
@@ -11,6 +12,8 @@ import { authorize } from '../trpc/authorize.ts';
 import { bearerFrom, createContext } from '../trpc/context.ts';
 
 const querySchema = z.object({ format: z.enum(['csv', 'jsonl'], { error: 'format must be csv or jsonl' }) });
+const paramsSchema = z.object({ workspace: text('workspace').min(1).max(100) });
+const PAGE_SIZE = 1000;
 const CSV_COLUMNS = [
   'seq',
   'occurredAt',
@@ -36,15 +39,18 @@ export function registerAuditExport(app: FastifyInstance, services: Services): v
     '/api/workspaces/:workspace/audit/export',
     async (req, reply) => {
       const ctx = createContext(services, String(req.id), bearerFrom(req.headers.authorization), req.ip);
+      // Everything is validated before anything is sent: once the 200 and its headers are out, a
+      // failure can only cut the connection.
+      const params = paramsSchema.safeParse(req.params);
       const format = querySchema.safeParse(req.query);
       const filter = auditFilterSchema.safeParse(req.query);
-      if (!format.success || !filter.success) {
-        const issue = (format.error ?? filter.error)?.issues[0];
+      if (!params.success || !format.success || !filter.success) {
+        const issue = (params.error ?? format.error ?? filter.error)?.issues[0];
         return reply.code(400).send({ error: `${issue?.path.join('.') || 'query'}: ${issue?.message}` });
       }
       let auth;
       try {
-        auth = await authorize(ctx, 'audit', { workspace: req.params.workspace });
+        auth = await authorize(ctx, 'audit', { workspace: params.data.workspace });
       } catch (err) {
         if (err instanceof TRPCError)
           return reply.code(getHTTPStatusCodeFromError(err)).send({ error: err.message });
@@ -52,6 +58,12 @@ export function registerAuditExport(app: FastifyInstance, services: Services): v
       }
       const workspace = auth.workspace;
       if (!workspace) throw new Error('audit export without a workspace');
+      const readPage = (cursor: number | undefined) =>
+        withWorkspace(services.db.app, workspace.id, { actor: auth.actor, requestId: String(req.id) }, (tx) =>
+          listAudit(tx, filter.data, { beforeSeq: cursor, limit: PAGE_SIZE, order: 'asc' }),
+        );
+      // The first page is read before the headers, so a failure there is still an error answer.
+      const first = await readPage(undefined);
       const stamp = services.clock().toISOString().replace(/[:.]/g, '-');
       reply
         .header(
@@ -65,21 +77,16 @@ export function registerAuditExport(app: FastifyInstance, services: Services): v
 
       const stream = async function* () {
         if (format.data.format === 'csv') yield `${CSV_COLUMNS.join(',')}\n`;
-        let cursor: number | undefined;
-        do {
-          const page = await withWorkspace(
-            services.db.app,
-            workspace.id,
-            { actor: auth.actor, requestId: String(req.id) },
-            (tx) => listAudit(tx, filter.data, { beforeSeq: cursor, limit: 1000, order: 'asc' }),
-          );
+        let page = first;
+        for (;;) {
           for (const row of page.rows) {
             yield format.data.format === 'csv'
               ? csvRow(CSV_COLUMNS.map((c) => row[c]))
               : `${JSON.stringify(row)}\n`;
           }
-          cursor = page.nextCursor;
-        } while (cursor !== undefined);
+          if (page.nextCursor === undefined) return;
+          page = await readPage(page.nextCursor);
+        }
       };
       // Readable.from keeps back-pressure: the next page is read only when the client drains.
       return reply.send(Readable.from(encode(stream())));

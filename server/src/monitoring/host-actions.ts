@@ -20,6 +20,16 @@ export async function nudgeAgents(
 }
 
 /**
+ * Whether a host of this workspace may be assigned to the agent: it must be an active agent of
+ * the same workspace. Runs in the workspace transaction, so row-level security makes another
+ * tenant's agent and an unknown id look the same (no existence oracle across tenants).
+ */
+export async function agentIsAssignable(tx: WorkspaceTx, agentId: string): Promise<boolean> {
+  const { rowCount } = await tx.query('SELECT 1 FROM agents WHERE id = $1 AND revoked_at IS NULL', [agentId]);
+  return (rowCount ?? 0) > 0;
+}
+
+/**
  * Pauses (active=false) or resumes scanning a host. The assigned agent is nudged so it drops or
  * picks up the host within seconds. Refused with `not_found` when the host was removed.
  */

@@ -1,19 +1,24 @@
 import { type AuditRow, findChainBreak } from '@vigilo/shared/audit-chain';
+import { instant, text } from '@vigilo/shared/safe-input';
 import { z } from 'zod';
 import type { WorkspaceTx } from '../db/workspace-tx.ts';
 
-/** Filters shared by audit.list and the exports. Every field is optional; they combine with AND. */
+/**
+ * Filters shared by audit.list and the exports. Every field is optional; they combine with AND.
+ * Texts and dates use the database-safe primitives: the REST export has no tRPC layer refusing
+ * NUL characters before its query reaches Postgres.
+ */
 export const auditFilterSchema = z
   .object({
-    actorId: z.string().min(1).max(200).optional(),
+    actorId: text('actorId').min(1).max(200).optional(),
     action: z
       .string()
       .regex(/^[a-z_]+(\.[a-z_]+)*(\.\*)?$/, 'action must look like member.added or member.*')
       .optional(),
-    targetType: z.string().min(1).max(100).optional(),
-    targetId: z.string().min(1).max(200).optional(),
-    from: z.coerce.date({ error: 'from must be a date' }).optional(),
-    to: z.coerce.date({ error: 'to must be a date' }).optional(),
+    targetType: text('targetType').min(1).max(100).optional(),
+    targetId: text('targetId').min(1).max(200).optional(),
+    from: instant('from').optional(),
+    to: instant('to').optional(),
   })
   .refine((f) => !f.from || !f.to || f.from <= f.to, {
     message: 'from must not be after to',

@@ -1,5 +1,6 @@
 import { initTRPC, TRPCError } from '@trpc/server';
 import { type Access, PROCEDURE_ACCESS, type ProcedurePath } from '@vigilo/shared/roles';
+import { findNulPaths, NUL_MESSAGE } from '@vigilo/shared/safe-input';
 import superjson from 'superjson';
 import { ZodError } from 'zod';
 import { type TxContext, withWorkspace, type WorkspaceTx } from '../db/workspace-tx.ts';
@@ -8,25 +9,71 @@ import type { Context } from './context.ts';
 import { refusalAsError } from './refusals.ts';
 import { authorize, type Authorized } from './authorize.ts';
 
+/** Fields refused by a check other than the input schema; formatted like a zod failure. */
+class FieldRefusal extends Error {
+  constructor(readonly issues: Array<{ path: PropertyKey[]; message: string }>) {
+    super(issues.map((i) => `${i.path.join('.') || '(input)'}: ${i.message}`).join('; '));
+    this.name = 'FieldRefusal';
+  }
+}
+
 /**
  * The one tRPC instance. Zod failures are flattened into `data.fieldErrors` so every client can
  * name the offending field without parsing messages.
+ *
+ * Production is the only mode: `isDev: false` whatever NODE_ENV says (tRPC would otherwise add
+ * `data.stack` with absolute paths whenever NODE_ENV is unset), and an unexpected failure answers
+ * with words and the request id, never its own message, which may be a raw database error. The
+ * original is logged with the same request id (the adapter's onError, see http/app.ts).
  */
 const t = initTRPC.context<Context>().create({
   transformer: superjson,
-  errorFormatter({ shape, error }) {
-    const zod = error.cause instanceof ZodError ? error.cause : undefined;
+  isDev: false,
+  errorFormatter({ shape, error, ctx }) {
+    const issues =
+      error.cause instanceof ZodError || error.cause instanceof FieldRefusal ? error.cause.issues : undefined;
+    const { stack: _stack, ...data } = shape.data as typeof shape.data & { stack?: string };
     return {
       ...shape,
+      message: error.code === 'INTERNAL_SERVER_ERROR' ? internalErrorMessage(ctx?.requestId) : shape.message,
       data: {
-        ...shape.data,
-        fieldErrors: zod
-          ? Object.fromEntries(zod.issues.map((i) => [i.path.join('.') || '(input)', i.message]))
+        ...data,
+        fieldErrors: issues
+          ? Object.fromEntries(issues.map((i) => [i.path.join('.') || '(input)', i.message]))
           : undefined,
       },
     };
   },
 });
+
+/** What a caller reads for a failure of ours: no internals, and the id to find it in the log. */
+export function internalErrorMessage(requestId: string | undefined): string {
+  return `internal error; the server logged it with request id ${requestId ?? 'unknown'}`;
+}
+
+/**
+ * A BAD_REQUEST about one field, shaped like a zod failure so the client finds it in
+ * `data.fieldErrors` under `path`, as for any other invalid input.
+ */
+export function fieldError(path: Array<string | number>, message: string): TRPCError {
+  return new TRPCError({ code: 'BAD_REQUEST', message, cause: new FieldRefusal([{ path, message }]) });
+}
+
+/**
+ * Refuses any string holding U+0000, anywhere in the raw input (values and keys), as BAD_REQUEST
+ * naming each path. Postgres text and jsonb cannot store it, so without this one check every
+ * procedure (and the workspace lookup itself) would answer with a 500 carrying a database error.
+ */
+function refuseNul(rawInput: unknown): void {
+  const paths = findNulPaths(rawInput);
+  if (paths.length === 0) return;
+  const first = paths[0]?.join('.') || '(input)';
+  throw new TRPCError({
+    code: 'BAD_REQUEST',
+    message: `${first}: ${NUL_MESSAGE}`,
+    cause: new FieldRefusal(paths.map((path) => ({ path, message: NUL_MESSAGE }))),
+  });
+}
 
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
@@ -41,7 +88,9 @@ const guarded = t.procedure.use(async ({ ctx, path, next, getRawInput }) => {
   if (!access) {
     throw new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: `${path} is not in the role matrix` });
   }
-  const authorized: Authorized = await authorize(ctx, access, await getRawInput());
+  const rawInput = await getRawInput();
+  refuseNul(rawInput);
+  const authorized: Authorized = await authorize(ctx, access, rawInput);
   const txContext: TxContext = { actor: authorized.actor, requestId: ctx.requestId };
   const result = await next({
     ctx: {

@@ -3,11 +3,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appRouter } from '../../src/trpc/router.ts';
 import { apiClient, outcome } from '../support/client.ts';
 import { createWorld, type World } from '../support/world.ts';
+import { leaksIn } from './leaks.ts';
 
 /**
  * Walks every procedure × every kind of caller over real HTTP and checks allow/deny against the
  * shared matrix. "Allowed" means the call got past authorization (it may still fail on its empty
- * input); "denied" means FORBIDDEN, UNAUTHORIZED or NOT_FOUND from the guard.
+ * input); "denied" means FORBIDDEN, UNAUTHORIZED or NOT_FOUND from the guard. Either way the
+ * answer is never a 500 and never carries a stack trace or a raw database message (leaks.ts).
  */
 const CALLERS = [
   'anonymous',
@@ -73,10 +75,17 @@ describe('the role matrix', () => {
               headers: { ...headers, 'content-type': 'application/json' },
               body,
             });
-      const json = (await res.json()) as { error?: { json: { data: { code: string } } } };
+      const text = await res.text();
+      const json = JSON.parse(text) as { error?: { json: { data: { code: string } } } };
       const code = json.error?.json.data.code ?? 'OK';
       const allowed = !DENIED.has(code);
-      results[caller] = allowed === expectedAllowed(access, caller) ? 'as expected' : `got ${code}`;
+      const leaks = leaksIn(text);
+      results[caller] =
+        allowed !== expectedAllowed(access, caller)
+          ? `got ${code}`
+          : res.status >= 500 || leaks.length > 0
+            ? `answered ${res.status} with ${leaks.join(', ') || 'no leak'}`
+            : 'as expected';
     }
     expect(results).toEqual(Object.fromEntries(CALLERS.map((c) => [c, 'as expected'])));
   });

@@ -1,6 +1,7 @@
 import { TRPCError } from '@trpc/server';
 import { AlertPredicate, AlertScope, AlertSeverity } from '@vigilo/shared/alert-rules';
 import { z } from 'zod';
+import { isUniqueViolation } from '../../db/pg-errors.ts';
 import { evaluateRules } from '../../monitoring/rule-engine.ts';
 import { workspaceRef } from '../authorize.ts';
 import { procedure, router } from '../init.ts';
@@ -92,20 +93,26 @@ export const alertRulesRouter = router({
         ]);
         const prev = before.rows[0];
         if (!prev) throw new TRPCError({ code: 'NOT_FOUND', message: 'no rule with that id' });
-        const { rows } = await tx.query<RuleRow>(
-          `UPDATE alert_rules SET name = $2, predicate = $3, scope = $4, severity = $5, open_after = $6, resolve_after = $7,
+        const name = input.name ?? prev.name;
+        const { rows } = await tx
+          .query<RuleRow>(
+            `UPDATE alert_rules SET name = $2, predicate = $3, scope = $4, severity = $5, open_after = $6, resolve_after = $7,
              enabled = $8, updated_at = now() WHERE id = $1 RETURNING *`,
-          [
-            input.id,
-            input.name ?? prev.name,
-            input.predicate ?? prev.predicate,
-            input.scope ?? prev.scope,
-            input.severity ?? prev.severity,
-            input.openAfter ?? prev.open_after,
-            input.resolveAfter ?? prev.resolve_after,
-            input.enabled ?? prev.enabled,
-          ],
-        );
+            [
+              input.id,
+              name,
+              input.predicate ?? prev.predicate,
+              input.scope ?? prev.scope,
+              input.severity ?? prev.severity,
+              input.openAfter ?? prev.open_after,
+              input.resolveAfter ?? prev.resolve_after,
+              input.enabled ?? prev.enabled,
+            ],
+          )
+          .catch((err: unknown) => {
+            if (!isUniqueViolation(err)) throw err;
+            throw new TRPCError({ code: 'CONFLICT', message: `a rule named "${name}" exists`, cause: err });
+          });
         const rule = rows[0] as RuleRow;
         // A changed predicate starts counting afresh.
         await tx.query('DELETE FROM rule_states WHERE rule_id = $1', [input.id]);

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { AlertSeverity } from '@vigilo/shared/alert-rules';
+import { instant } from '@vigilo/shared/safe-input';
 import { z } from 'zod';
 import { workspaceRef } from '../authorize.ts';
 import { procedure, router } from '../init.ts';
@@ -46,9 +47,9 @@ export const alertsRouter = router({
         hostId: z.uuid().optional(),
         ruleId: z.uuid().optional(),
         tag: z.string().optional(),
-        from: z.coerce.date().optional(),
-        to: z.coerce.date().optional(),
-        cursor: z.object({ openedAt: z.coerce.date(), id: z.uuid() }).optional(),
+        from: instant('from').optional(),
+        to: instant('to').optional(),
+        cursor: z.object({ openedAt: instant('cursor.openedAt'), id: z.uuid() }).optional(),
         limit: z.number().int().min(1).max(500).default(100),
       }),
     )
@@ -169,7 +170,7 @@ export const alertsRouter = router({
           hostId: z.uuid().optional(),
           ruleId: z.uuid().optional(),
           duration: z.enum(['1h', '1d', '1w']).optional(),
-          until: z.coerce.date().optional(),
+          until: instant('until').optional(),
           reason: z.string().max(500).optional(),
         })
         .refine((s) => s.hostId || s.ruleId, { message: 'snooze a host, a rule, or both', path: ['hostId'] })
@@ -201,8 +202,8 @@ export const alertsRouter = router({
           name: z.string().trim().min(1).max(100),
           hostIds: z.array(z.uuid()).default([]),
           tags: z.array(z.string()).default([]),
-          startsAt: z.coerce.date(),
-          endsAt: z.coerce.date(),
+          startsAt: instant('startsAt'),
+          endsAt: instant('endsAt'),
           repeatDays: z.number().int().min(1).max(366).optional(),
         })
         .refine((w) => w.endsAt > w.startsAt, { message: 'endsAt must be after startsAt', path: ['endsAt'] })

@@ -2,13 +2,14 @@ import { TRPCError } from '@trpc/server';
 import { SCAN_INTERVALS_S } from '@vigilo/shared/agent-protocol';
 import { ServiceProtocol } from '@vigilo/shared/snapshot';
 import { z } from 'zod';
+import { isUniqueViolation } from '../../db/pg-errors.ts';
 import type { WorkspaceTx } from '../../db/workspace-tx.ts';
-import { nudgeAgents, setHostActive } from '../../monitoring/host-actions.ts';
+import { agentIsAssignable, nudgeAgents, setHostActive } from '../../monitoring/host-actions.ts';
 import { hostHistory } from '../../monitoring/host-history.ts';
 import { parseHostList } from '../../monitoring/host-import.ts';
 import { normaliseHostname } from '../../monitoring/hostname.ts';
 import { workspaceRef } from '../authorize.ts';
-import { procedure, router } from '../init.ts';
+import { fieldError, procedure, router } from '../init.ts';
 
 const hostnameSchema = z.string().transform((value, ctx) => {
   const result = normaliseHostname(value);
@@ -59,11 +60,7 @@ export async function insertHost(
     const only = await tx.query<{ id: string }>('SELECT id FROM agents WHERE revoked_at IS NULL LIMIT 2');
     h = { ...h, agentId: only.rows.length === 1 ? (only.rows[0]?.id ?? null) : null };
   }
-  if (h.agentId) {
-    const agent = await tx.query('SELECT 1 FROM agents WHERE id = $1 AND revoked_at IS NULL', [h.agentId]);
-    if (agent.rowCount === 0)
-      throw new TRPCError({ code: 'BAD_REQUEST', message: 'agentId: no active agent with that id' });
-  }
+  if (h.agentId && !(await agentIsAssignable(tx, h.agentId))) throw unknownAgent();
   const { rows } = await tx.query<{ id: string }>(
     `INSERT INTO hosts (workspace_id, hostname, port, protocol, interval_s, tags, agent_id) VALUES ($1, $2, $3, $4, $5, $6, $7)
      ON CONFLICT (workspace_id, hostname, port) DO NOTHING RETURNING id`,
@@ -81,6 +78,9 @@ export async function insertHost(
   await nudgeAgents(tx, [h.agentId]);
   return { id };
 }
+
+/** The same answer for an unknown id and another workspace's agent: nothing to learn from it. */
+const unknownAgent = () => fieldError(['agentId'], 'agentId: no active agent with that id in this workspace');
 
 type HostRow = {
   id: string;
@@ -152,6 +152,9 @@ export const hostsRouter = router({
         const before = await tx.query<HostRow>('SELECT * FROM hosts WHERE id = $1 FOR UPDATE', [input.id]);
         const prev = before.rows[0];
         if (!prev) throw new TRPCError({ code: 'NOT_FOUND', message: 'no host with that id' });
+        // Checked only when it changes: a host whose agent was since revoked stays editable.
+        if (input.agentId && input.agentId !== prev.agent_id && !(await agentIsAssignable(tx, input.agentId)))
+          throw unknownAgent();
         const next = {
           hostname: input.hostname ?? prev.hostname,
           port: input.port ?? prev.port,
@@ -160,10 +163,19 @@ export const hostsRouter = router({
           tags: input.tags ?? prev.tags,
           agentId: input.agentId !== undefined ? input.agentId : prev.agent_id,
         };
-        await tx.query(
-          'UPDATE hosts SET hostname = $2, port = $3, protocol = $4, interval_s = $5, tags = $6, agent_id = $7, updated_at = now() WHERE id = $1',
-          [input.id, next.hostname, next.port, next.protocol, next.intervalS, next.tags, next.agentId],
-        );
+        try {
+          await tx.query(
+            'UPDATE hosts SET hostname = $2, port = $3, protocol = $4, interval_s = $5, tags = $6, agent_id = $7, updated_at = now() WHERE id = $1',
+            [input.id, next.hostname, next.port, next.protocol, next.intervalS, next.tags, next.agentId],
+          );
+        } catch (err) {
+          if (!isUniqueViolation(err)) throw err;
+          throw new TRPCError({
+            code: 'CONFLICT',
+            message: `${next.hostname}:${next.port} is already monitored`,
+            cause: err,
+          });
+        }
         await tx.record({
           action: 'host.updated',
           target: { type: 'host', id: input.id },

@@ -1,4 +1,5 @@
 import { TRPCError } from '@trpc/server';
+import { instant } from '@vigilo/shared/safe-input';
 import { roleAtMost, workspaceRoleSchema, type WorkspaceRole } from '@vigilo/shared/roles';
 import { z } from 'zod';
 import { workspaceRef } from '../authorize.ts';
@@ -11,7 +12,7 @@ const memberInput = z
     email: z.email('email must be an email address'),
     role: workspaceRoleSchema,
     /** Required for the auditor role, which ends by itself. */
-    expiresAt: z.coerce.date({ error: 'expiresAt must be a date' }).optional(),
+    expiresAt: instant('expiresAt').optional(),
   })
   .refine((m) => m.role !== 'auditor' || m.expiresAt !== undefined, {
     message: 'the auditor role is time-boxed: give expiresAt',
