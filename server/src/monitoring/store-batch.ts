@@ -6,9 +6,10 @@ import { evaluateRules } from './rule-engine.ts';
 export type StoredBatch = { accepted: string[]; duplicate: string[]; lossesRecorded: string[] };
 
 /**
- * Stores one agent batch inside the caller's workspace transaction: snapshots (a resent id is
- * ignored), the hosts' current status, the certificate inventory, loss reports, and then the
- * alert rules for the hosts whose status moved — all of it commits together or not at all.
+ * Stores one agent batch inside the caller's workspace transaction: snapshots (an id this
+ * workspace already holds is ignored; other workspaces' ids are never compared), the hosts'
+ * current status, the certificate inventory, loss reports, and then the alert rules for the
+ * hosts whose status moved — all of it commits together or not at all.
  * The caller has already checked that every snapshot belongs to a host assigned to the agent.
  */
 export async function storeBatch(
@@ -53,7 +54,7 @@ async function insertSnapshots(tx: WorkspaceTx, agentId: string, snapshots: Snap
      SELECT x.id, x.scanned_at, $2, x.host_id, $3, x.reachable, x.grade, x.not_after, x.fingerprint, x.handshake_ms, x.body
      FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, scanned_at timestamptz, host_id uuid, reachable boolean, grade text,
        not_after timestamptz, fingerprint text, handshake_ms real, body jsonb)
-     ON CONFLICT (id, scanned_at) DO NOTHING
+     ON CONFLICT (workspace_id, id, scanned_at) DO NOTHING
      RETURNING id`,
     [JSON.stringify(rows), tx.workspaceId, agentId],
   );
@@ -185,7 +186,7 @@ async function recordLosses(tx: WorkspaceTx, agentId: string, losses: LossReport
   for (const loss of losses) {
     await tx.query(
       `INSERT INTO agent_losses (id, workspace_id, agent_id, dropped, reason, oldest_scanned_at, newest_scanned_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING`,
+       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (workspace_id, id) DO NOTHING`,
       [
         loss.id,
         tx.workspaceId,
