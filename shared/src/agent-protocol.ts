@@ -18,16 +18,24 @@
  *   agent halves the batch until it has isolated the snapshot, then drops it and reports it in a
  *   LossReport with reason `rejected_by_server`; so one bad snapshot never blocks the rest.
  * - 409 `enrollment_token_used`, 410 `enrollment_token_expired` on enroll.
- * - 413 `batch_too_large`: the agent halves the batch and retries.
+ * - 413 `batch_too_large`: the agent halves the batch and retries. Also for a gzip body that
+ *   inflates past twice `maxBatchBytes` or more than 200 : 1 (a compression bomb).
+ * - 415 `unsupported_media_type`: the body is not `application/json`, or is encoded other than
+ *   gzip (push) or not at all (enroll).
+ * - Text never contains U+0000 (Postgres cannot store it) and timestamps are years 0001–9999
+ *   (snapshot.ts); the server also refuses a snapshot whose `scanned_at` is more than a day ahead
+ *   of its clock or older than its retention. Each is a 400 naming the field.
  * - 429 / 503 `backpressure`: with `Retry-After` (seconds, or an HTTP date). The server must never
  *   accept and drop: acknowledged means durable.
- * - Push is idempotent by snapshot id: a snapshot id already stored counts as `duplicate`, not an
- *   error; a batch pushed twice is stored once. The agent removes snapshots from its spool only
+ * - Push is idempotent by snapshot id within the agent's workspace: an id the workspace already
+ *   stored counts as `duplicate`, not an error; a batch pushed twice is stored once. Ids of other
+ *   workspaces are never compared. The agent removes snapshots from its spool only
  *   after a 200 naming them as accepted or duplicate.
- * - Loss reports (`losses`) are idempotent by their `id` the same way.
+ * - Loss reports (`losses`) are idempotent by their `id` the same way (per workspace).
  */
 import { z } from 'zod';
-import { ServiceProtocol, Snapshot } from './snapshot.ts';
+import { text } from './safe-input.ts';
+import { ServiceProtocol, Snapshot, Timestamp } from './snapshot.ts';
 
 export const AGENT_API_PREFIX = '/agent/v1';
 export const AGENT_PATHS = {
@@ -50,6 +58,8 @@ export const ApiErrorCode = z.enum([
   'enrollment_token_used',
   'enrollment_token_expired',
   'batch_too_large',
+  /** The body is not JSON, or its content-encoding is not one the path accepts. */
+  'unsupported_media_type',
   'backpressure',
   /** Too many failed credential checks from this address; Retry-After says when to try again. */
   'rate_limited',
@@ -70,11 +80,11 @@ export type ApiError = z.infer<typeof ApiError>;
 
 export const EnrollRequest = z.object({
   /** The one-time enrollment token an admin created in the workspace. */
-  token: z.string().min(16),
+  token: text().min(16),
   /** The machine's hostname, shown to admins. */
-  name: z.string().min(1).max(255),
-  agent_version: z.string(),
-  platform: z.string(),
+  name: text().min(1).max(255),
+  agent_version: text().max(100),
+  platform: text().max(255),
 });
 export type EnrollRequest = z.infer<typeof EnrollRequest>;
 
@@ -83,7 +93,7 @@ export const EnrollResponse = z.object({
   workspace_id: z.uuid(),
   /** The long-lived credential, shown this once; the server stores only its hash. */
   agent_token: z.string().min(32),
-  server_time: z.iso.datetime(),
+  server_time: Timestamp,
 });
 export type EnrollResponse = z.infer<typeof EnrollResponse>;
 
@@ -127,8 +137,8 @@ export const LossReport = z.object({
   id: z.uuidv7(),
   dropped: z.number().int().positive(),
   /** scanned_at of the oldest and newest dropped snapshot. */
-  oldest_scanned_at: z.iso.datetime().nullable(),
-  newest_scanned_at: z.iso.datetime().nullable(),
+  oldest_scanned_at: Timestamp.nullable(),
+  newest_scanned_at: Timestamp.nullable(),
   reason: z.enum(['spool_full', 'rejected_by_server']),
 });
 export type LossReport = z.infer<typeof LossReport>;
@@ -136,8 +146,8 @@ export type LossReport = z.infer<typeof LossReport>;
 export const PushBatchRequest = z.object({
   /** UUIDv7 for logs and tracing; dedupe is per snapshot id, not per batch. */
   batch_id: z.uuidv7(),
-  agent_version: z.string(),
-  sent_at: z.iso.datetime(),
+  agent_version: text(),
+  sent_at: Timestamp,
   snapshots: z.array(Snapshot).max(PUSH_LIMITS.maxSnapshotsPerBatch),
   losses: z.array(LossReport).default([]),
 });

@@ -7,9 +7,19 @@
  * "missing". `schema_version` lets the server accept older agents while the format grows.
  */
 import { z } from 'zod';
+import { text } from './safe-input.ts';
 
 /** Bumped on any change a v1 reader could misread; additive optional fields do not bump it. */
 export const SNAPSHOT_SCHEMA_VERSION = 1;
+
+/**
+ * A UTC instant as ISO 8601 (`…Z`), in the years 0001–9999. The format allows year 0000, which
+ * neither Postgres nor the calendar has: refused here rather than as a database error. How far
+ * from *now* a time may be is the receiver's business (it has the clock); this rule is pure.
+ */
+export const Timestamp = z.iso
+  .datetime()
+  .refine((s) => !s.startsWith('0000-'), { message: 'must be a time in the years 0001 to 9999' });
 
 /** The service spoken on the port. tls = implicit TLS with no application dialogue. */
 export const ServiceProtocol = z.enum(['tls', 'https', 'smtp', 'imap', 'pop3', 'ldap']);
@@ -52,8 +62,8 @@ export const Reachability = z.object({
   reason: UnreachableReason.nullable(),
   phase: ScanPhase.nullable(),
   /** The original error: message, OpenSSL reason or TLS alert, errno code. Never a paraphrase. */
-  detail: z.string().nullable(),
-  error_code: z.string().nullable(),
+  detail: text().nullable(),
+  error_code: text().nullable(),
 });
 export type Reachability = z.infer<typeof Reachability>;
 
@@ -73,29 +83,29 @@ export const KeyInfo = z.object({
   algorithm: z.enum(['RSA', 'RSA-PSS', 'EC', 'DSA', 'Ed25519', 'Ed448', 'unknown']),
   /** RSA/DSA modulus bits, or the curve's field size for EC and EdDSA. */
   bits: z.number().int().nonnegative().nullable(),
-  curve: z.string().nullable(),
+  curve: text().nullable(),
 });
 export type KeyInfo = z.infer<typeof KeyInfo>;
 
 export const SignatureInfo = z.object({
   /** e.g. sha256WithRSAEncryption, ecdsa-with-SHA384, Ed25519, or the dotted OID when unknown. */
-  algorithm: z.string(),
-  oid: z.string(),
+  algorithm: text(),
+  oid: text(),
   hash: z.enum(['MD2', 'MD5', 'SHA-1', 'SHA-224', 'SHA-256', 'SHA-384', 'SHA-512', 'intrinsic', 'unknown']),
 });
 export type SignatureInfo = z.infer<typeof SignatureInfo>;
 
 /** One certificate as the server sent it. */
 export const CertificateInfo = z.object({
-  subject: z.string(),
-  subject_cn: z.string().nullable(),
-  issuer: z.string(),
-  issuer_cn: z.string().nullable(),
+  subject: text(),
+  subject_cn: text().nullable(),
+  issuer: text(),
+  issuer_cn: text().nullable(),
   /** subjectAltName entries, each prefixed by its type: "DNS:example.com", "IP Address:10.0.0.1". */
-  sans: z.array(z.string()),
-  serial: z.string(),
-  not_before: z.iso.datetime(),
-  not_after: z.iso.datetime(),
+  sans: z.array(text()),
+  serial: text(),
+  not_before: Timestamp,
+  not_after: Timestamp,
   fingerprint_sha256: z.string().regex(/^[0-9A-F]{2}(:[0-9A-F]{2}){31}$/),
   fingerprint_sha1: z.string().regex(/^[0-9A-F]{2}(:[0-9A-F]{2}){19}$/),
   key: KeyInfo,
@@ -127,11 +137,11 @@ export const ChainValidation = z.object({
   reason: ChainProblem.nullable(),
   /** Every problem found; reason is problems[0]. */
   problems: z.array(ChainProblem),
-  detail: z.string().nullable(),
+  detail: text().nullable(),
   /** SHA-256 fingerprints from leaf to anchor of the path that was built (sent + local). */
-  path: z.array(z.string()),
+  path: z.array(text()),
   /** SHA-256 fingerprint of the trust anchor the path ended at, if any. */
-  anchor: z.string().nullable(),
+  anchor: text().nullable(),
 });
 export type ChainValidation = z.infer<typeof ChainValidation>;
 
@@ -139,7 +149,7 @@ export const KeyExchangeInfo = z.object({
   /** ECDH / DH as Node reports the ephemeral key; RSA for static RSA key transport. */
   type: z.enum(['ECDH', 'DH', 'RSA', 'unknown']),
   /** Named group, e.g. X25519, prime256v1; null for finite-field DH. */
-  group: z.string().nullable(),
+  group: text().nullable(),
   bits: z.number().int().nonnegative().nullable(),
 });
 export type KeyExchangeInfo = z.infer<typeof KeyExchangeInfo>;
@@ -147,7 +157,7 @@ export type KeyExchangeInfo = z.infer<typeof KeyExchangeInfo>;
 /** One cipher suite the server accepted, with the properties grading needs. */
 export const CipherSuite = z.object({
   /** OpenSSL name, e.g. ECDHE-RSA-AES128-GCM-SHA256 or TLS_AES_128_GCM_SHA256. */
-  name: z.string(),
+  name: text(),
   /** Symmetric strength in bits (3DES counts 112, NULL 0). */
   bits: z.number().int().nonnegative(),
   key_exchange: z.enum(['ECDHE', 'DHE', 'RSA', 'ECDH', 'DH', 'PSK', 'SRP', 'TLS13', 'unknown']),
@@ -155,7 +165,7 @@ export const CipherSuite = z.object({
   forward_secrecy: z.boolean(),
   aead: z.boolean(),
   export: z.boolean(),
-  encryption: z.string(),
+  encryption: text(),
   /** The ephemeral key seen when the server chose this suite; null when not measured. */
   kx: KeyExchangeInfo.nullable(),
 });
@@ -167,12 +177,12 @@ export type ProtocolSupport = z.infer<typeof ProtocolSupport>;
 export const OcspInfo = z.object({
   stapled: z.boolean(),
   status: z.enum(['good', 'revoked', 'unknown']).nullable(),
-  produced_at: z.iso.datetime().nullable(),
-  this_update: z.iso.datetime().nullable(),
-  next_update: z.iso.datetime().nullable(),
-  revoked_at: z.iso.datetime().nullable(),
+  produced_at: Timestamp.nullable(),
+  this_update: Timestamp.nullable(),
+  next_update: Timestamp.nullable(),
+  revoked_at: Timestamp.nullable(),
   /** Set when a staple was present but could not be parsed. */
-  error: z.string().nullable(),
+  error: text().nullable(),
 });
 export type OcspInfo = z.infer<typeof OcspInfo>;
 
@@ -192,7 +202,7 @@ export const HstsInfo = z.object({
   max_age: z.number().int().nonnegative().nullable(),
   include_subdomains: z.boolean(),
   preload: z.boolean(),
-  raw: z.string().nullable(),
+  raw: text().nullable(),
 });
 export type HstsInfo = z.infer<typeof HstsInfo>;
 
@@ -200,15 +210,15 @@ export const HttpInfo = z.object({
   /** HTTP status of `HEAD /`, null when the request failed (see error). */
   status: z.number().int().nullable(),
   hsts: HstsInfo,
-  error: z.string().nullable(),
+  error: text().nullable(),
 });
 export type HttpInfo = z.infer<typeof HttpInfo>;
 
 export const TlsInfo = z.object({
   negotiated_protocol: TlsVersion,
-  negotiated_cipher: z.string(),
+  negotiated_cipher: text(),
   negotiated_kx: KeyExchangeInfo.nullable(),
-  alpn: z.string().nullable(),
+  alpn: text().nullable(),
   /** Certificates as sent, leaf first. */
   chain: z.array(CertificateInfo),
   validation: ChainValidation,
@@ -227,10 +237,10 @@ export type Grade = z.infer<typeof Grade>;
 
 /** One rule that affected a grade; `rule` is stable (documented in README "Grading"). */
 export const GradeReason = z.object({
-  rule: z.string(),
+  rule: text(),
   /** The grade this rule caps at (or sets, for T and M); null for score-only notes. */
   cap: Grade.nullable(),
-  message: z.string(),
+  message: text(),
 });
 export type GradeReason = z.infer<typeof GradeReason>;
 
@@ -250,16 +260,16 @@ export type GradeResult = z.infer<typeof GradeResult>;
 
 export const SnapshotTarget = z.object({
   /** The server's MonitoredHost id when scanned for an assignment; null for ad-hoc scans. */
-  host_id: z.string().nullable(),
-  hostname: z.string().min(1),
+  host_id: text().nullable(),
+  hostname: text().min(1),
   port: z.number().int().min(1).max(65535),
   protocol: ServiceProtocol,
   /** True when TLS was negotiated inside the protocol (STARTTLS / LDAP StartTLS). */
   starttls: z.boolean(),
   /** The IP address actually connected to. */
-  address: z.string().nullable(),
+  address: text().nullable(),
   /** The SNI sent (null for IP literals). */
-  sni: z.string().nullable(),
+  sni: text().nullable(),
 });
 export type SnapshotTarget = z.infer<typeof SnapshotTarget>;
 
@@ -268,8 +278,8 @@ export const Snapshot = z.object({
   /** UUIDv7 generated by the agent at scan time: the server's dedupe key. */
   id: z.uuidv7(),
   target: SnapshotTarget,
-  scanned_at: z.iso.datetime(),
-  agent_version: z.string().nullable(),
+  scanned_at: Timestamp,
+  agent_version: text().nullable(),
   reachability: Reachability,
   latency: Latency,
   /** null when no handshake completed. */
