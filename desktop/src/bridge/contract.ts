@@ -1,4 +1,5 @@
 import { nonEmpty, OUTBOX, type OutboxKind } from '@vigilo/shared/outbox';
+import type { WorkspaceRole } from '@vigilo/shared/roles';
 import { z } from 'zod';
 import {
   type AddHostResult,
@@ -53,15 +54,32 @@ export const auditQuerySchema = z.object({
 });
 export type AuditQuery = z.input<typeof auditQuerySchema>;
 
-export type Connection = 'online' | 'offline' | 'syncing' | 'signed_out';
+/** `error`: sync stopped on a bug in the desktop (see {@link FailureKind}), not on the network. */
+export type Connection = 'online' | 'offline' | 'syncing' | 'signed_out' | 'error';
+
+/**
+ * Why the last sync pass failed, as the desktop acts on it:
+ * - `offline`: the network or the server is away (refused, reset, timed out): retried with backoff;
+ * - `signed_out`: the server no longer takes the session: the person signs in again;
+ * - `forbidden`: the server refuses this person the workspace or the call;
+ * - `server`: the server answered with an error of its own: retried with backoff;
+ * - `bug`: the desktop failed by itself (a SQLite error, a TypeError, data that breaks the
+ *   contract): sync stops, the cause is logged, and the person is told it is an error in Vigilo.
+ */
+export type FailureKind = 'offline' | 'signed_out' | 'forbidden' | 'server' | 'bug';
+
+/** A workspace as the desktop shows it, with the person's role in it. */
+export type WorkspaceSummary = { id: string; slug: string; name: string; role: WorkspaceRole };
 
 export type SyncState = {
   connection: Connection;
-  workspace: { id: string; slug: string; name: string; role: string } | undefined;
+  workspace: WorkspaceSummary | undefined;
   outboxDepth: number;
   lastSyncAt: string | undefined;
-  /** Why the last attempt failed, in plain words (offline, signed out, server error...). */
+  /** Why the last attempt failed, in plain words (offline, signed out, server error, a bug...). */
   lastError: string | undefined;
+  /** Why the last attempt failed, as a kind; undefined after a pass that succeeded. */
+  failure: FailureKind | undefined;
   conflicts: Conflict[];
   auditCount: number;
   /** True when signed in to the server's built-in identity provider (show a DEV badge). */
@@ -80,7 +98,7 @@ export type SessionState = {
   /** From the provider's tokens, for display; undefined with an API token. */
   user: { email?: string; name?: string } | undefined;
   /** The workspaces the user belongs to (the last list the server gave). */
-  workspaces: Array<{ id: string; slug: string; name: string; role: string }>;
+  workspaces: WorkspaceSummary[];
   /** Slug of the open workspace, or undefined when none is open. */
   current: string | undefined;
   /** False when this shell was given one fixed workspace and credential (nothing to switch or sign out of). */
@@ -177,6 +195,11 @@ export const bridgeCalls = {
   'workspace.switch': { input: z.object({ workspace: z.string().min(1).max(200) }) },
 } as const;
 export type BridgeCall = keyof typeof bridgeCalls;
+
+/** Whether a name from outside (IPC, HTTP) is a call of the contract. */
+export function isBridgeCall(name: unknown): name is BridgeCall {
+  return typeof name === 'string' && Object.hasOwn(bridgeCalls, name);
+}
 
 export type BridgeOutputs = {
   state: SyncState;

@@ -1,9 +1,16 @@
-import { actionSchema, type BridgeCall, bridgeCalls, type BridgeOutputs } from '../bridge/contract.ts';
+import type { z } from 'zod';
+import {
+  actionSchema,
+  type BridgeCall,
+  bridgeCalls,
+  type BridgeInput,
+  type BridgeOutputs,
+} from '../bridge/contract.ts';
 import { type DesktopApp, SessionError } from './desktop-app.ts';
 import type { DesktopCore } from './desktop-core.ts';
-import { alertDetail, inbox } from './replica/queries.ts';
 import { addHost, refreshHistory } from './hosts-online.ts';
 import { hostDetail, hostList } from './replica/inventory.ts';
+import { alertDetail, inbox } from './replica/queries.ts';
 
 /**
  * What a shell gives the bridge: the app (session and open core) and how this shell signs a
@@ -13,6 +20,17 @@ export type BridgeContext = {
   app: DesktopApp;
   signIn(): Promise<BridgeOutputs['session.signIn']>;
 };
+
+/** A call's input once its schema parsed it (defaults filled in). */
+type Parsed<C extends BridgeCall> = z.output<(typeof bridgeCalls)[C]['input']>;
+
+/** The contract's input schemas, each typed by its own call (so a parse keeps the call's type). */
+const INPUTS: { [C in BridgeCall]: { input: z.ZodType<Parsed<C>, BridgeInput<C>> } } = bridgeCalls;
+
+/** A bad call from the renderer: reported back with the field it names, never a crash. */
+export class BridgeInputError extends Error {
+  override name = 'BridgeInputError';
+}
 
 /**
  * Serves one bridge call against the app and its open core. Inputs are validated with the
@@ -24,16 +42,14 @@ export async function handleBridgeCall<C extends BridgeCall>(
   name: C,
   rawInput: unknown,
 ): Promise<BridgeOutputs[C]> {
-  const spec = bridgeCalls[name];
-  if (!spec) throw new BridgeInputError(`unknown bridge call ${String(name)}`);
-  const parsed = spec.input.safeParse(rawInput ?? {});
+  if (!Object.hasOwn(INPUTS, name)) throw new BridgeInputError(`unknown bridge call ${String(name)}`);
+  const parsed = INPUTS[name].input.safeParse(rawInput ?? {});
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new BridgeInputError(`${issue?.path.join('.') || 'input'}: ${issue?.message ?? 'invalid'}`);
   }
-  const input = parsed.data as never;
   try {
-    return (await serveSession(ctx, name, input)) as BridgeOutputs[C];
+    return await HANDLERS[name](parsed.data, ctx);
   } catch (err) {
     // Expected refusals (signed out, not a member, a fixed workspace) go back in plain words.
     if (err instanceof SessionError) throw new BridgeInputError(err.message, { cause: err });
@@ -41,84 +57,70 @@ export async function handleBridgeCall<C extends BridgeCall>(
   }
 }
 
-/** Session calls, and the reads that have an answer with no workspace open; the rest need a core. */
-async function serveSession(ctx: BridgeContext, name: BridgeCall, input: never): Promise<unknown> {
-  const { app } = ctx;
-  if (name === 'session') return app.session();
-  if (name === 'session.signIn') return ctx.signIn();
-  if (name === 'session.signOut') return app.signOut();
-  if (name === 'workspace.switch') return app.switchWorkspace((input as { workspace: string }).workspace);
-  if (name === 'state') return app.syncState();
-  const core = app.core;
-  if (core) return serve(core, name, input);
-  if (name === 'inbox' || name === 'audit.search' || name === 'hosts.list') return [];
-  throw new SessionError('signed_out', 'sign in and open a workspace first');
+/** The open workspace's core; the calls that need one are refused in words without it. */
+function openCore(ctx: BridgeContext): DesktopCore {
+  const core = ctx.app.core;
+  if (!core) throw new SessionError('signed_out', 'sign in and open a workspace first');
+  return core;
 }
 
-/** A bad call from the renderer: reported back with the field it names, never a crash. */
-export class BridgeInputError extends Error {
-  override name = 'BridgeInputError';
-}
-
-async function serve(core: DesktopCore, name: BridgeCall, input: never): Promise<unknown> {
-  switch (name) {
-    case 'state':
-      return core.engine.state();
-    case 'inbox':
-      return inbox(core.db, core.clock());
-    case 'alerts.detail':
-      return alertDetail(core.db, (input as { alertId: string }).alertId);
-    case 'act':
-      return { clientId: core.act(actionSchema.parse(input)) };
-    case 'audit.search':
-      return core.audit.search(input);
-    case 'audit.verify':
-      return core.audit.verify();
-    case 'audit.export': {
-      const { format, ...query } = input as { format: 'csv' | 'jsonl' };
-      const slug = core.engine.state().workspace?.slug ?? 'workspace';
-      return {
-        filename: `${slug}-audit.${format}`,
-        mime: format === 'csv' ? 'text/csv' : 'application/x-ndjson',
-        body: core.audit.export(query, format),
-      };
-    }
-    case 'conflicts.dismiss':
-      core.store.conflicts.take((input as { clientId: string }).clientId);
-      core.engine.notifyState();
-      return { ok: true };
-    case 'conflicts.redo': {
-      const conflict = core.store.conflicts.take((input as { clientId: string }).clientId);
-      const action = actionSchema.safeParse({ kind: conflict?.kind, args: conflict?.args });
-      const clientId = action.success ? core.act(action.data) : undefined;
-      core.engine.notifyState();
-      return { clientId };
-    }
-    case 'sync.now':
-      await core.engine.syncNow();
-      return core.engine.state();
-    case 'hosts.list':
-      return hostList(core.db, input, core.clock());
-    case 'hosts.detail':
-      return hostDetail(core.db, (input as { hostId: string }).hostId, core.clock());
-    case 'hosts.history': {
-      const { hostId, days } = input as { hostId: string; days: number };
-      return refreshHistory(core, hostId, days);
-    }
-    case 'hosts.add': {
-      const added = await addHost(core, input);
-      // The new host arrives through the change log like any other row.
-      if (added.ok) void core.engine.syncNow();
-      return added;
-    }
-    case 'session':
-    case 'session.signIn':
-    case 'session.signOut':
-    case 'workspace.switch':
-      throw new BridgeInputError(`${name} is a session call`); // served by serveSession
-    default: {
-      const never: never = name;
-      throw new BridgeInputError(`unknown bridge call ${String(never)}`);
-    }
-  }
-}
+/**
+ * Every call of the contract and how it is served. Exhaustive: a call added to the contract
+ * fails to compile until it is served here. Session calls and the lists have an answer with no
+ * workspace open; the rest need the open core.
+ */
+const HANDLERS: {
+  [C in BridgeCall]: (input: Parsed<C>, ctx: BridgeContext) => BridgeOutputs[C] | Promise<BridgeOutputs[C]>;
+} = {
+  state: (_input, { app }) => app.syncState(),
+  inbox: (_input, { app }) => (app.core ? inbox(app.core.db, app.core.clock()) : []),
+  'alerts.detail': ({ alertId }, ctx) => alertDetail(openCore(ctx).db, alertId),
+  act: (action, ctx) => ({ clientId: openCore(ctx).act(action) }),
+  'audit.search': (query, { app }) => app.core?.audit.search(query) ?? [],
+  'audit.verify': (_input, ctx) => openCore(ctx).audit.verify(),
+  'audit.export': ({ format, ...query }, ctx) => {
+    const core = openCore(ctx);
+    const slug = core.engine.state().workspace?.slug ?? 'workspace';
+    return {
+      filename: `${slug}-audit.${format}`,
+      mime: format === 'csv' ? 'text/csv' : 'application/x-ndjson',
+      body: core.audit.export(query, format),
+    };
+  },
+  'conflicts.dismiss': ({ clientId }, ctx) => {
+    const core = openCore(ctx);
+    core.store.conflicts.take(clientId);
+    core.engine.notifyState();
+    return { ok: true };
+  },
+  'conflicts.redo': ({ clientId }, ctx) => {
+    const core = openCore(ctx);
+    const conflict = core.store.conflicts.take(clientId);
+    const action = actionSchema.safeParse({ kind: conflict?.kind, args: conflict?.args });
+    const redone = action.success ? core.act(action.data) : undefined;
+    core.engine.notifyState();
+    return { clientId: redone };
+  },
+  'sync.now': async (_input, ctx) => {
+    const core = openCore(ctx);
+    await core.engine.syncNow();
+    return core.engine.state();
+  },
+  'hosts.list': (filter, { app }) => (app.core ? hostList(app.core.db, filter, app.core.clock()) : []),
+  'hosts.detail': ({ hostId }, ctx) => {
+    const core = openCore(ctx);
+    return hostDetail(core.db, hostId, core.clock());
+  },
+  'hosts.history': ({ hostId, days }, ctx) => refreshHistory(openCore(ctx), hostId, days),
+  'hosts.add': async (host, ctx) => {
+    const core = openCore(ctx);
+    const added = await addHost(core, host);
+    // The new host arrives through the change log like any other row.
+    if (added.ok) void core.engine.syncNow();
+    return added;
+  },
+  session: (_input, { app }) => app.session(),
+  'session.signIn': (_input, ctx) => ctx.signIn(),
+  'session.signOut': (_input, { app }) => app.signOut(),
+  'workspace.switch': ({ workspace }, { app }) => app.switchWorkspace(workspace),
+};

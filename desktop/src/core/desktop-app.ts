@@ -1,5 +1,7 @@
 import type { BridgeEvent, SessionState, SyncState } from '../bridge/contract.ts';
+import { workspaceRoleSchema } from '@vigilo/shared/roles';
 import { DesktopCore } from './desktop-core.ts';
+import { type CoreLog, fileLog, silentLog } from './log.ts';
 import {
   beginSignIn,
   completeSignIn,
@@ -11,7 +13,8 @@ import {
 } from './session/oidc.ts';
 import { fileSettingsStore, type SettingsStore } from './session/settings-store.ts';
 import type { StoredTokens, TokenStore } from './session/token-store.ts';
-import { classifyFailure, connectServer } from './sync/server-api.ts';
+import { classifyFailure } from './sync/failure.ts';
+import { connectServer } from './sync/server-api.ts';
 
 export type DesktopAppOptions = {
   /** Folder for replicas and settings (tokens live in `tokens`, which may be elsewhere). */
@@ -29,6 +32,8 @@ export type DesktopAppOptions = {
   fetch?: typeof globalThis.fetch;
   schedule?: (fn: () => void, ms: number) => () => void;
   pageSize?: number;
+  /** Where the app and its cores log; default: the log file of `dataDir` (see log.ts). */
+  log?: CoreLog;
 };
 
 /** A session action that cannot be done in this state, with a reason code. */
@@ -57,6 +62,9 @@ export class DesktopApp {
   readonly #settings: SettingsStore;
   readonly #token: TokenGetter;
   readonly #listeners = new Set<(e: BridgeEvent) => void>();
+  readonly #log: CoreLog;
+  /** True when this app opened its log (and closes it). */
+  readonly #ownsLog: boolean;
   readonly #clock = (): Date => (this.#o.clock ?? (() => new Date()))();
   #core: DesktopCore | undefined;
   #currentSlug: string | undefined;
@@ -72,6 +80,8 @@ export class DesktopApp {
     this.serverUrl = opts.serverUrl.replace(/\/+$/, '');
     this.issuer = opts.issuer ?? `${this.serverUrl}/oidc`;
     this.#settings = opts.settings ?? fileSettingsStore(opts.dataDir);
+    this.#ownsLog = !opts.log;
+    this.#log = opts.log ?? (opts.dataDir ? fileLog(opts.dataDir) : silentLog());
     const fixed = opts.fixedToken;
     this.#token = fixed
       ? () => Promise.resolve(fixed)
@@ -126,6 +136,7 @@ export class DesktopApp {
       outboxDepth: 0,
       lastSyncAt: undefined,
       lastError: signedIn ? 'no workspace is open' : 'sign in to Vigilo',
+      failure: undefined,
       conflicts: [],
       auditCount: 0,
       dev: false,
@@ -238,11 +249,9 @@ export class DesktopApp {
   /** Closes the open core (when this app opened it). */
   async close(): Promise<void> {
     await this.#queue.catch(() => undefined);
-    if (this.#fixedCore) {
-      this.#offCore?.();
-      return;
-    }
-    await this.#closeCore();
+    if (this.#fixedCore) this.#offCore?.();
+    else await this.#closeCore();
+    if (this.#ownsLog) this.#log.close();
   }
 
   #open(slug: string): void {
@@ -252,6 +261,7 @@ export class DesktopApp {
       dataDir: o.dataDir,
       serverUrl: this.serverUrl,
       workspace: slug,
+      log: this.#log,
       token: this.#token,
       clock: this.#clock,
       ...(o.fetch ? { fetch: o.fetch } : {}),
@@ -301,11 +311,20 @@ export class DesktopApp {
     });
     try {
       const mine = await conn.api.workspace.mine.query();
-      this.#workspaces = mine.map((w) => ({ id: w.id, slug: w.slug, name: w.name, role: w.role }));
+      // Checked at the boundary: a role this desktop does not know is a bug, not a membership.
+      this.#workspaces = mine.map((w) => ({
+        id: w.id,
+        slug: w.slug,
+        name: w.name,
+        role: workspaceRoleSchema.parse(w.role),
+      }));
       this.#error = this.#workspaces.length ? undefined : 'you are not a member of any workspace yet';
       return true;
     } catch (err) {
-      this.#error = `could not list your workspaces: ${classifyFailure(err).message}`;
+      const failure = classifyFailure(err);
+      this.#error = `could not list your workspaces: ${failure.message}`;
+      if (failure.kind === 'bug')
+        this.#log.logger.error({ err }, `listing workspaces failed on a bug: ${failure.message}`);
       return false;
     } finally {
       await conn.close();

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { Action, BridgeEvent } from '../bridge/contract.ts';
+import { type CoreLog, fileLog } from './log.ts';
 import { AuditStore } from './replica/audit-store.ts';
 import { openReplicaDb } from './replica/replica.ts';
 import { ReplicaStore } from './replica/store.ts';
@@ -24,6 +25,8 @@ export type CoreOptions = {
   person?: string;
   /** The signed-in user's id, when known, for optimistic "acknowledged by me". */
   actorId?: string;
+  /** Where failures are logged; default: the log file of `dataDir` (see log.ts), closed with the core. */
+  log?: CoreLog;
 };
 
 /**
@@ -40,8 +43,12 @@ export class DesktopCore {
   readonly clock: () => Date;
   readonly #server: ServerConnection;
   readonly #listeners = new Set<(e: BridgeEvent) => void>();
+  /** The log this core opened itself (closed with it); undefined when it was given one. */
+  readonly #ownLog: CoreLog | undefined;
 
   constructor(opts: CoreOptions) {
+    const log = opts.log ?? fileLog(opts.dataDir);
+    this.#ownLog = opts.log ? undefined : log;
     const clock = opts.clock ?? (() => new Date());
     this.workspace = opts.workspace;
     this.clock = clock;
@@ -63,6 +70,7 @@ export class DesktopCore {
       workspace: opts.workspace,
       clock,
       emit: (e) => this.#listeners.forEach((l) => l(e)),
+      log,
       ...(opts.schedule ? { schedule: opts.schedule } : {}),
       ...(opts.pageSize ? { pageSize: opts.pageSize } : {}),
       ...(opts.dev ? { dev: opts.dev } : {}),
@@ -88,6 +96,7 @@ export class DesktopCore {
     await this.engine.stop();
     await this.#server.close();
     this.db.close();
+    this.#ownLog?.close();
   }
 }
 

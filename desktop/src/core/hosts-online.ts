@@ -2,7 +2,8 @@ import { TRPCClientError } from '@trpc/client';
 import type Database from 'better-sqlite3';
 import type { AddHost, AddHostResult, HistoryRefresh } from '../bridge/inventory.ts';
 import { cachedHistory, storeHistory } from './replica/inventory.ts';
-import { classifyFailure, type ServerApi } from './sync/server-api.ts';
+import { classifyFailure } from './sync/failure.ts';
+import type { ServerApi } from './sync/server-api.ts';
 
 /**
  * The two host operations that need the server: the grade history (snapshots are not
@@ -33,6 +34,8 @@ export async function refreshHistory(
     return { history, source: 'server', error: undefined };
   } catch (err) {
     const failure = classifyFailure(err);
+    // A bug is not an answer to fall back from: it reaches the caller as an error.
+    if (failure.kind === 'bug') throw err;
     return { history: cachedHistory(deps.db, hostId), source: 'cache', error: failure.message };
   }
 }
@@ -52,6 +55,7 @@ export async function addHost(deps: OnlineDeps, input: Required<AddHost>): Promi
       err instanceof TRPCClientError ? (err.data as { code?: string } | undefined)?.code : undefined;
     if (code && REFUSALS.has(code)) return { ok: false, reason: 'refused', message: (err as Error).message };
     const failure = classifyFailure(err);
+    if (failure.kind === 'bug') throw err;
     if (failure.kind === 'signed_out') return { ok: false, reason: 'signed_out', message: failure.message };
     if (failure.kind === 'offline') {
       return {

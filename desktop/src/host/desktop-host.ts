@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { DesktopApp } from '../core/desktop-app.ts';
+import { fileLog } from '../core/log.ts';
 import { fileTokenStore, memoryTokenStore } from '../core/session/token-store.ts';
 import { ensureRendererBuilt } from './renderer-build.ts';
 import { startHost } from './server.ts';
@@ -28,7 +29,10 @@ export async function startDesktopHost(opts: {
   print?: (line: string) => void;
 }): Promise<DesktopHost> {
   const rendererDir = await ensureRendererBuilt(opts.print ? { print: opts.print } : {});
+  // JSON lines in the desktop home: what a person sends with a report when sync stops on a bug.
+  const log = fileLog(opts.dataDir);
   const app = new DesktopApp({
+    log,
     dataDir: opts.dataDir,
     serverUrl: opts.serverUrl,
     ...(opts.issuer ? { issuer: opts.issuer } : {}),
@@ -50,10 +54,12 @@ export async function startDesktopHost(opts: {
       close: async () => {
         await host.close();
         await app.close();
+        log.close();
       },
     };
   } catch (err) {
     await app.close();
+    log.close();
     throw err;
   }
 }

@@ -2,7 +2,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import fastifyStatic from '@fastify/static';
 import websocket from '@fastify/websocket';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { type BridgeCall, bridgeCalls, type BridgeEvent } from '../bridge/contract.ts';
+import { type BridgeEvent, isBridgeCall } from '../bridge/contract.ts';
 import { BridgeInputError, handleBridgeCall } from '../core/bridge-handlers.ts';
 import { DesktopApp } from '../core/desktop-app.ts';
 import type { DesktopCore } from '../core/desktop-core.ts';
@@ -53,9 +53,10 @@ export async function startHost(
 
   app.post<{ Params: { name: string } }>('/bridge/:name', async (req, reply) => {
     if (!keyOk(req.headers['x-vigilo-key'])) return reply.code(401).send({ error: 'bad bridge key' });
-    if (!Object.hasOwn(bridgeCalls, req.params.name)) return reply.code(404).send({ error: 'no such call' });
+    const name = req.params.name;
+    if (!isBridgeCall(name)) return reply.code(404).send({ error: 'no such call' });
     try {
-      return { result: await handleBridgeCall(context, req.params.name as BridgeCall, req.body) };
+      return { result: await handleBridgeCall(context, name, req.body) };
     } catch (err) {
       if (err instanceof BridgeInputError) return reply.code(400).send({ error: err.message });
       throw err;

@@ -3,9 +3,10 @@
 // under Node, since no Electron binary can run in CI here).
 import path from 'node:path';
 import { app, BrowserWindow, ipcMain, Menu, nativeImage, Notification, shell, Tray } from 'electron';
-import { type BridgeCall, bridgeCalls, type BridgeEvent } from '../bridge/contract.ts';
+import { type BridgeEvent, isBridgeCall } from '../bridge/contract.ts';
 import { type BridgeContext, handleBridgeCall } from '../core/bridge-handlers.ts';
 import { DesktopApp } from '../core/desktop-app.ts';
+import { fileLog } from '../core/log.ts';
 import { safeTokenStore } from './safe-token-store.ts';
 
 const serverUrl = process.env.VIGILO_SERVER_URL ?? 'http://127.0.0.1:7300';
@@ -34,7 +35,10 @@ async function start(): Promise<void> {
   await app.whenReady();
   // The app holds the session and the open workspace's core; signed out, the renderer shows its
   // sign-in screen and `session.signIn` runs the loopback flow in the system browser.
+  // JSON lines in the app's data folder: what a person sends with a report when sync stops on a bug.
+  const log = fileLog(app.getPath('userData'));
   const desktop = new DesktopApp({
+    log,
     dataDir: app.getPath('userData'),
     serverUrl,
     tokens: safeTokenStore(path.join(app.getPath('userData'), 'tokens.bin')),
@@ -54,8 +58,8 @@ async function start(): Promise<void> {
   };
 
   ipcMain.handle('bridge:call', (_e, name: unknown, input: unknown) => {
-    if (typeof name !== 'string' || !Object.hasOwn(bridgeCalls, name)) throw new Error('no such bridge call');
-    return handleBridgeCall(context, name as BridgeCall, input);
+    if (!isBridgeCall(name)) throw new Error('no such bridge call');
+    return handleBridgeCall(context, name, input);
   });
   desktop.subscribe((event: BridgeEvent) => {
     window?.webContents.send('bridge:event', event);
@@ -116,7 +120,7 @@ async function start(): Promise<void> {
   if (process.env.ELECTRON_RENDERER_URL) await window.loadURL(process.env.ELECTRON_RENDERER_URL);
   else await window.loadFile(path.join(import.meta.dirname, '../renderer/index.html'));
   await desktop.start();
-  app.on('before-quit', () => void desktop.close());
+  app.on('before-quit', () => void desktop.close().finally(() => log.close()));
 }
 
 void start();

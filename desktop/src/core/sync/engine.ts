@@ -1,11 +1,31 @@
 import { randomUUID } from 'node:crypto';
 import { type Permission, roleGrants, workspaceRoleSchema } from '@vigilo/shared/roles';
-import type { Action, BridgeEvent, SyncState } from '../../bridge/contract.ts';
+import { z } from 'zod';
+import type { Action, BridgeEvent, Connection, SyncState, WorkspaceSummary } from '../../bridge/contract.ts';
+import type { CoreLog } from '../log.ts';
 import { notificationFor } from '../notifications.ts';
 import { workspaceRow } from '../replica/queries.ts';
 import type { AuditStore } from '../replica/audit-store.ts';
 import type { ReplicaStore } from '../replica/store.ts';
-import { classifyFailure, type ServerApi } from './server-api.ts';
+import { type CallFailure, classifyFailure, type FailureKind } from './failure.ts';
+import type { ServerApi } from './server-api.ts';
+
+/** What the sync indicator shows after a failed pass: a bug is not an outage. */
+const CONNECTION_AFTER: { [K in FailureKind]: Connection } = {
+  offline: 'offline',
+  server: 'offline',
+  forbidden: 'offline',
+  signed_out: 'signed_out',
+  bug: 'error',
+};
+
+/** The workspace as last answered by the server, kept in the replica's meta. */
+const storedWorkspaceSchema = z.object({
+  id: z.string(),
+  slug: z.string(),
+  name: z.string(),
+  role: workspaceRoleSchema,
+});
 
 /** Gives a created row its id before it is queued: the same id locally and on the server. */
 function withIds(action: Action): Action {
@@ -24,6 +44,8 @@ export type EngineOptions = {
   clock: () => Date;
   /** Receives change, state and notification events (the bridge forwards them to the renderer). */
   emit: (event: BridgeEvent) => void;
+  /** Where failures are logged: a bug with its cause, an outage when it starts and ends. */
+  log: CoreLog;
   /** Timer for retries while offline; injectable so tests drive retries themselves. */
   schedule?: (fn: () => void, ms: number) => () => void;
   pageSize?: number;
@@ -41,6 +63,9 @@ export class SyncEngine {
   readonly #o: EngineOptions;
   #connection: SyncState['connection'] = 'offline';
   #lastError: string | undefined;
+  #failure: FailureKind | undefined;
+  /** The failure last logged, so a retry or a live event does not log the same one again. */
+  #logged: string | undefined;
   #running: Promise<void> | undefined;
   #again = false;
   #retry: (() => void) | undefined;
@@ -55,7 +80,7 @@ export class SyncEngine {
   state(): SyncState {
     const { store, audit } = this.#o;
     const ws = store.meta.get('workspace');
-    const parsed = ws ? (JSON.parse(ws) as NonNullable<SyncState['workspace']>) : undefined;
+    const parsed = ws ? storedWorkspaceSchema.safeParse(JSON.parse(ws)).data : undefined;
     // The replicated row carries a pending local rename; the server's answer only the last seen.
     const local = workspaceRow(store.db);
     return {
@@ -64,6 +89,7 @@ export class SyncEngine {
       outboxDepth: store.outbox.depth(),
       lastSyncAt: store.meta.get('last_sync_at'),
       lastError: this.#lastError,
+      failure: this.#failure,
       conflicts: store.conflicts.list(),
       auditCount: audit.count(),
       dev: this.#o.dev ?? false,
@@ -134,18 +160,38 @@ export class SyncEngine {
       this.#o.store.meta.set('last_sync_at', this.#o.clock().toISOString());
       this.#connection = 'online';
       this.#lastError = undefined;
+      this.#failure = undefined;
       this.#failures = 0;
+      if (this.#logged) this.#o.log.logger.info({ workspace: this.#o.workspace }, 'sync is back');
+      this.#logged = undefined;
     } catch (err) {
       const failure = classifyFailure(err);
-      this.#connection = failure.kind === 'signed_out' ? 'signed_out' : 'offline';
-      this.#lastError = failure.message;
+      this.#connection = CONNECTION_AFTER[failure.kind];
+      this.#failure = failure.kind;
+      this.#lastError =
+        failure.kind === 'bug'
+          ? `sync stopped by an error in Vigilo: ${failure.message}${this.#o.log.file ? `; see ${this.#o.log.file}` : ''}`
+          : failure.message;
       this.#failures += 1;
-      if (failure.kind !== 'signed_out') this.#scheduleRetry();
+      this.#logFailure(failure, err);
+      // A bug would fail the same way on every retry: the next pass waits for the person
+      // ("Sync now"), a new action or a live event.
+      if (failure.kind !== 'signed_out' && failure.kind !== 'bug') this.#scheduleRetry();
     }
   }
 
+  /** Logs a failure once until it changes or sync recovers: a bug as an error with its cause. */
+  #logFailure(failure: CallFailure, err: unknown): void {
+    const key = `${failure.kind} ${failure.message}`;
+    if (key === this.#logged) return;
+    this.#logged = key;
+    const fields = { workspace: this.#o.workspace, failure: failure.kind, err };
+    if (failure.kind === 'bug') this.#o.log.logger.error(fields, `sync stopped by a bug: ${failure.message}`);
+    else this.#o.log.logger.warn(fields, `sync failed: ${failure.message}`);
+  }
+
   async #refreshWorkspace(): Promise<void> {
-    let ws: { id: string; slug: string; name: string; role: string };
+    let ws: WorkspaceSummary;
     try {
       const got = await this.#o.api.workspace.get.query({ workspace: this.#o.workspace });
       ws = { id: got.id, slug: got.slug, name: got.name, role: got.myRole ?? 'viewer' };
@@ -155,7 +201,8 @@ export class SyncEngine {
       const mine = await this.#o.api.workspace.mine.query();
       const found = mine.find((w) => w.slug === this.#o.workspace || w.id === this.#o.workspace);
       if (!found) throw err;
-      ws = { id: found.id, slug: found.slug, name: found.name, role: found.role };
+      // The server's answer is checked at the boundary: a role this desktop does not know is a bug.
+      ws = { id: found.id, slug: found.slug, name: found.name, role: workspaceRoleSchema.parse(found.role) };
     }
     this.#o.store.meta.set('workspace', JSON.stringify(ws));
     this.#o.store.meta.set('workspace_id', ws.id);
@@ -163,8 +210,8 @@ export class SyncEngine {
 
   /** Whether the role last seen from the server grants a permission (the server checks too). */
   #may(permission: Permission): boolean {
-    const role = workspaceRoleSchema.safeParse(this.state().workspace?.role);
-    return role.success && roleGrants(role.data, permission);
+    const role = this.state().workspace?.role;
+    return role !== undefined && roleGrants(role, permission);
   }
 
   /** Sends pending entries in order; returns true when the server applied any. */

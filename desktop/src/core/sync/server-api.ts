@@ -1,4 +1,4 @@
-import { createTRPCClient, createWSClient, httpLink, splitLink, TRPCClientError, wsLink } from '@trpc/client';
+import { createTRPCClient, createWSClient, httpLink, splitLink, wsLink } from '@trpc/client';
 import type { AppRouter } from '@vigilo/server/router-type';
 import superjson from 'superjson';
 import WebSocket from 'ws';
@@ -83,23 +83,4 @@ async function retryOnceWhenRefused(
   await res.body?.cancel();
   headers.set('authorization', `Bearer ${next}`);
   return send(input, { ...init, headers });
-}
-
-/** How a failed server call should be read by the sync engine. */
-export type CallFailure =
-  | { kind: 'offline'; message: string }
-  | { kind: 'signed_out'; message: string }
-  | { kind: 'forbidden'; message: string }
-  | { kind: 'server'; message: string };
-
-/** Sorts a thrown error into offline / signed out / forbidden / server error, in plain words. */
-export function classifyFailure(err: unknown): CallFailure {
-  if (err instanceof TRPCClientError) {
-    const code = (err.data as { code?: string } | undefined)?.code;
-    if (code === 'UNAUTHORIZED') return { kind: 'signed_out', message: 'your session ended: sign in again' };
-    if (code === 'FORBIDDEN' || code === 'NOT_FOUND') return { kind: 'forbidden', message: err.message };
-    if (code === undefined) return { kind: 'offline', message: 'cannot reach the server' };
-    return { kind: 'server', message: `the server failed: ${err.message}` };
-  }
-  return { kind: 'offline', message: 'cannot reach the server' };
 }

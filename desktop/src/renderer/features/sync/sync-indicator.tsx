@@ -1,13 +1,15 @@
 import { OUTBOX } from '@vigilo/shared/outbox';
+import type { Connection } from '../../../bridge/contract.ts';
 import { bridge } from '../../bridge/transport.ts';
 import { useStore } from '../../store.ts';
 
-const LABEL = {
+const LABEL: { [C in Connection]: string } = {
   online: 'Online',
   offline: 'Offline',
   syncing: 'Syncing…',
   signed_out: 'Signed out',
-} as const;
+  error: 'Sync stopped',
+};
 
 /** Always visible: connection, outbox depth, last sync, and the conflicts in plain words. */
 export function SyncIndicator() {
@@ -19,7 +21,12 @@ export function SyncIndicator() {
       </div>
     );
   return (
-    <div className="sync" data-testid="sync-state" data-connection={sync.connection}>
+    <div
+      className="sync"
+      data-testid="sync-state"
+      data-connection={sync.connection}
+      data-failure={sync.failure}
+    >
       <span className={`dot ${sync.connection}`} aria-hidden />
       <strong>{LABEL[sync.connection]}</strong>
       <span data-testid="outbox-depth">{sync.outboxDepth} waiting to send</span>
@@ -27,7 +34,10 @@ export function SyncIndicator() {
         {sync.lastSyncAt ? `last sync ${new Date(sync.lastSyncAt).toLocaleTimeString()}` : 'never synced'}
       </span>
       {sync.lastError && sync.connection !== 'online' ? (
-        <span className="muted">{sync.lastError}</span>
+        // A bug says so in words, with where its log is; an outage is a muted aside.
+        <span className={sync.failure === 'bug' ? 'bug' : 'muted'} data-testid="sync-error">
+          {sync.lastError}
+        </span>
       ) : null}
       <button onClick={() => void bridge.call('sync.now', {})}>Sync now</button>
     </div>
