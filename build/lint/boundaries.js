@@ -34,6 +34,15 @@ const serverExceptRouterType = {
   message: 'The desktop may import only the server router type (@vigilo/server/router-type).',
 };
 const bareServer = { name: '@vigilo/server', message: serverExceptRouterType.message };
+// What every desktop file may not import; each desktop zone below adds its own on top (a later
+// config replaces the rule's options for its files rather than merging them).
+const desktopProgram = [
+  serverExceptRouterType,
+  { group: program('agent'), message: crossProgram },
+  launcher,
+  noTests,
+];
+const desktopRule = (...zone) => rule([...desktopProgram, ...zone], [bareServer]);
 
 /** @type {import('eslint').Linter.Config[]} */
 export const boundaries = [
@@ -73,30 +82,54 @@ export const boundaries = [
       ]),
     },
   },
+  // Inside the desktop, layers run one way: the shells (main = Electron, host = the headless
+  // host for browsers, preload) wrap the core; the renderer talks to the core only through the
+  // bridge contract (desktop/src/bridge), which is pure data both sides import.
   {
     files: ['desktop/src/**/*.ts', 'desktop/src/**/*.tsx'],
+    rules: { 'no-restricted-imports': desktopRule() },
+  },
+  {
+    files: ['desktop/src/core/**/*.ts'],
     rules: {
-      'no-restricted-imports': rule(
-        [serverExceptRouterType, { group: program('agent'), message: crossProgram }, launcher, noTests],
-        [bareServer],
-      ),
+      'no-restricted-imports': desktopRule({
+        group: ['**/host/**', '**/main/**', '**/preload/**', '**/renderer/**'],
+        message:
+          'The desktop core is plain Node under every shell: it imports nothing from host, main, preload or renderer.',
+      }),
+    },
+  },
+  {
+    files: ['desktop/src/bridge/**/*.ts'],
+    rules: {
+      'no-restricted-imports': desktopRule({
+        group: [
+          'node:*',
+          'electron',
+          'better-sqlite3',
+          '**/core/**',
+          '**/host/**',
+          '**/main/**',
+          '**/renderer/**',
+        ],
+        message:
+          'The bridge contract is pure data that the renderer and the core both import: it imports neither.',
+      }),
     },
   },
   {
     files: ['desktop/src/renderer/**/*.ts', 'desktop/src/renderer/**/*.tsx'],
     rules: {
-      'no-restricted-imports': rule(
-        [
-          serverExceptRouterType,
-          { group: program('agent'), message: crossProgram },
-          {
-            group: ['node:*', 'electron', 'better-sqlite3', '**/main/**', '**/core/**', '**/host/**'],
-            message: 'The renderer has no Node: it asks the desktop core through the bridge.',
-          },
-          launcher,
-          noTests,
-        ],
-        [bareServer],
+      'no-restricted-imports': desktopRule(
+        {
+          group: ['node:*', 'electron', 'better-sqlite3', '**/main/**', '**/host/**', '**/preload/**'],
+          message: 'The renderer has no Node: it asks the desktop core through the bridge.',
+        },
+        {
+          group: ['**/core/**'],
+          message:
+            'The renderer reaches the core only through the bridge (desktop/src/bridge and its transport).',
+        },
       ),
     },
   },

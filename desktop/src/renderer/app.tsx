@@ -13,7 +13,8 @@ import { NAV } from './features/shell/nav.ts';
 import { applyTheme } from './features/shell/theme.ts';
 import { ThemeToggle } from './features/shell/theme-toggle.tsx';
 import { ConflictList, SyncIndicator } from './features/sync/sync-indicator.tsx';
-import { connectStore, useStore } from './store.ts';
+import { connectStore } from './connect-store.ts';
+import { useStore } from './store.ts';
 
 export function App() {
   const page = useStore((s) => s.page);

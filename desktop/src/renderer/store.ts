@@ -1,23 +1,9 @@
 import { create } from 'zustand';
 import type { Action, AuditEntry, AuditQuery, ChainCheck, InboxItem, SyncState } from '../bridge/contract.ts';
 import { bridge } from './bridge/transport.ts';
-import {
-  type CertificatesSlice,
-  createCertificatesSlice,
-  HOST_TABLES,
-} from './features/certificates/slice.ts';
-import {
-  ALERT_DETAIL_TABLES,
-  createInboxDetailSlice,
-  type InboxDetailSlice,
-} from './features/inbox/slice.ts';
-import {
-  createSessionSlice,
-  type SessionSlice,
-  sessionMoved,
-  signInOnFirstLoad,
-} from './features/session/slice.ts';
-import { openTarget } from './features/shell/deep-link.ts';
+import { type CertificatesSlice, createCertificatesSlice } from './features/certificates/slice.ts';
+import { createInboxDetailSlice, type InboxDetailSlice } from './features/inbox/slice.ts';
+import { createSessionSlice, type SessionSlice } from './features/session/slice.ts';
 
 /**
  * One store of feature slices. It mirrors the replica (through the bridge); it is never a second
@@ -93,58 +79,3 @@ export const useStore = create<Store>()((set, get, api) => ({
   error: undefined,
   setError: (error) => set({ error }),
 }));
-
-/** Keeps the store in step with the core: initial reads, then re-reads on change events. */
-export function connectStore(): () => void {
-  const { loadInbox, searchAudit, setSync } = useStore.getState();
-  void bridge.call('state', {}).then(setSync);
-  void loadInbox();
-  void searchAudit({});
-  void useStore.getState().loadHosts();
-  void bridge.call('session', {}).then((session) => {
-    useStore.getState().setSession(session);
-    signInOnFirstLoad(session, useStore.getState().signIn);
-  });
-  return bridge.subscribe((e) => {
-    if (e.type === 'session') {
-      const moved = sessionMoved(useStore.getState().session, e.session);
-      useStore.getState().setSession(e.session);
-      // Another workspace (or nobody) is open now: everything shown belongs to the old one.
-      if (moved) {
-        useStore.setState({ inbox: [], selected: 0, audit: [], chain: undefined, alertDetail: undefined });
-        void loadInbox();
-        void searchAudit({});
-        void useStore.getState().loadHosts();
-        void bridge.call('state', {}).then(setSync);
-      }
-    }
-    if (e.type === 'state') setSync(e.state);
-    if (e.type === 'changed') {
-      if (e.tables.includes('alerts') || e.tables.includes('comments')) void loadInbox();
-      if (e.tables.some((t) => ALERT_DETAIL_TABLES.includes(t))) void useStore.getState().reloadAlert();
-      if (e.tables.includes('audit_events')) void searchAudit(useStore.getState().auditQuery);
-      if (e.tables.some((t) => HOST_TABLES.includes(t))) void useStore.getState().loadHosts();
-      void bridge.call('state', {}).then(setSync);
-    }
-    if (e.type === 'open') void openTarget(e.target);
-    if (e.type === 'key_refused') {
-      useStore
-        .getState()
-        .setError('This page is not connected to the running Vigilo desktop: open the address it printed.');
-    }
-    // In Electron, main raises the native notification; in a browser tab the page does.
-    const inBrowser = !window.vigiloBridge;
-    if (
-      e.type === 'notify' &&
-      inBrowser &&
-      'Notification' in window &&
-      Notification.permission === 'granted'
-    ) {
-      const n = new Notification(e.title, { body: e.body });
-      n.onclick = () => {
-        window.focus();
-        void openTarget(e.target);
-      };
-    }
-  });
-}

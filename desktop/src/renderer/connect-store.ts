@@ -1,0 +1,64 @@
+import { bridge } from './bridge/transport.ts';
+import { HOST_TABLES } from './features/certificates/slice.ts';
+import { ALERT_DETAIL_TABLES } from './features/inbox/slice.ts';
+import { sessionMoved, signInOnFirstLoad } from './features/session/slice.ts';
+import { openTarget } from './features/shell/deep-link.ts';
+import { useStore } from './store.ts';
+
+// Apart from the store: opening a deep link needs the store, and the store must not need the
+// deep links back (a runtime import cycle: whichever loads first sees the other half-made).
+
+/** Keeps the store in step with the core: initial reads, then re-reads on change events. */
+export function connectStore(): () => void {
+  const { loadInbox, searchAudit, setSync } = useStore.getState();
+  void bridge.call('state', {}).then(setSync);
+  void loadInbox();
+  void searchAudit({});
+  void useStore.getState().loadHosts();
+  void bridge.call('session', {}).then((session) => {
+    useStore.getState().setSession(session);
+    signInOnFirstLoad(session, useStore.getState().signIn);
+  });
+  return bridge.subscribe((e) => {
+    if (e.type === 'session') {
+      const moved = sessionMoved(useStore.getState().session, e.session);
+      useStore.getState().setSession(e.session);
+      // Another workspace (or nobody) is open now: everything shown belongs to the old one.
+      if (moved) {
+        useStore.setState({ inbox: [], selected: 0, audit: [], chain: undefined, alertDetail: undefined });
+        void loadInbox();
+        void searchAudit({});
+        void useStore.getState().loadHosts();
+        void bridge.call('state', {}).then(setSync);
+      }
+    }
+    if (e.type === 'state') setSync(e.state);
+    if (e.type === 'changed') {
+      if (e.tables.includes('alerts') || e.tables.includes('comments')) void loadInbox();
+      if (e.tables.some((t) => ALERT_DETAIL_TABLES.includes(t))) void useStore.getState().reloadAlert();
+      if (e.tables.includes('audit_events')) void searchAudit(useStore.getState().auditQuery);
+      if (e.tables.some((t) => HOST_TABLES.includes(t))) void useStore.getState().loadHosts();
+      void bridge.call('state', {}).then(setSync);
+    }
+    if (e.type === 'open') void openTarget(e.target);
+    if (e.type === 'key_refused') {
+      useStore
+        .getState()
+        .setError('This page is not connected to the running Vigilo desktop: open the address it printed.');
+    }
+    // In Electron, main raises the native notification; in a browser tab the page does.
+    const inBrowser = !window.vigiloBridge;
+    if (
+      e.type === 'notify' &&
+      inBrowser &&
+      'Notification' in window &&
+      Notification.permission === 'granted'
+    ) {
+      const n = new Notification(e.title, { body: e.body });
+      n.onclick = () => {
+        window.focus();
+        void openTarget(e.target);
+      };
+    }
+  });
+}
