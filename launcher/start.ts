@@ -2,31 +2,27 @@
 // listens, the desktop host next to it, printing the URL to open. The launcher is the one place
 // that knows both programs: the server never imports desktop code (build/lint/boundaries.js).
 //   VIGILO_DESKTOP=0            the server only
-//   VIGILO_DESKTOP_PORT=7310    the host's port on 127.0.0.1 (a free one when taken)
+//   VIGILO_DESKTOP_PORT=7310    the host's port on 127.0.0.1 (a free one when taken; 0: any free one)
 //   VIGILO_DESKTOP_HOME         the desktop's replicas and tokens (default $VIGILO_HOME/desktop)
 import path from 'node:path';
-import { z } from 'zod';
+import { desktopEnvSchema, envProblems } from '../desktop/src/core/env.ts';
 import { startDesktopHost } from '../desktop/src/host/desktop-host.ts';
 import { up } from '../server/src/cli/up.ts';
 import { exitWith } from '../server/src/cli/exit.ts';
 
 const print = (line: string) => process.stdout.write(`${line}\n`);
 
-const desktopEnvSchema = z.object({
-  VIGILO_DESKTOP: z.enum(['0', '1'], { error: 'VIGILO_DESKTOP must be 0 or 1' }).default('1'),
-  VIGILO_DESKTOP_PORT: z.coerce
-    .number({ error: 'VIGILO_DESKTOP_PORT must be a whole number between 1 and 65535' })
-    .int('VIGILO_DESKTOP_PORT must be a whole number between 1 and 65535')
-    .min(1, 'VIGILO_DESKTOP_PORT must be a whole number between 1 and 65535')
-    .max(65535, 'VIGILO_DESKTOP_PORT must be a whole number between 1 and 65535')
-    .default(7310),
-  VIGILO_DESKTOP_HOME: z.string().min(1).optional(),
+// The desktop's variables and their rules are the desktop's own (desktop/src/core/env.ts).
+const desktopEnv = desktopEnvSchema.pick({
+  VIGILO_DESKTOP: true,
+  VIGILO_DESKTOP_PORT: true,
+  VIGILO_DESKTOP_HOME: true,
 });
 
 async function main(): Promise<number> {
-  const env = desktopEnvSchema.safeParse(process.env);
+  const env = desktopEnv.safeParse(process.env);
   if (!env.success) {
-    process.stderr.write(`vigilo: ${env.error.issues.map((i) => i.message).join('\n')}\n`);
+    process.stderr.write(`vigilo: ${envProblems(env.error).join('\n')}\n`);
     return 2;
   }
   const desktop = env.data;
@@ -43,7 +39,7 @@ async function main(): Promise<number> {
                 serverUrl: server.publicUrl,
                 issuer: server.issuer,
                 dataDir: desktop.VIGILO_DESKTOP_HOME ?? path.join(server.home, 'desktop'),
-                port: desktop.VIGILO_DESKTOP_PORT,
+                port: desktop.VIGILO_DESKTOP_PORT ?? 7310,
                 print,
               });
               print(`Vigilo desktop: ${host.url}`);

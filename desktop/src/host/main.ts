@@ -1,40 +1,31 @@
 // The headless desktop host on its own: `npm run host -w @vigilo/desktop` (`npm start` runs it
 // next to the server). Runs the desktop core in Node and prints the URL to open in a browser,
-// where the page signs in through the server's identity provider. Settings from the environment:
-//   VIGILO_SERVER_URL (default http://127.0.0.1:7300), VIGILO_WORKSPACE (opened when none was
-//   before), VIGILO_DESKTOP_HOME (default ~/.vigilo-desktop), VIGILO_DESKTOP_PORT (default: free),
-//   VIGILO_TOKEN (an API token instead of signing in).
-import os from 'node:os';
-import path from 'node:path';
-import { z } from 'zod';
+// where the page signs in through the server's identity provider. Settings from the environment
+// (desktop/src/core/env.ts): VIGILO_SERVER_URL (default http://127.0.0.1:7300), VIGILO_WORKSPACE
+// (opened when none was before), VIGILO_DESKTOP_HOME (default ~/.vigilo-desktop),
+// VIGILO_DESKTOP_PORT (default: free), VIGILO_TOKEN (an API token instead of signing in).
+import { defaultDesktopHome, desktopEnvSchema, envProblems } from '../core/env.ts';
 import { startDesktopHost } from './desktop-host.ts';
 
-const env = z
-  .object({
-    VIGILO_SERVER_URL: z
-      .url({ error: 'VIGILO_SERVER_URL must be an http:// URL' })
-      .default('http://127.0.0.1:7300'),
-    VIGILO_WORKSPACE: z.string().min(1).optional(),
-    VIGILO_DESKTOP_HOME: z.string().min(1).default(path.join(os.homedir(), '.vigilo-desktop')),
-    VIGILO_DESKTOP_PORT: z.coerce
-      .number({ error: 'VIGILO_DESKTOP_PORT must be a port number' })
-      .int()
-      .min(0)
-      .max(65535)
-      .default(0),
-    VIGILO_TOKEN: z.string().min(1).optional(),
+const env = desktopEnvSchema
+  .pick({
+    VIGILO_SERVER_URL: true,
+    VIGILO_WORKSPACE: true,
+    VIGILO_DESKTOP_HOME: true,
+    VIGILO_DESKTOP_PORT: true,
+    VIGILO_TOKEN: true,
   })
   .safeParse(process.env);
 const say = (line: string) => process.stdout.write(`${line}\n`);
 if (!env.success) {
-  process.stderr.write(`vigilo desktop host: ${env.error.issues.map((i) => i.message).join('; ')}\n`);
+  process.stderr.write(`vigilo desktop host: ${envProblems(env.error).join('; ')}\n`);
   process.exit(2);
 }
 
 const desktop = await startDesktopHost({
   serverUrl: env.data.VIGILO_SERVER_URL,
-  dataDir: env.data.VIGILO_DESKTOP_HOME,
-  port: env.data.VIGILO_DESKTOP_PORT,
+  dataDir: env.data.VIGILO_DESKTOP_HOME ?? defaultDesktopHome(),
+  port: env.data.VIGILO_DESKTOP_PORT ?? 0,
   ...(env.data.VIGILO_TOKEN ? { fixedToken: env.data.VIGILO_TOKEN } : {}),
   ...(env.data.VIGILO_WORKSPACE ? { workspace: env.data.VIGILO_WORKSPACE } : {}),
   print: say,

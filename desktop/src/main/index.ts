@@ -2,15 +2,31 @@
 // desktop core to the renderer through the bridge over IPC; all logic lives in ../core (tested
 // under Node, since no Electron binary can run in CI here).
 import path from 'node:path';
-import { app, BrowserWindow, ipcMain, Menu, nativeImage, Notification, shell, Tray } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Menu, nativeImage, Notification, shell, Tray } from 'electron';
+import { z } from 'zod';
 import { type BridgeEvent, isBridgeCall } from '../bridge/contract.ts';
 import { type BridgeContext, handleBridgeCall } from '../core/bridge-handlers.ts';
 import { DesktopApp } from '../core/desktop-app.ts';
+import { desktopEnvSchema, envProblems } from '../core/env.ts';
 import { fileLog } from '../core/log.ts';
 import { safeTokenStore } from './safe-token-store.ts';
 
-const serverUrl = process.env.VIGILO_SERVER_URL ?? 'http://127.0.0.1:7300';
-const workspace = process.env.VIGILO_WORKSPACE;
+// The desktop's variables with the host's rules (../core/env.ts); the data folder is Electron's own.
+// ELECTRON_RENDERER_URL is set by electron-vite's dev server.
+const env = desktopEnvSchema
+  .pick({ VIGILO_SERVER_URL: true, VIGILO_WORKSPACE: true })
+  .extend({ ELECTRON_RENDERER_URL: z.url().optional() })
+  .safeParse(process.env);
+if (!env.success) {
+  // No window yet and maybe no terminal: say it in a dialog (allowed before ready) and stop.
+  dialog.showErrorBox('Vigilo cannot start', envProblems(env.error).join('\n'));
+  process.exit(2);
+}
+const {
+  VIGILO_SERVER_URL: serverUrl,
+  VIGILO_WORKSPACE: workspace,
+  ELECTRON_RENDERER_URL: rendererUrl,
+} = env.data;
 
 if (!app.requestSingleInstanceLock()) app.quit();
 app.setAsDefaultProtocolClient('vigilo');
@@ -105,11 +121,7 @@ async function start(): Promise<void> {
   // The window only ever shows the app: a link that would navigate it away, or open a new
   // window, opens in the system browser instead.
   window.webContents.on('will-navigate', (event, url) => {
-    if (
-      url.startsWith('file:') ||
-      (process.env.ELECTRON_RENDERER_URL && url.startsWith(process.env.ELECTRON_RENDERER_URL))
-    )
-      return;
+    if (url.startsWith('file:') || (rendererUrl && url.startsWith(rendererUrl))) return;
     event.preventDefault();
     if (/^https?:/.test(url)) void shell.openExternal(url);
   });
@@ -117,7 +129,7 @@ async function start(): Promise<void> {
     void shell.openExternal(url);
     return { action: 'deny' };
   });
-  if (process.env.ELECTRON_RENDERER_URL) await window.loadURL(process.env.ELECTRON_RENDERER_URL);
+  if (rendererUrl) await window.loadURL(rendererUrl);
   else await window.loadFile(path.join(import.meta.dirname, '../renderer/index.html'));
   await desktop.start();
   app.on('before-quit', () => void desktop.close().finally(() => log.close()));
