@@ -198,4 +198,24 @@ describe('the desktop UI in Chromium through the headless host', () => {
     await until(() => page.getByTestId('conflict').count()).toBe(0);
     expect(alerts).toContain(thirdId);
   }, 180_000);
+
+  it('shows a bug in the desktop as a bug, with where its log is, not as an outage', async () => {
+    // The replica refuses the next server row, as a broken migration or constraint would.
+    core.db.exec(
+      "CREATE TRIGGER refuse BEFORE INSERT ON records BEGIN SELECT RAISE(ABORT, 'the replica refuses this row'); END",
+    );
+    await world.client('owner').workspace.update.mutate({ workspace: 'acme', name: 'Acme Broken' });
+    await page.getByRole('button', { name: 'Sync now' }).click();
+    await until(() => page.getByTestId('sync-state').getAttribute('data-connection')).toBe('error');
+    expect(await page.getByTestId('sync-state').getAttribute('data-failure')).toBe('bug');
+    expect(await page.getByTestId('sync-error').textContent()).toBe(
+      `sync stopped by an error in Vigilo: SqliteError: the replica refuses this row; see ${path.join(dataDir.dir, 'logs', 'desktop.log')}`,
+    );
+    await shot('bug');
+
+    core.db.exec('DROP TRIGGER refuse');
+    await page.getByRole('button', { name: 'Sync now' }).click();
+    await until(() => page.getByTestId('sync-state').getAttribute('data-connection')).toBe('online');
+    expect(await page.getByTestId('sync-error').count()).toBe(0);
+  }, 120_000);
 });
