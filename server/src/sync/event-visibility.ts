@@ -1,46 +1,52 @@
 import { EVENT_TYPES, type EventType } from '@vigilo/shared/events';
-import type { WorkspaceRole } from '@vigilo/shared/roles';
+import { type Permission, roleGrants, type WorkspaceRole } from '@vigilo/shared/roles';
 import { type ReplicatedTable, tablesFor } from './tables.ts';
 
 /**
- * The table whose rows each event describes. Who may see an event is then decided by the one
- * rule sync already applies to those rows (`tablesFor`, REPLICATED_TABLES): a live event never
- * shows a role what `sync.pull` would hide from it. `null` marks events about rows sync never
- * sends (API tokens, enrollment tokens, agents, maintenance windows, domains without a table yet):
- * they reach nobody's live stream, only webhooks, channels and the audit log, which admins read.
- * Exhaustive over EVENT_TYPES, so a new event type does not compile until it is placed here.
+ * What each event describes, and so who may see it live. An event about a replicated table is
+ * shown by the one rule sync already applies to those rows (`tablesFor`, REPLICATED_TABLES): a
+ * live event never shows a role what `sync.pull` would hide from it. An event about rows sync does
+ * not replicate (API tokens, enrollment tokens, agents, maintenance windows, domains without a
+ * table yet) names the permission of the procedure that lists those rows, so an admin still sees
+ * `api_token.created` live and a viewer does not. Exhaustive over EVENT_TYPES, so a new event type
+ * does not compile until it is placed here.
  */
-const EVENT_SUBJECT: Record<EventType, ReplicatedTable | null> = {
-  'workspace.created': 'workspaces',
-  'workspace.updated': 'workspaces',
-  'member.added': 'memberships',
-  'member.role_changed': 'memberships',
-  'member.removed': 'memberships',
-  'api_token.created': null,
-  'api_token.revoked': null,
-  'channel.created': 'channels',
-  'channel.updated': 'channels',
-  'channel.removed': 'channels',
-  'channel.disabled': 'channels',
-  'agent.enrolled': null,
-  'agent.revoked': null,
-  'enrollment_token.created': null,
-  'host.added': 'hosts',
-  'host.updated': 'hosts',
-  'host.removed': 'hosts',
-  'alert_rule.created': 'alert_rules',
-  'alert_rule.updated': 'alert_rules',
-  'alert_rule.removed': 'alert_rules',
-  'alert.snoozed': 'snoozes',
-  'maintenance.created': null,
-  'alert.opened': 'alerts',
-  'alert.resolved': 'alerts',
-  'alert.acknowledged': 'alerts',
-  'alert.commented': 'comments',
-  'cert.scanned': 'certificates',
-  'change.approved': null,
-  'change.rejected': null,
-  'incident.opened': null,
+type Subject = { table: ReplicatedTable } | { permission: Permission };
+const table = (t: ReplicatedTable): Subject => ({ table: t });
+/** Rows read through the API with this permission (apiTokens.list, agents.list, …). */
+const readWith = (p: Permission): Subject => ({ permission: p });
+
+const EVENT_SUBJECT: Record<EventType, Subject> = {
+  'workspace.created': table('workspaces'),
+  'workspace.updated': table('workspaces'),
+  'member.added': table('memberships'),
+  'member.role_changed': table('memberships'),
+  'member.removed': table('memberships'),
+  'api_token.created': readWith('administer'),
+  'api_token.revoked': readWith('administer'),
+  'channel.created': table('channels'),
+  'channel.updated': table('channels'),
+  'channel.removed': table('channels'),
+  'channel.disabled': table('channels'),
+  'agent.enrolled': readWith('read'),
+  'agent.revoked': readWith('read'),
+  'enrollment_token.created': readWith('administer'),
+  'host.added': table('hosts'),
+  'host.updated': table('hosts'),
+  'host.removed': table('hosts'),
+  'alert_rule.created': table('alert_rules'),
+  'alert_rule.updated': table('alert_rules'),
+  'alert_rule.removed': table('alert_rules'),
+  'alert.snoozed': table('snoozes'),
+  'maintenance.created': readWith('read'),
+  'alert.opened': table('alerts'),
+  'alert.resolved': table('alerts'),
+  'alert.acknowledged': table('alerts'),
+  'alert.commented': table('comments'),
+  'cert.scanned': table('certificates'),
+  'change.approved': readWith('read'),
+  'change.rejected': readWith('read'),
+  'incident.opened': readWith('read'),
 };
 
 const KNOWN = new Set<string>(EVENT_TYPES);
@@ -48,6 +54,6 @@ const KNOWN = new Set<string>(EVENT_TYPES);
 /** True when `role` may receive an event of this type live; an unknown type reaches no one. */
 export function eventVisibleTo(role: WorkspaceRole, type: string): boolean {
   if (!KNOWN.has(type)) return false;
-  const table = EVENT_SUBJECT[type as EventType];
-  return table !== null && tablesFor(role).includes(table);
+  const subject = EVENT_SUBJECT[type as EventType];
+  return 'table' in subject ? tablesFor(role).includes(subject.table) : roleGrants(role, subject.permission);
 }
