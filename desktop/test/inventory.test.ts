@@ -1,11 +1,12 @@
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { daysLeft } from '@vigilo/shared/expiry';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { enrollAgent, type TestAgent } from '../../server/test/support/agent.ts';
 import { makeSnapshot } from '../../server/test/support/snapshots.ts';
 import { createWorld, type World } from '../../server/test/support/world.ts';
 import { addHost, refreshHistory } from '../src/core/hosts-online.ts';
-import { daysLeft, expiryBand, hostDetail, hostList } from '../src/core/replica/inventory.ts';
+import { expiryBand, hostDetail, hostList } from '../src/core/replica/inventory.ts';
 import { migrateReplica, REPLICA_MIGRATIONS } from '../src/core/replica/migrations.ts';
 import { openCore, switchableNetwork, tempDir } from './support/core.ts';
 
@@ -322,7 +323,7 @@ describe('replica migration 3', () => {
 });
 
 describe('days left and expiry bands', () => {
-  it('counts whole days like the server rule and puts the boundaries in the right band', () => {
+  it('counts days by the shared rule (negative once expired) and puts the boundaries in the right band', () => {
     const at = (ms: number) => new Date(now.getTime() + ms).toISOString();
     const cases: Array<[number, number, string]> = [
       [31 * DAY, 31, 'over-30'],
@@ -331,8 +332,8 @@ describe('days left and expiry bands', () => {
       [7 * DAY - 1, 6, 'under-7'],
       [60_000, 0, 'under-7'],
       [0, 0, 'expired'],
-      [-60_000, 0, 'expired'],
-      [-3.5 * DAY, -3, 'expired'],
+      [-60_000, -1, 'expired'],
+      [-3.5 * DAY, -4, 'expired'],
     ];
     for (const [ms, days, band] of cases) {
       expect([daysLeft(at(ms), now), expiryBand(at(ms), now)]).toEqual([days, band]);

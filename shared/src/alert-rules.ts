@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { daysLeft } from './expiry.ts';
 import { isBelow } from './grading.ts';
 import { Grade, type ProtocolSupport, type Snapshot, TlsVersion } from './snapshot.ts';
 
@@ -77,14 +78,12 @@ export function certificateFacts(
 
 export type Evaluation = { firing: boolean; summary: string };
 
-const DAY = 86_400_000;
-
 /** Tests one predicate against one host's facts at `now`. Unknown facts never fire. */
 export function evaluate(p: AlertPredicate, f: HostFacts, now: Date): Evaluation {
   switch (p.kind) {
     case 'expires_within': {
       if (!f.notAfter) return { firing: false, summary: 'no certificate seen yet' };
-      const days = Math.floor((Date.parse(f.notAfter) - now.getTime()) / DAY);
+      const days = daysLeft(f.notAfter, now);
       return days < 0
         ? { firing: true, summary: `certificate expired ${-days} day(s) ago` }
         : { firing: days < p.days, summary: `certificate expires in ${days} day(s)` };

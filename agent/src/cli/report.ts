@@ -1,9 +1,8 @@
 /**
  * The human report card for one snapshot. Plain text, no colours, stable enough to grep.
  */
+import { daysLeft } from '@vigilo/shared/expiry';
 import type { Snapshot, TlsVersion } from '@vigilo/shared/snapshot';
-
-const DAY_MS = 86_400_000;
 
 function endpoint(s: Snapshot): string {
   const host = s.target.hostname.includes(':') ? `[${s.target.hostname}]` : s.target.hostname;
@@ -36,13 +35,13 @@ export function reportCard(s: Snapshot, now: Date = new Date()): string {
   );
   const leaf = tls.chain[0];
   if (leaf) {
-    const daysLeft = Math.floor((Date.parse(leaf.not_after) - now.getTime()) / DAY_MS);
+    const days = daysLeft(leaf.not_after, now);
     row('subject', leaf.subject);
     row('issuer', leaf.issuer);
     row('SANs', leaf.sans.join(', ') || '(none)');
     row(
       'valid',
-      `${leaf.not_before} → ${leaf.not_after} (${daysLeft < 0 ? `expired ${-daysLeft} days ago` : `${daysLeft} days left`})`,
+      `${leaf.not_before} → ${leaf.not_after} (${days < 0 ? `expired ${-days} days ago` : `${days} days left`})`,
     );
     const curve = leaf.key.curve ? ` ${leaf.key.curve}` : '';
     row(

@@ -1,3 +1,4 @@
+import { daysLeft } from '@vigilo/shared/expiry';
 import type Database from 'better-sqlite3';
 import {
   type ExpiryBand,
@@ -14,18 +15,10 @@ import {
  * an injected `now`, never the wall clock, so the same replica reads the same in tests.
  */
 
-const DAY_MS = 86_400_000;
-
 /**
- * Whole days until `notAfter`, counted as the server's expiry rule counts them (a certificate
- * with 6.9 days left has 6); once expired, whole days since, negative (0 on the day it expired).
+ * green > 30 days, amber 7–30, red < 7, dark red once `notAfter` has passed. Days are counted by
+ * the shared rule (`@vigilo/shared/expiry`), the one the server and its alert rules use.
  */
-export function daysLeft(notAfter: string, now: Date): number {
-  const ms = Date.parse(notAfter) - now.getTime();
-  return ms > 0 ? Math.floor(ms / DAY_MS) : -Math.floor(-ms / DAY_MS) || 0;
-}
-
-/** green > 30 days, amber 7–30, red < 7, dark red once `notAfter` has passed. */
 export function expiryBand(notAfter: string | null, now: Date): ExpiryBand {
   if (notAfter === null) return 'unknown';
   if (Date.parse(notAfter) <= now.getTime()) return 'expired';
@@ -109,7 +102,7 @@ function byExpiry(a: HostRow, b: HostRow): number {
   const da = a.daysLeft ?? Number.POSITIVE_INFINITY;
   const db = b.daysLeft ?? Number.POSITIVE_INFINITY;
   if (da !== db) return da < db ? -1 : 1;
-  // Same day count: the one already expired (day 0 of expiry) before the one about to.
+  // Same day count: at its very expiry instant a certificate has 0 days left and is already expired.
   const ea = a.band === 'expired' ? 0 : 1;
   const eb = b.band === 'expired' ? 0 : 1;
   return ea - eb || a.hostname.localeCompare(b.hostname) || a.port - b.port;

@@ -1,3 +1,4 @@
+import { daysLeft } from '@vigilo/shared/expiry';
 import { z } from 'zod';
 import { workspaceRef } from '../authorize.ts';
 import { procedure, router } from '../init.ts';
@@ -66,7 +67,7 @@ export const certificatesRouter = router({
             issuer: r.issuer_cn ?? r.issuer,
             sans: r.sans,
             notAfter: r.not_after,
-            daysLeft: Math.floor((r.not_after.getTime() - now.getTime()) / 86_400_000),
+            daysLeft: daysLeft(r.not_after, now),
             keyAlgorithm: r.key_algorithm,
             keyBits: r.key_bits,
             signatureAlgorithm: r.signature_algorithm,
