@@ -28,7 +28,7 @@ afterEach(async () => {
 
 function pusherFor(spool: Spool, url: string, maxBatch = 10) {
   const client = new PushClient({ serverUrl: url, token: TEST_TOKEN, agentVersion: 'test', timeoutMs: 5000 });
-  return new Pusher(spool, client, { maxBatch, backoff: { baseMs: 5, maxMs: 20 } });
+  return new Pusher(spool, client, { maxBatch, backoff: { baseMs: 5, capMs: 20, jitter: 'full' } });
 }
 
 async function until(cond: () => boolean, what: string): Promise<void> {

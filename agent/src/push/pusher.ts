@@ -6,15 +6,23 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { LossReport } from '@vigilo/shared/agent-protocol';
+import {
+  type BackoffCurve,
+  backoffDelay,
+  type RandomSource,
+  validateBackoffPolicy,
+} from '@vigilo/shared/backoff';
 import type { Spool } from '../spool/spool.ts';
 import { uuidv7 } from '../util/uuidv7.ts';
-import { backoffDelay, type BackoffOptions } from './backoff.ts';
 import type { PushClient } from './client.ts';
 
 export interface PusherOptions {
   maxBatch?: number;
   maxBatchBytes?: number;
-  backoff?: BackoffOptions;
+  /** How waits grow between failed pushes (default: full jitter from 1 s up to 5 min). */
+  backoff?: BackoffCurve;
+  /** The jitter's random source (default Math.random). */
+  random?: RandomSource;
   /** Structured events for the daemon's log. */
   log?: (event: string, fields: Record<string, unknown>) => void;
 }
@@ -28,6 +36,18 @@ export interface PushStatus {
   duplicates: number;
   configVersion: number | null;
 }
+
+/**
+ * Full jitter (AWS architecture blog, "Exponential Backoff and Jitter"): a fleet of agents coming
+ * back after an outage spreads out instead of stampeding the server. A server's Retry-After is a
+ * floor, up to an hour: a longer one (a misconfigured proxy) must not park the agent for days.
+ */
+export const DEFAULT_PUSH_BACKOFF: BackoffCurve = {
+  baseMs: 1000,
+  capMs: 5 * 60_000,
+  jitter: 'full',
+  maxRetryAfterMs: 60 * 60_000,
+};
 
 export type DrainResult = 'empty' | 'unauthorized' | 'aborted';
 
@@ -43,7 +63,7 @@ export class Pusher {
   };
   private readonly maxBatch: number;
   private readonly maxBatchBytes: number;
-  private readonly backoff: BackoffOptions;
+  private readonly backoff: BackoffCurve;
 
   constructor(
     private readonly spool: Spool,
@@ -52,7 +72,7 @@ export class Pusher {
   ) {
     this.maxBatch = options.maxBatch ?? 200;
     this.maxBatchBytes = options.maxBatchBytes ?? 4 * 1024 * 1024;
-    this.backoff = options.backoff ?? { baseMs: 1000, maxMs: 5 * 60_000 };
+    this.backoff = validateBackoffPolicy(options.backoff ?? DEFAULT_PUSH_BACKOFF);
   }
 
   private log(event: string, fields: Record<string, unknown>): void {
@@ -156,7 +176,10 @@ export class Pusher {
 
   /** Backs off; false when aborted while waiting. */
   private async wait(retryAfterMs: number | null, detail: string, signal?: AbortSignal): Promise<boolean> {
-    const delay = backoffDelay(this.status.consecutiveFailures, retryAfterMs, this.backoff);
+    const delay = backoffDelay(this.backoff, this.status.consecutiveFailures + 1, {
+      retryAfterMs,
+      ...(this.options.random ? { random: this.options.random } : {}),
+    });
     this.status.consecutiveFailures++;
     this.status.lastError = detail;
     this.status.state = 'backing_off';

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type pg from 'pg';
 import { type ChannelType } from '@vigilo/shared/channels';
 import { type WorkspaceTx, withWorkspace } from '../db/workspace-tx.ts';
-import { type BackoffPolicy, delayAfterFailure, type RandomSource } from '../integrations/backoff.ts';
+import { type BackoffPolicy, delayAfterFailure, type RandomSource } from '@vigilo/shared/backoff';
 import { ChannelConfigError, parseChannelConfig, sendToChannel } from '../integrations/channels/index.ts';
 import type { ChannelMessage, DeliveryResult, JsonValue } from '../integrations/channels/types.ts';
 import type { OutboundPolicy } from '../integrations/outbound/policy.ts';

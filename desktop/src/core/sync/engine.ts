@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { type BackoffCurve, backoffDelay } from '@vigilo/shared/backoff';
 import { type Permission, roleGrants, workspaceRoleSchema } from '@vigilo/shared/roles';
 import { z } from 'zod';
 import type { Action, BridgeEvent, Connection, SyncState, WorkspaceSummary } from '../../bridge/contract.ts';
@@ -18,6 +19,8 @@ const CONNECTION_AFTER: { [K in FailureKind]: Connection } = {
   signed_out: 'signed_out',
   bug: 'error',
 };
+
+const SYNC_RETRY_BACKOFF: BackoffCurve = { baseMs: 1000, capMs: 15_000, jitter: 'full' };
 
 /** The workspace as last answered by the server, kept in the replica's meta. */
 const storedWorkspaceSchema = z.object({
@@ -272,11 +275,14 @@ export class SyncEngine {
     }
   }
 
-  /** While offline, tries again with exponential backoff (1 s doubling to 15 s). */
+  /**
+   * While offline, tries again with the shared backoff (up to 1 s doubling to 15 s, full jitter:
+   * the desktops a server restart cut off do not all come back in the same second).
+   */
   #scheduleRetry(): void {
     const schedule = this.#o.schedule;
     if (!schedule || this.#stopped || this.#retry) return;
-    const ms = Math.min(1000 * 2 ** (this.#failures - 1), 15_000);
+    const ms = backoffDelay(SYNC_RETRY_BACKOFF, this.#failures);
     this.#retry = schedule(() => {
       this.#retry = undefined;
       void this.syncNow();
