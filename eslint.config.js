@@ -2,6 +2,7 @@ import js from '@eslint/js';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 import { boundaries } from './build/lint/boundaries.js';
+import { serverLayers } from './build/lint/server.js';
 
 export default tseslint.config(
   { ignores: ['**/node_modules/**', '**/dist/**', '**/out/**', '.vigilo/**', '**/*.d.ts'] },
@@ -33,4 +34,5 @@ export default tseslint.config(
   },
   { files: ['**/*.js'], ...tseslint.configs.disableTypeChecked },
   ...boundaries,
+  ...serverLayers,
 );

@@ -2,9 +2,11 @@ import { parseArgs } from 'node:util';
 import { workspaceRoleSchema } from '@vigilo/shared/roles';
 import type pg from 'pg';
 import { z } from 'zod';
-import { makeTx } from '../db/workspace-tx.ts';
+import { enterWorkspace, type TxContext, withOwnerTx } from '../db/tx.ts';
+import { ActionRefused } from '../domain-errors.ts';
 import { VigiloError } from '../errors.ts';
-import { findLocalAccountByEmail } from '../identity/local-accounts.ts';
+import { userIdForEmail } from '../identity/users.ts';
+import { createWorkspace } from '../workspaces/create.ts';
 
 export const WORKSPACE_USAGE = `Usage:
   vigilo workspace add --slug SLUG --name NAME --owner EMAIL
@@ -13,7 +15,7 @@ export const WORKSPACE_USAGE = `Usage:
     ROLE: viewer, member, approver, admin, owner, auditor (auditor needs --expires)
 `;
 
-const CLI_ACTOR = { type: 'system', id: 'cli' } as const;
+const CLI: TxContext = { actor: { type: 'system', id: 'cli' }, requestId: undefined };
 
 const workspaceAddSchema = z.object({
   slug: z
@@ -71,32 +73,22 @@ export async function runWorkspaceCommand(
   }
   if (noun === 'workspace' && verb === 'add') {
     const input = parse(workspaceAddSchema, values);
-    await inTransaction(owner, async (client) => {
-      const userId = await userIdFor(client, issuer, input.owner);
-      const { rows } = await client.query<{ id: string }>(
-        'INSERT INTO workspaces (slug, name) VALUES ($1, $2) ON CONFLICT (slug) DO NOTHING RETURNING id',
-        [input.slug, input.name],
+    await withOwnerTx(owner, async (client) => {
+      const ownerUserId = await userIdFor(client, issuer, input.owner);
+      await createWorkspace(client, { slug: input.slug, name: input.name, ownerUserId }, CLI).catch(
+        (err: unknown) => {
+          if (err instanceof ActionRefused && err.reason === 'conflict')
+            throw new VigiloError('CONFIG_INVALID', `the workspace slug "${input.slug}" is taken`);
+          throw err;
+        },
       );
-      const id = rows[0]?.id;
-      if (!id) throw new VigiloError('CONFIG_INVALID', `the workspace slug "${input.slug}" is taken`);
-      await client.query("INSERT INTO memberships (workspace_id, user_id, role) VALUES ($1, $2, 'owner')", [
-        id,
-        userId,
-      ]);
-      await makeTx(client, id, { actor: CLI_ACTOR, requestId: undefined }).record({
-        action: 'workspace.created',
-        target: { type: 'workspace', id },
-        summary: { after: { slug: input.slug, name: input.name, owner: userId } },
-        event: 'workspace.created',
-        payload: { id, slug: input.slug, name: input.name },
-      });
     });
     print(`created workspace ${input.slug} owned by ${input.owner}`);
     return 0;
   }
   if (noun === 'member' && verb === 'add') {
     const input = parse(memberAddSchema, values);
-    await inTransaction(owner, async (client) => {
+    await withOwnerTx(owner, async (client) => {
       const ws = await client.query<{ id: string }>('SELECT id FROM workspaces WHERE slug = $1', [
         input.workspace,
       ]);
@@ -106,15 +98,15 @@ export async function runWorkspaceCommand(
           'CONFIG_INVALID',
           `no workspace "${input.workspace}" (see: vigilo workspace list)`,
         );
-      await client.query("SELECT set_config('vigilo.workspace_id', $1, true)", [id]);
+      const tx = await enterWorkspace(client, id, CLI);
       const userId = await userIdFor(client, issuer, input.email);
-      const added = await client.query(
+      const added = await tx.query(
         'INSERT INTO memberships (workspace_id, user_id, role, expires_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING',
         [id, userId, input.role, input.expires ?? null],
       );
       if (added.rowCount === 0)
         throw new VigiloError('CONFIG_INVALID', `${input.email} is already a member of ${input.workspace}`);
-      await makeTx(client, id, { actor: CLI_ACTOR, requestId: undefined }).record({
+      await tx.record({
         action: 'member.added',
         target: { type: 'user', id: userId },
         summary: { after: { role: input.role, expiresAt: input.expires ?? null } },
@@ -129,29 +121,14 @@ export async function runWorkspaceCommand(
   return 2;
 }
 
-/**
- * The user row for an email: an existing user (signed in before), or one made now for a local
- * account of the built-in provider, keyed the way its tokens will name it (issuer + account id).
- */
+/** The user for an email (see userIdForEmail), or a plain failure saying how to make one. */
 async function userIdFor(client: pg.ClientBase, issuer: string, email: string): Promise<string> {
-  const existing = await client.query<{ id: string }>(
-    'SELECT id FROM users WHERE lower(email) = lower($1) ORDER BY created_at LIMIT 1',
-    [email],
+  const userId = await userIdForEmail(client, issuer, email);
+  if (userId) return userId;
+  throw new VigiloError(
+    'CONFIG_INVALID',
+    `no user or local account with email ${email}: create one with vigilo user add`,
   );
-  if (existing.rows[0]) return existing.rows[0].id;
-  const account = await findLocalAccountByEmail(client, email);
-  if (!account) {
-    throw new VigiloError(
-      'CONFIG_INVALID',
-      `no user or local account with email ${email}: create one with vigilo user add`,
-    );
-  }
-  const { rows } = await client.query<{ id: string }>(
-    `INSERT INTO users (issuer, subject, email, name) VALUES ($1, $2, $3, $4)
-     ON CONFLICT (issuer, subject) DO UPDATE SET email = EXCLUDED.email RETURNING id`,
-    [issuer, account.id, account.email, account.name],
-  );
-  return rows[0]?.id ?? '';
 }
 
 function parse<T>(schema: z.ZodType<T>, values: unknown): T {
@@ -159,18 +136,4 @@ function parse<T>(schema: z.ZodType<T>, values: unknown): T {
   if (!parsed.success)
     throw new VigiloError('CONFIG_INVALID', parsed.error.issues.map((i) => i.message).join('; '));
   return parsed.data;
-}
-
-async function inTransaction(owner: pg.Pool, fn: (client: pg.PoolClient) => Promise<void>): Promise<void> {
-  const client = await owner.connect();
-  try {
-    await client.query('BEGIN');
-    await fn(client);
-    await client.query('COMMIT');
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw err;
-  } finally {
-    client.release();
-  }
 }

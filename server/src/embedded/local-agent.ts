@@ -4,8 +4,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import type pg from 'pg';
-import { makeTx } from '../db/workspace-tx.ts';
-import { mintToken } from '../platform/api-token-format.ts';
+import { withWorkspace } from '../db/tx.ts';
+import { createEnrollmentToken } from '../monitoring/enrollment-tokens.ts';
 
 /** The agent's launcher in this repository (single-machine mode runs the real agent program). */
 const AGENT_BIN = fileURLToPath(new URL('../../../agent/bin/vigilo-agent.js', import.meta.url));
@@ -87,36 +87,26 @@ export async function startLocalAgent(opts: {
   };
 }
 
+/** How long the local agent's enrollment token lives: it is spent within seconds of minting. */
+const LOCAL_TOKEN_TTL_MS = 10 * 60_000;
+const LOCAL_AGENT_MINTER = { type: 'system', id: 'vigilo-up' } as const;
+
 /** A one-time enrollment token in the oldest workspace, recorded like one an admin made. */
 async function mintEnrollmentToken(owner: pg.Pool): Promise<string | undefined> {
-  const client = await owner.connect();
-  try {
-    const ws = await client.query<{ id: string }>('SELECT id FROM workspaces ORDER BY created_at LIMIT 1');
-    const workspaceId = ws.rows[0]?.id;
-    if (!workspaceId) return undefined;
-    await client.query('BEGIN');
-    await client.query("SELECT set_config('vigilo.workspace_id', $1, true)", [workspaceId]);
-    const { token, hash } = mintToken(workspaceId, 'vge');
-    const { rows } = await client.query<{ id: string }>(
-      "INSERT INTO enrollment_tokens (workspace_id, name, token_hash, expires_at) VALUES ($1, 'local agent', $2, now() + interval '10 minutes') RETURNING id",
-      [workspaceId, hash],
-    );
-    await makeTx(client, workspaceId, {
-      actor: { type: 'system', id: 'vigilo-up' },
-      requestId: undefined,
-    }).record({
-      action: 'enrollment_token.created',
-      target: { type: 'enrollment_token', id: rows[0]?.id ?? '' },
-      summary: { after: { name: 'local agent', purpose: 'single-machine mode' } },
-      event: 'enrollment_token.created',
-      payload: { id: rows[0]?.id ?? '', name: 'local agent' },
-    });
-    await client.query('COMMIT');
-    return token;
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw err;
-  } finally {
-    client.release();
-  }
+  const ws = await owner.query<{ id: string }>('SELECT id FROM workspaces ORDER BY created_at LIMIT 1');
+  const workspaceId = ws.rows[0]?.id;
+  if (!workspaceId) return undefined;
+  const minted = await withWorkspace(
+    owner,
+    workspaceId,
+    { actor: LOCAL_AGENT_MINTER, requestId: undefined },
+    (tx) =>
+      createEnrollmentToken(tx, {
+        name: 'local agent',
+        expiresAt: new Date(Date.now() + LOCAL_TOKEN_TTL_MS),
+        createdBy: null,
+        purpose: 'single-machine mode',
+      }),
+  );
+  return minted.token;
 }

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type pg from 'pg';
 import { type ChannelType } from '@vigilo/shared/channels';
-import { type WorkspaceTx, withWorkspace } from '../db/workspace-tx.ts';
+import { type WorkspaceTx, withWorkspace } from '../db/tx.ts';
 import { type BackoffPolicy, delayAfterFailure, type RandomSource } from '@vigilo/shared/backoff';
 import { ChannelConfigError, parseChannelConfig, sendToChannel } from '../integrations/channels/index.ts';
 import type { ChannelMessage, DeliveryResult, JsonValue } from '../integrations/channels/types.ts';

@@ -1,12 +1,15 @@
 import type { Logger } from 'pino';
 import type pg from 'pg';
 import { eventMatches } from '@vigilo/shared/events';
+import { type TxContext, withWorkspace } from '../db/tx.ts';
 import type { BusEvent, EventBus } from './bus.ts';
 
 const CONSUMER = 'dispatcher';
 const BATCH = 500;
 /** Any constant: only one process in a deployment dispatches at a time. */
 const LEADER_LOCK = 0x76_64_73_70; // "vdsp"
+/** The dispatcher records nothing itself; its transactions are bound to one workspace each. */
+const DISPATCH: TxContext = { actor: { type: 'system', id: 'dispatcher' }, requestId: undefined };
 
 export type Dispatcher = {
   /** Processes every workspace's pending events once (also used by tests for determinism). */
@@ -107,30 +110,23 @@ export function startDispatcher(deps: {
   };
 
   async function dispatchWorkspace(d: typeof deps, workspaceId: string): Promise<number> {
-    const client = await d.owner.connect();
-    let published: BusEvent[] = [];
     let created = 0;
-    try {
-      await client.query('BEGIN');
-      await client.query("SELECT set_config('vigilo.workspace_id', $1, true)", [workspaceId]);
-      await client.query(
+    const published = await withWorkspace(d.owner, workspaceId, DISPATCH, async (tx): Promise<BusEvent[]> => {
+      await tx.query(
         'INSERT INTO event_cursors (consumer, workspace_id) VALUES ($1, $2) ON CONFLICT DO NOTHING',
         [CONSUMER, workspaceId],
       );
-      const cursor = await client.query<{ last_seq: number }>(
+      const cursor = await tx.query<{ last_seq: number }>(
         'SELECT last_seq FROM event_cursors WHERE consumer = $1 AND workspace_id = $2 FOR UPDATE',
         [CONSUMER, workspaceId],
       );
       const after = cursor.rows[0]?.last_seq ?? 0;
-      const events = await client.query<{ seq: number; type: string; payload: unknown; occurred_at: Date }>(
+      const events = await tx.query<{ seq: number; type: string; payload: unknown; occurred_at: Date }>(
         'SELECT seq, type, payload, occurred_at FROM events WHERE workspace_id = $1 AND seq > $2 ORDER BY seq LIMIT $3',
         [workspaceId, after, BATCH],
       );
-      if (events.rows.length === 0) {
-        await client.query('COMMIT');
-        return 0;
-      }
-      const channels = await client.query<{ id: string; event_types: string[]; created_at: Date }>(
+      if (events.rows.length === 0) return [];
+      const channels = await tx.query<{ id: string; event_types: string[]; created_at: Date }>(
         // Scoped explicitly as well as by row security: the owner may be a superuser, who bypasses it.
         'SELECT id, event_types, created_at FROM channels WHERE enabled AND workspace_id = $1',
         [workspaceId],
@@ -139,7 +135,7 @@ export function startDispatcher(deps: {
         for (const ch of channels.rows) {
           // A channel hears what happens after it was created, not the workspace's history.
           if (ch.created_at > e.occurred_at || !eventMatches(ch.event_types, e.type)) continue;
-          const res = await client.query(
+          const res = await tx.query(
             `INSERT INTO deliveries (workspace_id, channel_id, event_seq) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
             [workspaceId, ch.id, e.seq],
           );
@@ -147,25 +143,20 @@ export function startDispatcher(deps: {
         }
       }
       const last = events.rows.at(-1)?.seq ?? after;
-      await client.query('UPDATE event_cursors SET last_seq = $3 WHERE consumer = $1 AND workspace_id = $2', [
+      await tx.query('UPDATE event_cursors SET last_seq = $3 WHERE consumer = $1 AND workspace_id = $2', [
         CONSUMER,
         workspaceId,
         last,
       ]);
-      await client.query('COMMIT');
-      published = events.rows.map((e) => ({
+      return events.rows.map((e) => ({
         workspaceId,
         seq: e.seq,
         type: e.type,
         payload: e.payload,
         occurredAt: e.occurred_at.toISOString(),
       }));
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw err;
-    } finally {
-      client.release();
-    }
+    });
+    // Published only once committed: a live client never hears of an event that was rolled back.
     for (const event of published) await d.bus.publish(event);
     if (created > 0) d.onDeliveriesCreated?.();
     // A full batch means there may be more: go again for this workspace.

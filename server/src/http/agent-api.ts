@@ -6,7 +6,7 @@ import {
   type PushBatchResponse,
 } from '@vigilo/shared/agent-protocol';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { withWorkspace } from '../db/workspace-tx.ts';
+import { withWorkspace } from '../db/tx.ts';
 import { type AuthenticatedAgent, authenticateAgent } from '../monitoring/agent-auth.ts';
 import { enrollAgent } from '../monitoring/enroll.ts';
 import { snapshotTimeIssues } from '../monitoring/snapshot-times.ts';

@@ -2,10 +2,10 @@ import { Readable } from 'node:stream';
 import { TRPCError } from '@trpc/server';
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import type { FastifyInstance } from 'fastify';
-import { csvRow } from '@vigilo/shared/csv';
+import { auditExportHeader, auditExportLine, auditExportMime } from '@vigilo/shared/audit-export';
 import { text } from '@vigilo/shared/safe-input';
 import { z } from 'zod';
-import { withWorkspace } from '../db/workspace-tx.ts';
+import { withWorkspace } from '../db/tx.ts';
 import { auditFilterSchema, listAudit } from '../platform/audit-log.ts';
 import type { Services } from '../services.ts';
 import { authorize } from '../trpc/authorize.ts';
@@ -14,19 +14,6 @@ import { bearerFrom, createContext } from '../trpc/context.ts';
 const querySchema = z.object({ format: z.enum(['csv', 'jsonl'], { error: 'format must be csv or jsonl' }) });
 const paramsSchema = z.object({ workspace: text('workspace').min(1).max(100) });
 const PAGE_SIZE = 1000;
-const CSV_COLUMNS = [
-  'seq',
-  'occurredAt',
-  'actorType',
-  'actorId',
-  'action',
-  'targetType',
-  'targetId',
-  'summary',
-  'requestId',
-  'prevHash',
-  'hash',
-] as const;
 
 /**
  * GET /api/workspaces/:workspace/audit/export?format=csv|jsonl&action=…&from=… — the audit log as a
@@ -65,25 +52,18 @@ export function registerAuditExport(app: FastifyInstance, services: Services): v
       // The first page is read before the headers, so a failure there is still an error answer.
       const first = await readPage(undefined);
       const stamp = services.clock().toISOString().replace(/[:.]/g, '-');
+      const as = format.data.format;
       reply
-        .header(
-          'content-type',
-          format.data.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson',
-        )
-        .header(
-          'content-disposition',
-          `attachment; filename="audit-${workspace.slug}-${stamp}.${format.data.format}"`,
-        );
+        .header('content-type', auditExportMime(as))
+        .header('content-disposition', `attachment; filename="audit-${workspace.slug}-${stamp}.${as}"`);
 
+      // The same columns and cells as the desktop's export (@vigilo/shared/audit-export).
       const stream = async function* () {
-        if (format.data.format === 'csv') yield `${CSV_COLUMNS.join(',')}\n`;
+        const header = auditExportHeader(as);
+        if (header) yield header;
         let page = first;
         for (;;) {
-          for (const row of page.rows) {
-            yield format.data.format === 'csv'
-              ? csvRow(CSV_COLUMNS.map((c) => row[c]))
-              : `${JSON.stringify(row)}\n`;
-          }
+          for (const row of page.rows) yield auditExportLine(row, as);
           if (page.nextCursor === undefined) return;
           page = await readPage(page.nextCursor);
         }

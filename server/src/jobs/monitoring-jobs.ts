@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { type WorkspaceTx, withWorkspace } from '../db/workspace-tx.ts';
+import { type WorkspaceTx, withWorkspace } from '../db/tx.ts';
 import { evaluateRules } from '../monitoring/rule-engine.ts';
 import type { Job } from './scheduler.ts';
 

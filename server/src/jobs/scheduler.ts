@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type pg from 'pg';
+import { withOwnerTx } from '../db/tx.ts';
 
 export type Job = {
   name: string;
@@ -32,21 +33,17 @@ export function createScheduler(deps: {
   let current: Promise<string[]> | undefined;
 
   async function runIfDue(job: Job): Promise<boolean> {
-    const client = await deps.owner.connect();
-    try {
-      const now = deps.clock();
-      await client.query('INSERT INTO job_runs (name) VALUES ($1) ON CONFLICT DO NOTHING', [job.name]);
-      await client.query('BEGIN');
+    const now = deps.clock();
+    await deps.owner.query('INSERT INTO job_runs (name) VALUES ($1) ON CONFLICT DO NOTHING', [job.name]);
+    return withOwnerTx(deps.owner, async (client) => {
       const { rows } = await client.query<{ name: string }>(
         `SELECT name FROM job_runs WHERE name = $1
            AND (last_finished_at IS NULL OR last_finished_at <= $2::timestamptz - make_interval(secs => $3))
          FOR UPDATE SKIP LOCKED`,
         [job.name, now, job.everyMs / 1000],
       );
-      if (rows.length === 0) {
-        await client.query('ROLLBACK');
-        return false;
-      }
+      // Not due, or another process holds it: nothing was written, so ending here is harmless.
+      if (rows.length === 0) return false;
       await client.query('UPDATE job_runs SET last_started_at = $2 WHERE name = $1', [job.name, now]);
       let error: string | null = null;
       try {
@@ -59,14 +56,8 @@ export function createScheduler(deps: {
         'UPDATE job_runs SET last_finished_at = $2, last_error = $3, runs = runs + 1 WHERE name = $1',
         [job.name, deps.clock(), error],
       );
-      await client.query('COMMIT');
       return true;
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw err;
-    } finally {
-      client.release();
-    }
+    });
   }
 
   const tick = async (): Promise<string[]> => {

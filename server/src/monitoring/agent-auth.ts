@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { withWorkspace } from '../db/workspace-tx.ts';
+import { withWorkspace } from '../db/tx.ts';
 import { parseToken } from '../platform/api-token-format.ts';
 import { SEEN_WRITE_INTERVAL_MS } from '../platform/seen-throttle.ts';
 

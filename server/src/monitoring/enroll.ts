@@ -1,7 +1,10 @@
 import type { EnrollRequest, EnrollResponse } from '@vigilo/shared/agent-protocol';
 import type pg from 'pg';
-import { makeTx } from '../db/workspace-tx.ts';
+import { type TxContext, withWorkspace } from '../db/tx.ts';
 import { mintToken, parseToken } from '../platform/api-token-format.ts';
+
+/** Until the agent exists, the enrollment acts as the system; its record names the new agent. */
+const ENROLLMENT: TxContext = { actor: { type: 'system', id: 'enrollment' }, requestId: undefined };
 
 export type EnrollOutcome =
   | { ok: true; response: EnrollResponse }
@@ -25,55 +28,44 @@ export async function enrollAgent(
 ): Promise<EnrollOutcome> {
   const parsed = parseToken(req.token, 'vge');
   if (!parsed) return { ok: false, status: 401, code: 'unauthorized', message: 'not an enrollment token' };
-  const client = await owner.connect();
-  try {
-    await client.query('BEGIN');
-    await client.query("SELECT set_config('vigilo.workspace_id', $1, true)", [parsed.workspaceId]);
-    const { rows } = await client.query<{ id: string; expires_at: Date; used_at: Date | null }>(
+  // The owner pool (the agent has no session), bound to the token's workspace like a request.
+  return withWorkspace(owner, parsed.workspaceId, ENROLLMENT, async (tx): Promise<EnrollOutcome> => {
+    const { rows } = await tx.query<{ id: string; expires_at: Date; used_at: Date | null }>(
       'SELECT id, expires_at, used_at FROM enrollment_tokens WHERE token_hash = $1 AND workspace_id = $2 FOR UPDATE',
       [parsed.hash, parsed.workspaceId],
     );
     const token = rows[0];
-    const fail = (outcome: EnrollOutcome) => client.query('ROLLBACK').then(() => outcome);
-    if (!token)
-      return await fail({
-        ok: false,
-        status: 401,
-        code: 'unauthorized',
-        message: 'unknown enrollment token',
-      });
+    // A refusal has written nothing: committing the read is the same as rolling it back.
+    if (!token) return { ok: false, status: 401, code: 'unauthorized', message: 'unknown enrollment token' };
     if (token.used_at) {
-      return await fail({
+      return {
         ok: false,
         status: 409,
         code: 'enrollment_token_used',
         message: 'this enrollment token was already used',
-      });
+      };
     }
     if (token.expires_at <= now) {
-      return await fail({
+      return {
         ok: false,
         status: 410,
         code: 'enrollment_token_expired',
         message: `this enrollment token expired at ${token.expires_at.toISOString()}`,
-      });
+      };
     }
     const credential = mintToken(parsed.workspaceId, 'vga');
-    const agent = await client.query<{ id: string }>(
+    const agent = await tx.query<{ id: string }>(
       `INSERT INTO agents (workspace_id, name, token_hash, version, platform, address, last_seen_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
       [parsed.workspaceId, req.name, credential.hash, req.agent_version, req.platform, address ?? null, now],
     );
     const agentId = agent.rows[0]?.id ?? '';
-    await client.query('UPDATE enrollment_tokens SET used_at = $2, agent_id = $3 WHERE id = $1', [
+    await tx.query('UPDATE enrollment_tokens SET used_at = $2, agent_id = $3 WHERE id = $1', [
       token.id,
       now,
       agentId,
     ]);
-    await makeTx(client, parsed.workspaceId, {
-      actor: { type: 'agent', id: agentId },
-      requestId: undefined,
-    }).record({
+    await tx.as({ type: 'agent', id: agentId }).record({
       action: 'agent.enrolled',
       target: { type: 'agent', id: agentId },
       summary: {
@@ -87,7 +79,6 @@ export async function enrollAgent(
       event: 'agent.enrolled',
       payload: { agentId, name: req.name },
     });
-    await client.query('COMMIT');
     return {
       ok: true,
       response: {
@@ -97,10 +88,5 @@ export async function enrollAgent(
         server_time: now.toISOString(),
       },
     };
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw err;
-  } finally {
-    client.release();
-  }
+  });
 }

@@ -1,12 +1,12 @@
-import type { Actor, WorkspaceTx } from '../db/workspace-tx.ts';
-import { ActionRefused } from './action-refused.ts';
+import type { Actor, WorkspaceTx } from '../db/tx.ts';
+import { ActionRefused } from '../domain-errors.ts';
 import { createSnooze, SNOOZE_PRESETS, type SnoozePreset } from './alert-actions.ts';
 
 /**
  * What people do to a monitored host — pause, resume, snooze — written once and used by both
  * doors: the `hosts.*` / `alerts.snooze` procedures (online clients) and the desktop's outbox
  * kinds (server/src/sync/kinds/hosts.ts). Each writes its audit row and event in the caller's
- * transaction. An expected refusal is an `ActionRefused` (./action-refused.ts).
+ * transaction. An expected refusal is an `ActionRefused` (../domain-errors.ts).
  */
 
 /** Bumps the config version of the agents whose assignments changed: they pull within seconds. */

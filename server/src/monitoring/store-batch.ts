@@ -1,6 +1,6 @@
 import { certificateFacts } from '@vigilo/shared/alert-rules';
 import type { LossReport, Snapshot } from '@vigilo/shared';
-import type { WorkspaceTx } from '../db/workspace-tx.ts';
+import type { WorkspaceTx } from '../db/tx.ts';
 import { evaluateRules } from './rule-engine.ts';
 
 export type StoredBatch = { accepted: string[]; duplicate: string[]; lossesRecorded: string[] };

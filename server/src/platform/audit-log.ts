@@ -1,7 +1,7 @@
 import { type AuditRow, findChainBreak } from '@vigilo/shared/audit-chain';
 import { instant, text } from '@vigilo/shared/safe-input';
 import { z } from 'zod';
-import type { WorkspaceTx } from '../db/workspace-tx.ts';
+import type { WorkspaceTx } from '../db/tx.ts';
 
 /**
  * Filters shared by audit.list and the exports. Every field is optional; they combine with AND.

@@ -1,7 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type pg from 'pg';
-import { makeTx } from '../db/workspace-tx.ts';
+import { withOwnerTx } from '../db/tx.ts';
+import { createWorkspace } from '../workspaces/create.ts';
 import { generatePassword } from '../cli/users.ts';
 import { createLocalAccount } from '../identity/local-accounts.ts';
 
@@ -17,52 +18,31 @@ export async function bootstrapFirstRun(
   owner: pg.Pool,
   opts: { issuer: string; home: string },
 ): Promise<{ email: string; password: string; credentialsFile: string } | undefined> {
-  const client = await owner.connect();
-  try {
-    await client.query('BEGIN');
+  const created = await withOwnerTx(owner, async (client) => {
     // Two servers starting at once on an empty database: one bootstraps, the other sees it done.
     await client.query('SELECT pg_advisory_xact_lock(7623451)');
     const { rows } = await client.query<{ n: number }>(
       'SELECT (SELECT count(*) FROM workspaces)::int + (SELECT count(*) FROM local_accounts)::int AS n',
     );
-    if ((rows[0]?.n ?? 0) > 0) {
-      await client.query('ROLLBACK');
-      return undefined;
-    }
+    if ((rows[0]?.n ?? 0) > 0) return undefined;
     const password = generatePassword();
     const account = await createLocalAccount(client, { email: FIRST_OWNER_EMAIL, name: 'Owner', password });
     const user = await client.query<{ id: string }>(
       'INSERT INTO users (issuer, subject, email, name) VALUES ($1, $2, $3, $4) RETURNING id',
       [opts.issuer, account.id, account.email, account.name],
     );
-    const userId = user.rows[0]?.id ?? '';
-    const ws = await client.query<{ id: string }>(
-      "INSERT INTO workspaces (slug, name) VALUES ($1, 'Demo') RETURNING id",
-      [DEMO_WORKSPACE],
+    await createWorkspace(
+      client,
+      { slug: DEMO_WORKSPACE, name: 'Demo', ownerUserId: user.rows[0]?.id ?? '' },
+      { actor: { type: 'system', id: 'first-run' }, requestId: undefined },
     );
-    const workspaceId = ws.rows[0]?.id ?? '';
-    await client.query("INSERT INTO memberships (workspace_id, user_id, role) VALUES ($1, $2, 'owner')", [
-      workspaceId,
-      userId,
-    ]);
-    await makeTx(client, workspaceId, {
-      actor: { type: 'system', id: 'first-run' },
-      requestId: undefined,
-    }).record({
-      action: 'workspace.created',
-      target: { type: 'workspace', id: workspaceId },
-      summary: { after: { slug: DEMO_WORKSPACE, name: 'Demo', owner: userId } },
-      event: 'workspace.created',
-      payload: { id: workspaceId, slug: DEMO_WORKSPACE, name: 'Demo' },
-    });
-    await client.query('COMMIT');
-    const credentialsFile = path.join(opts.home, 'first-run-credentials.txt');
-    await writeFile(credentialsFile, `email: ${FIRST_OWNER_EMAIL}\npassword: ${password}\n`, { mode: 0o600 });
-    return { email: FIRST_OWNER_EMAIL, password, credentialsFile };
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw err;
-  } finally {
-    client.release();
-  }
+    return { password };
+  });
+  if (!created) return undefined;
+  // Written once the account is committed: a note of a password that was rolled back would lie.
+  const credentialsFile = path.join(opts.home, 'first-run-credentials.txt');
+  await writeFile(credentialsFile, `email: ${FIRST_OWNER_EMAIL}\npassword: ${created.password}\n`, {
+    mode: 0o600,
+  });
+  return { email: FIRST_OWNER_EMAIL, password: created.password, credentialsFile };
 }

@@ -7,9 +7,9 @@ import {
   type PushEntry,
 } from '@vigilo/shared/outbox';
 import { roleGrants, type WorkspaceRole } from '@vigilo/shared/roles';
-import type { Actor, WorkspaceTx } from '../db/workspace-tx.ts';
-import { ActionRefused } from '../monitoring/action-refused.ts';
-import { MutationConflict, type MutationResult } from './conflict.ts';
+import type { Actor, WorkspaceTx } from '../db/tx.ts';
+import { ActionRefused } from '../domain-errors.ts';
+import { conflictReasonOf, type MutationResult } from './conflict.ts';
 import { MUTATIONS } from './mutations.ts';
 
 /** One sync.push entry: its envelope checked, its kind and arguments checked here, per entry. */
@@ -95,10 +95,10 @@ async function run(
     await tx.query('RELEASE SAVEPOINT client_mutation');
     return { status: 'applied', value };
   } catch (err) {
-    // A domain action's expected refusal (ActionRefused) is a conflict like a kind's own.
-    if (!(err instanceof MutationConflict || err instanceof ActionRefused)) throw err;
+    // A domain action's expected refusal is this entry's conflict; anything else is a bug.
+    if (!(err instanceof ActionRefused)) throw err;
     await tx.query('ROLLBACK TO SAVEPOINT client_mutation');
-    return { status: 'conflict', reason: err.reason, message: err.message };
+    return { status: 'conflict', reason: conflictReasonOf(err.reason), message: err.message };
   }
 }
 

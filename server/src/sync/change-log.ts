@@ -1,5 +1,5 @@
 import type { WorkspaceRole } from '@vigilo/shared/roles';
-import type { WorkspaceTx } from '../db/workspace-tx.ts';
+import type { WorkspaceTx } from '../db/tx.ts';
 import { type ReplicatedTable, tablesFor } from './tables.ts';
 
 /** One entry of the change log: the latest state of a row, or its tombstone. */

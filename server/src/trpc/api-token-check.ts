@@ -1,5 +1,5 @@
 import { roleAtMost, type WorkspaceRole, workspaceRoleSchema } from '@vigilo/shared/roles';
-import { withWorkspace } from '../db/workspace-tx.ts';
+import { withWorkspace } from '../db/tx.ts';
 import { parseToken } from '../platform/api-token-format.ts';
 import { SEEN_WRITE_INTERVAL_MS } from '../platform/seen-throttle.ts';
 import type { AuthenticateDeps } from './authenticate.ts';

@@ -7,7 +7,7 @@ import {
   workspaceRoleSchema,
 } from '@vigilo/shared/roles';
 import { z } from 'zod';
-import type { Actor } from '../db/workspace-tx.ts';
+import type { Actor } from '../db/tx.ts';
 import type { Context } from './context.ts';
 import type { Principal } from './principal.ts';
 

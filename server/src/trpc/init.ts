@@ -3,19 +3,11 @@ import { type Access, PROCEDURE_ACCESS, type ProcedurePath } from '@vigilo/share
 import { findNulPaths, NUL_MESSAGE } from '@vigilo/shared/safe-input';
 import superjson from 'superjson';
 import { ZodError } from 'zod';
-import { type TxContext, withWorkspace, type WorkspaceTx } from '../db/workspace-tx.ts';
-import { ActionRefused } from '../monitoring/action-refused.ts';
+import { type TxContext, withWorkspace, type WorkspaceTx } from '../db/tx.ts';
+import { ActionRefused } from '../domain-errors.ts';
 import type { Context } from './context.ts';
-import { refusalAsError } from './refusals.ts';
+import { FieldRefusal, refusalAsError } from './refusals.ts';
 import { authorize, type Authorized } from './authorize.ts';
-
-/** Fields refused by a check other than the input schema; formatted like a zod failure. */
-class FieldRefusal extends Error {
-  constructor(readonly issues: Array<{ path: PropertyKey[]; message: string }>) {
-    super(issues.map((i) => `${i.path.join('.') || '(input)'}: ${i.message}`).join('; '));
-    this.name = 'FieldRefusal';
-  }
-}
 
 /**
  * The one tRPC instance. Zod failures are flattened into `data.fieldErrors` so every client can
@@ -49,14 +41,6 @@ const t = initTRPC.context<Context>().create({
 /** What a caller reads for a failure of ours: no internals, and the id to find it in the log. */
 export function internalErrorMessage(requestId: string | undefined): string {
   return `internal error; the server logged it with request id ${requestId ?? 'unknown'}`;
-}
-
-/**
- * A BAD_REQUEST about one field, shaped like a zod failure so the client finds it in
- * `data.fieldErrors` under `path`, as for any other invalid input.
- */
-export function fieldError(path: Array<string | number>, message: string): TRPCError {
-  return new TRPCError({ code: 'BAD_REQUEST', message, cause: new FieldRefusal([{ path, message }]) });
 }
 
 /**

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { withWorkspace } from '../../src/db/workspace-tx.ts';
+import { withWorkspace } from '../../src/db/tx.ts';
 import { createWorld, type World } from '../support/world.ts';
 
 let world: World;

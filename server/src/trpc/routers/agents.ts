@@ -1,6 +1,6 @@
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
-import { mintToken } from '../../platform/api-token-format.ts';
+import { createEnrollmentToken } from '../../monitoring/enrollment-tokens.ts';
 import { workspaceRef } from '../authorize.ts';
 import { procedure, router } from '../init.ts';
 
@@ -51,24 +51,13 @@ export const agentsRouter = router({
       }),
     )
     .mutation(({ ctx, input }) =>
-      ctx.tx(async (tx) => {
-        const { token, hash } = mintToken(tx.workspaceId, 'vge');
-        const expiresAt = new Date(ctx.services.clock().getTime() + input.ttlHours * 3_600_000);
-        const createdBy = ctx.auth.principal.kind === 'user' ? ctx.auth.principal.userId : null;
-        const { rows } = await tx.query<{ id: string }>(
-          'INSERT INTO enrollment_tokens (workspace_id, name, token_hash, created_by, expires_at) VALUES ($1, $2, $3, $4, $5) RETURNING id',
-          [tx.workspaceId, input.name, hash, createdBy, expiresAt],
-        );
-        const id = rows[0]?.id ?? '';
-        await tx.record({
-          action: 'enrollment_token.created',
-          target: { type: 'enrollment_token', id },
-          summary: { after: { name: input.name, expiresAt } },
-          event: 'enrollment_token.created',
-          payload: { id, name: input.name },
-        });
-        return { id, token, expiresAt };
-      }),
+      ctx.tx((tx) =>
+        createEnrollmentToken(tx, {
+          name: input.name,
+          expiresAt: new Date(ctx.services.clock().getTime() + input.ttlHours * 3_600_000),
+          createdBy: ctx.auth.principal.kind === 'user' ? ctx.auth.principal.userId : null,
+        }),
+      ),
     ),
 
   /** Revokes an agent: its next call gets 401 and it stops; its hosts stay, unassigned. */

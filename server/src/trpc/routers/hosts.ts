@@ -3,13 +3,14 @@ import { SCAN_INTERVALS_S } from '@vigilo/shared/agent-protocol';
 import { ServiceProtocol } from '@vigilo/shared/snapshot';
 import { z } from 'zod';
 import { isUniqueViolation } from '../../db/pg-errors.ts';
-import type { WorkspaceTx } from '../../db/workspace-tx.ts';
+import type { WorkspaceTx } from '../../db/tx.ts';
 import { agentIsAssignable, nudgeAgents, setHostActive } from '../../monitoring/host-actions.ts';
 import { hostHistory } from '../../monitoring/host-history.ts';
 import { parseHostList } from '../../monitoring/host-import.ts';
 import { normaliseHostname } from '../../monitoring/hostname.ts';
 import { workspaceRef } from '../authorize.ts';
-import { fieldError, procedure, router } from '../init.ts';
+import { procedure, router } from '../init.ts';
+import { fieldError } from '../refusals.ts';
 
 const hostnameSchema = z.string().transform((value, ctx) => {
   const result = normaliseHostname(value);

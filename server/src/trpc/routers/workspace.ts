@@ -1,6 +1,7 @@
-import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
-import { makeTx } from '../../db/workspace-tx.ts';
+import { withOwnerTx } from '../../db/tx.ts';
+import { createWorkspace } from '../../workspaces/create.ts';
+import { getWorkspace, updateWorkspace } from '../../workspaces/settings.ts';
 import { workspaceRef } from '../authorize.ts';
 import { procedure, router } from '../init.ts';
 
@@ -26,35 +27,14 @@ export const workspaceRouter = router({
     .mutation(async ({ ctx, input }) => {
       const user = ctx.auth.principal;
       if (user.kind !== 'user') throw new Error('unreachable: signed_in access admits users only');
-      const client = await ctx.services.db.owner.connect();
-      try {
-        await client.query('BEGIN');
-        const { rows } = await client.query<{ id: string; created_at: Date }>(
-          'INSERT INTO workspaces (slug, name) VALUES ($1, $2) ON CONFLICT (slug) DO NOTHING RETURNING id, created_at',
-          [input.slug, input.name],
-        );
-        const ws = rows[0];
-        if (!ws) throw new TRPCError({ code: 'CONFLICT', message: `the slug "${input.slug}" is taken` });
-        await client.query("INSERT INTO memberships (workspace_id, user_id, role) VALUES ($1, $2, 'owner')", [
-          ws.id,
-          user.userId,
-        ]);
-        const tx = makeTx(client, ws.id, { actor: ctx.auth.actor, requestId: ctx.requestId });
-        await tx.record({
-          action: 'workspace.created',
-          target: { type: 'workspace', id: ws.id },
-          summary: { after: { slug: input.slug, name: input.name, owner: user.userId } },
-          event: 'workspace.created',
-          payload: { id: ws.id, slug: input.slug, name: input.name },
-        });
-        await client.query('COMMIT');
-        return { id: ws.id, slug: input.slug, name: input.name, role: 'owner' as const };
-      } catch (err) {
-        await client.query('ROLLBACK');
-        throw err;
-      } finally {
-        client.release();
-      }
+      const ws = await withOwnerTx(ctx.services.db.owner, (client) =>
+        createWorkspace(
+          client,
+          { slug: input.slug, name: input.name, ownerUserId: user.userId },
+          { actor: ctx.auth.actor, requestId: ctx.requestId },
+        ),
+      );
+      return { id: ws.id, slug: input.slug, name: input.name, role: 'owner' as const };
     }),
 
   /** The workspaces the caller belongs to, with their role in each. */
@@ -75,49 +55,16 @@ export const workspaceRouter = router({
     return rows.map((r) => ({ id: r.id, slug: r.slug, name: r.name, role: r.role, expiresAt: r.expires_at }));
   }),
 
-  get: procedure.input(z.object({ workspace: workspaceRef })).query(({ ctx }) =>
-    ctx.tx(async (tx) => {
-      const { rows } = await tx.query<{
-        id: string;
-        slug: string;
-        name: string;
-        settings: unknown;
-        created_at: Date;
-      }>('SELECT id, slug, name, settings, created_at FROM workspaces');
-      const ws = rows[0];
-      if (!ws) throw new TRPCError({ code: 'NOT_FOUND', message: 'workspace not found' });
-      return {
-        id: ws.id,
-        slug: ws.slug,
-        name: ws.name,
-        settings: ws.settings,
-        createdAt: ws.created_at,
-        myRole: ctx.auth.workspace?.role,
-      };
-    }),
-  ),
+  get: procedure.input(z.object({ workspace: workspaceRef })).query(async ({ ctx }) => ({
+    ...(await ctx.tx(getWorkspace)),
+    myRole: ctx.auth.workspace?.role,
+  })),
 
   update: procedure
     .input(
       z.object({ workspace: workspaceRef, name: nameSchema.optional(), settings: settingsSchema.optional() }),
     )
     .mutation(({ ctx, input }) =>
-      ctx.tx(async (tx) => {
-        const before = await tx.query<{ name: string; settings: Record<string, unknown> }>(
-          'SELECT name, settings FROM workspaces FOR UPDATE',
-        );
-        const prev = before.rows[0];
-        if (!prev) throw new TRPCError({ code: 'NOT_FOUND', message: 'workspace not found' });
-        const next = { name: input.name ?? prev.name, settings: input.settings ?? prev.settings };
-        await tx.query('UPDATE workspaces SET name = $1, settings = $2', [next.name, next.settings]);
-        await tx.record({
-          action: 'workspace.updated',
-          target: { type: 'workspace', id: tx.workspaceId },
-          summary: { before: prev, after: next },
-          event: 'workspace.updated',
-          payload: { id: tx.workspaceId, name: next.name },
-        });
-        return next;
-      }),
+      ctx.tx((tx) => updateWorkspace(tx, { name: input.name, settings: input.settings })),
     ),
 });

@@ -2,6 +2,17 @@ import type pg from 'pg';
 import { canonicalJson } from '@vigilo/shared/canonical-json';
 import type { EventType } from '@vigilo/shared/events';
 
+/**
+ * The only module that opens a transaction (a lint rule refuses `'BEGIN'` elsewhere in the
+ * server). Two doors, one begin/commit/rollback:
+ * - {@link withWorkspace}: work inside one workspace, with `vigilo.workspace_id` set so row-level
+ *   security binds every statement. Request work passes the runtime pool; a system path that
+ *   works in one known workspace (enrollment, the dispatcher) passes the owner pool.
+ * - {@link withOwnerTx}: system paths on the owner pool that span workspaces or create one
+ *   (first-run bootstrap, workspace creation, the CLI, the scheduler's job lock); they enter a
+ *   workspace with {@link enterWorkspace} to record a change in it.
+ */
+
 /** Who did something: recorded on every audit row. */
 export type Actor =
   | { type: 'user'; id: string }
@@ -36,38 +47,67 @@ export type WorkspaceTx = {
 export type TxContext = { actor: Actor; requestId: string | undefined };
 
 /**
- * Runs `fn` in a transaction as the runtime role with the workspace set (`set_config(..., true)`,
- * so it ends with the transaction). The only way request code reaches tenant data.
+ * Runs `fn` in a transaction with the workspace set (`set_config(..., true)`, so it ends with the
+ * transaction). On the runtime pool, the only way request code reaches tenant data.
  */
-export async function withWorkspace<T>(
+export function withWorkspace<T>(
   pool: pg.Pool,
   workspaceId: string,
   ctx: TxContext,
   fn: (tx: WorkspaceTx) => Promise<T>,
 ): Promise<T> {
+  return inTransaction(pool, async (client) => fn(await enterWorkspace(client, workspaceId, ctx)));
+}
+
+/**
+ * Runs `fn` in a transaction on the owner pool, for system paths that are not one workspace's
+ * request work. `fn` gets the connection; it enters a workspace with {@link enterWorkspace} to
+ * record a change there.
+ */
+export function withOwnerTx<T>(owner: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  return inTransaction(owner, fn);
+}
+
+/**
+ * Binds an open transaction to a workspace (row-level security and audit rows follow it until
+ * the transaction ends or enters another) and returns its view of it.
+ */
+export async function enterWorkspace(
+  client: pg.ClientBase,
+  workspaceId: string,
+  ctx: TxContext,
+): Promise<WorkspaceTx> {
+  await client.query("SELECT set_config('vigilo.workspace_id', $1, true)", [workspaceId]);
+  return makeTx(client, workspaceId, ctx);
+}
+
+/**
+ * BEGIN, `fn`, COMMIT; on any failure ROLLBACK and rethrow. A connection whose ROLLBACK fails is
+ * broken (dropped, or left mid-transaction): it is released with the error, so the pool
+ * destroys it instead of lending it to the next caller.
+ */
+async function inTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
-  let released = false;
+  let result: T;
   try {
     await client.query('BEGIN');
-    await client.query("SELECT set_config('vigilo.workspace_id', $1, true)", [workspaceId]);
-    const result = await fn(makeTx(client, workspaceId, ctx));
+    result = await fn(client);
     await client.query('COMMIT');
-    return result;
   } catch (err) {
     try {
       await client.query('ROLLBACK');
     } catch (rollbackErr) {
-      // The connection is broken: drop it rather than return it to the pool.
-      client.release(rollbackErr as Error);
-      released = true;
+      client.release(rollbackErr instanceof Error ? rollbackErr : new Error(String(rollbackErr)));
+      throw err;
     }
+    client.release();
     throw err;
-  } finally {
-    if (!released) client.release();
   }
+  client.release();
+  return result;
 }
 
-export function makeTx(client: pg.ClientBase, workspaceId: string, ctx: TxContext): WorkspaceTx {
+function makeTx(client: pg.ClientBase, workspaceId: string, ctx: TxContext): WorkspaceTx {
   return {
     workspaceId,
     as: (actor) => makeTx(client, workspaceId, { ...ctx, actor }),

@@ -1,0 +1,28 @@
+// Layers inside the server, enforced by ESLint (each proved by tests/lint-server.test.ts).
+//
+// Transactions: server/src/db/tx.ts is the one place that opens one (withWorkspace, withOwnerTx),
+// so every transaction shares the same rollback guard and the workspace binding; a hand-written
+// 'BEGIN' anywhere else in the server is refused.
+
+const TX_MESSAGE =
+  'Open transactions only through server/src/db/tx.ts (withWorkspace for request work, withOwnerTx for system paths).';
+// A statement that starts a transaction, in any letter case, as a string or the head of a template.
+const TX_START = String.raw`/^\s*(BEGIN|START\s+TRANSACTION)\b/i`;
+
+/** @type {import('eslint').Linter.Config[]} */
+export const serverLayers = [
+  {
+    files: ['server/src/**/*.ts'],
+    ignores: ['server/src/db/**'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        { selector: `Literal[value=${TX_START}]`, message: TX_MESSAGE },
+        {
+          selector: `TemplateLiteral > TemplateElement:first-child[value.raw=${TX_START}]`,
+          message: TX_MESSAGE,
+        },
+      ],
+    },
+  },
+];
