@@ -80,6 +80,25 @@ describe('initial and incremental sync into a real SQLite replica', () => {
     expect(c.db.prepare('SELECT count(*) AS n FROM records').get()).toEqual({ n: 0 });
   });
 
+  it("exports the same file as the server's audit export, cell for cell", async () => {
+    const { core: c } = core('auditor');
+    await c.engine.syncNow();
+    const serverExport = async (query: string) => {
+      const res = await fetch(`${world.server.url}/api/workspaces/acme/audit/export?${query}`, {
+        headers: { authorization: `Bearer ${world.tokens.auditor}` },
+      });
+      return res.text();
+    };
+    const csv = c.audit.export({ action: 'member.added' }, 'csv');
+    expect(csv.split('\n')[0]).toBe(
+      'seq,occurredAt,actorType,actorId,action,targetType,targetId,summary,requestId,prevHash,hash',
+    );
+    expect(csv).toBe(await serverExport('format=csv&action=member.added'));
+    expect(c.audit.export({ action: 'member.*' }, 'jsonl')).toBe(
+      await serverExport('format=jsonl&action=member.*'),
+    );
+  });
+
   it('detects a row edited in the replica', async () => {
     const { core: c } = core('owner');
     await c.engine.syncNow();

@@ -1,3 +1,4 @@
+import type { AuditRow } from '@vigilo/shared/audit-chain';
 import { nonEmpty, OUTBOX, type OutboxKind } from '@vigilo/shared/outbox';
 import type { WorkspaceRole } from '@vigilo/shared/roles';
 import { z } from 'zod';
@@ -154,16 +155,8 @@ export type AlertDetail = {
   }>;
 };
 
-export type AuditEntry = {
-  seq: number;
-  occurredAt: string;
-  actorType: string;
-  actorId: string;
-  action: string;
-  targetType: string;
-  targetId: string;
-  summary: string;
-};
+/** A row of the audit search: the shared audit row without its chain and request columns. */
+export type AuditEntry = Omit<AuditRow, 'workspaceId' | 'requestId' | 'prevHash' | 'hash'>;
 
 export type ChainCheck = {
   ok: boolean;

@@ -1,3 +1,4 @@
+import { auditExportMime } from '@vigilo/shared/audit-export';
 import type { z } from 'zod';
 import {
   actionSchema,
@@ -83,7 +84,7 @@ const HANDLERS: {
     const slug = core.engine.state().workspace?.slug ?? 'workspace';
     return {
       filename: `${slug}-audit.${format}`,
-      mime: format === 'csv' ? 'text/csv' : 'application/x-ndjson',
+      mime: auditExportMime(format),
       body: core.audit.export(query, format),
     };
   },

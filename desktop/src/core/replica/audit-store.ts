@@ -1,37 +1,12 @@
-import { csvRow } from '@vigilo/shared/csv';
 import { type AuditRow, findChainBreak } from '@vigilo/shared/audit-chain';
+import { type AuditExportFormat, auditExportHeader, auditExportLine } from '@vigilo/shared/audit-export';
 import type Database from 'better-sqlite3';
 import type { AuditEntry, AuditQuery, ChainCheck } from '../../bridge/contract.ts';
 
-type DbAudit = {
-  seq: number;
-  workspace_id: string;
-  occurred_at: string;
-  actor_type: string;
-  actor_id: string;
-  action: string;
-  target_type: string;
-  target_id: string;
-  summary: string;
-  request_id: string | null;
-  prev_hash: string | null;
-  hash: string;
-};
-
-const toRow = (r: DbAudit): AuditRow => ({
-  workspaceId: r.workspace_id,
-  seq: r.seq,
-  occurredAt: r.occurred_at,
-  actorType: r.actor_type,
-  actorId: r.actor_id,
-  action: r.action,
-  targetType: r.target_type,
-  targetId: r.target_id,
-  summary: r.summary,
-  requestId: r.request_id,
-  prevHash: r.prev_hash,
-  hash: r.hash,
-});
+/** The table's columns under the shared row's names, so a SELECT gives AuditRows as they are. */
+const ROW = `a.seq, a.workspace_id AS workspaceId, a.occurred_at AS occurredAt, a.actor_type AS actorType,
+  a.actor_id AS actorId, a.action, a.target_type AS targetType, a.target_id AS targetId, a.summary,
+  a.request_id AS requestId, a.prev_hash AS prevHash, a.hash`;
 
 /** The replica's copy of the audit log: appended by seq, searched locally, verified locally. */
 export class AuditStore {
@@ -63,6 +38,12 @@ export class AuditStore {
 
   /** Newest first. `text` is a full-text search (FTS5) over action, actor, target and summary. */
   search(q: AuditQuery): AuditEntry[] {
+    return this.#select(q).map(
+      ({ workspaceId: _w, requestId: _r, prevHash: _p, hash: _h, ...entry }): AuditEntry => entry,
+    );
+  }
+
+  #select(q: AuditQuery): AuditRow[] {
     const where: string[] = [];
     const values: unknown[] = [];
     const text = q.text?.trim();
@@ -91,31 +72,21 @@ export class AuditStore {
     const from = text ? 'audit_fts f JOIN audit_events a ON a.seq = f.rowid' : 'audit_events a';
     const order = text ? 'f.rowid DESC' : 'a.seq DESC';
     return this.#db
-      .prepare<unknown[], DbAudit>(
-        `SELECT a.* FROM ${from} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${order} LIMIT ?`,
+      .prepare<unknown[], AuditRow>(
+        `SELECT ${ROW} FROM ${from} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${order} LIMIT ?`,
       )
-      .all(...values)
-      .map((r) => ({
-        seq: r.seq,
-        occurredAt: r.occurred_at,
-        actorType: r.actor_type,
-        actorId: r.actor_id,
-        action: r.action,
-        targetType: r.target_type,
-        targetId: r.target_id,
-        summary: r.summary,
-      }));
+      .all(...values);
   }
 
   /** Verifies the whole local copy with the same hashing rule as the server (WebCrypto). */
   async verify(): Promise<ChainCheck> {
-    const stmt = this.#db.prepare<[number, number], DbAudit>(
-      'SELECT * FROM audit_events WHERE seq >= ? ORDER BY seq LIMIT ?',
+    const stmt = this.#db.prepare<[number, number], AuditRow>(
+      `SELECT ${ROW} FROM audit_events a WHERE a.seq >= ? ORDER BY a.seq LIMIT ?`,
     );
     let start = { expectedSeq: 1, prevHash: null as string | null };
     let checked = 0;
     for (;;) {
-      const page = stmt.all(start.expectedSeq, 5000).map(toRow);
+      const page = stmt.all(start.expectedSeq, 5000);
       const result = await findChainBreak(page, start);
       checked += result.checked;
       if (result.broken) return { ok: false, checked, broken: result.broken };
@@ -124,21 +95,13 @@ export class AuditStore {
     }
   }
 
-  /** The filtered rows as CSV or JSON lines, oldest first, for an auditor to take away. */
-  export(q: AuditQuery, format: 'csv' | 'jsonl'): string {
-    const rows = this.search({ ...q, limit: q.limit ?? 5000 }).reverse();
-    if (format === 'jsonl') return rows.map((r) => JSON.stringify(r)).join('\n') + (rows.length ? '\n' : '');
-    const cols = [
-      'seq',
-      'occurredAt',
-      'actorType',
-      'actorId',
-      'action',
-      'targetType',
-      'targetId',
-      'summary',
-    ] as const;
-    return csvRow(cols) + rows.map((r) => csvRow(cols.map((c) => r[c]))).join('');
+  /**
+   * The filtered rows as CSV or JSON lines, oldest first, for an auditor to take away: the same
+   * columns and cells as the server's export (@vigilo/shared/audit-export).
+   */
+  export(q: AuditQuery, format: AuditExportFormat): string {
+    const rows = this.#select({ ...q, limit: q.limit ?? 5000 }).reverse();
+    return auditExportHeader(format) + rows.map((r) => auditExportLine(r, format)).join('');
   }
 }
 
