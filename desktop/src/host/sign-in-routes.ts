@@ -1,5 +1,6 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { escapeHtml } from '@vigilo/shared/html';
 import { type DesktopApp, SessionError } from '../core/desktop-app.ts';
 import { type PendingSignIn, SignInError } from '../core/session/oidc.ts';
 
@@ -136,15 +137,8 @@ function page(reply: FastifyReply, status: number, title: string, message: strin
       'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'",
     })
     .send(
-      `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escape(title)}</title></head>` +
-        `<body><h1>${escape(title)}</h1><p role="alert">${escape(message)}</p>` +
+      `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head>` +
+        `<body><h1>${escapeHtml(title)}</h1><p role="alert">${escapeHtml(message)}</p>` +
         '<p><a href="/">Back to Vigilo</a> (it offers signing in again)</p></body></html>',
     );
-}
-
-function escape(text: string): string {
-  return text.replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c,
-  );
 }

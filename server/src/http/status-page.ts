@@ -1,3 +1,5 @@
+import { escapeHtml } from '@vigilo/shared/html';
+
 /**
  * The page at `/` until the desktop host serves the app: it shows the server's readiness, read
  * live from /readyz, so a person who opens the printed URL sees at once whether Vigilo works.
@@ -36,8 +38,4 @@ fetch('/readyz').then(r => r.json()).then(body => {
 </body>
 </html>
 `;
-}
-
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }

@@ -1,3 +1,5 @@
+import { escapeHtml } from '@vigilo/shared/html';
+
 /**
  * The built-in provider's only page: a plain server-rendered sign-in form. No scripts, so the
  * Content-Security-Policy can forbid them outright.
@@ -9,14 +11,6 @@ export type LoginPageInput = {
   email?: string;
   error?: string;
 };
-
-/** Escapes text for HTML element content and double-quoted attributes. */
-export function escapeHtml(value: string): string {
-  return value.replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c,
-  );
-}
 
 /** Headers for every interaction page: never cached, never framed, no scripts. */
 export const PAGE_HEADERS: Readonly<Record<string, string>> = Object.freeze({

@@ -1,9 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import Provider, { type ClientMetadata, errors } from 'oidc-provider';
 import type { Logger } from 'pino';
+import { escapeHtml } from '@vigilo/shared/html';
 import type { ProviderKeys } from './keys.ts';
 import { findLocalAccountById, type Queryable } from './local-accounts.ts';
-import { escapeHtml } from './login-page.ts';
 import { createPostgresAdapterFactory } from './oidc-adapter.ts';
 import type { SignInThrottle } from './rate-limit.ts';
 

@@ -2,6 +2,7 @@ import { rootCertificates } from 'node:tls';
 import { performance } from 'node:perf_hooks';
 import nodemailer from 'nodemailer';
 import { emailChannelConfigSchema, type EmailChannelConfig } from '@vigilo/shared/channels';
+import { escapeHtml } from '@vigilo/shared/html';
 import { messageFacts, messageTitle, oneLine, truncate } from './format.ts';
 import { connectGuarded } from '../outbound/guard.ts';
 import { findOutboundRefusal } from '../outbound/policy.ts';
@@ -39,9 +40,6 @@ export function emailText(message: ChannelMessage): string {
     '\n',
   );
 }
-
-const escapeHtml = (text: string) =>
-  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 /** A small, inline-styled HTML body (mail clients ignore style sheets). */
 export function emailHtml(message: ChannelMessage): string {
