@@ -86,7 +86,7 @@ export async function migrate(
 
 /** Reports whether the database is at this build's latest migration, without changing anything. */
 export async function migrationStatus(
-  client: pg.ClientBase,
+  client: pg.ClientBase | pg.Pool,
   migrations: Migration[],
 ): Promise<MigrationStatus> {
   const latest = migrations.at(-1)?.version ?? 0;

@@ -1,11 +1,5 @@
 import { TRPCError } from '@trpc/server';
-import {
-  type Access,
-  type Permission,
-  roleGrants,
-  type WorkspaceRole,
-  workspaceRoleSchema,
-} from '@vigilo/shared/roles';
+import { type Access, type Permission, roleGrants, type WorkspaceRole } from '@vigilo/shared/roles';
 import { z } from 'zod';
 import type { Actor } from '../db/tx.ts';
 import type { Context } from './context.ts';
@@ -74,31 +68,22 @@ async function resolveMembership(
 ): Promise<{ id: string; slug: string; role: WorkspaceRole }> {
   const notFound = () =>
     new TRPCError({ code: 'NOT_FOUND', message: `no workspace "${ref}" that you are a member of` });
-  const byId = z.uuid().safeParse(ref).success;
-  const { rows } = await ctx.services.db.owner.query<{ id: string; slug: string }>(
-    `SELECT id, slug FROM workspaces WHERE ${byId ? 'id = $1::uuid' : 'slug = $1'}`,
-    [ref],
-  );
-  const ws = rows[0];
+  const ws = await ctx.directory.findWorkspace(ref);
   if (!ws) throw notFound();
 
   if (principal.kind === 'api_token') {
     if (principal.workspaceId !== ws.id) throw notFound();
     return { ...ws, role: principal.role };
   }
-  const membership = await ctx.services.db.owner.query<{ role: string; expires_at: Date | null }>(
-    'SELECT role, expires_at FROM memberships WHERE workspace_id = $1 AND user_id = $2',
-    [ws.id, principal.userId],
-  );
-  const m = membership.rows[0];
+  const m = await ctx.directory.membership(ws.id, principal.userId);
   if (!m) throw notFound();
-  if (m.expires_at && m.expires_at <= ctx.services.clock()) {
+  if (m.expiresAt && m.expiresAt <= ctx.services.clock()) {
     throw new TRPCError({
       code: 'FORBIDDEN',
-      message: `your ${m.role} access to ${ws.slug} ended at ${m.expires_at.toISOString()}`,
+      message: `your ${m.role} access to ${ws.slug} ended at ${m.expiresAt.toISOString()}`,
     });
   }
-  return { ...ws, role: workspaceRoleSchema.parse(m.role) };
+  return { ...ws, role: m.role };
 }
 
 function requirePermission(role: WorkspaceRole, permission: Permission): void {

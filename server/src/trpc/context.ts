@@ -1,6 +1,8 @@
 import { TRPCError } from '@trpc/server';
 import type { Logger } from 'pino';
+import { type MigrationStatus, migrationStatus } from '../db/migrate.ts';
 import type { Services } from '../services.ts';
+import { createDirectory, type Directory } from '../workspaces/directory.ts';
 import { authenticate, type AuthenticateDeps } from './authenticate.ts';
 import type { Principal } from './principal.ts';
 
@@ -17,6 +19,10 @@ export type Context = {
    * is "checked when the operation started".
    */
   principal: () => Promise<Principal>;
+  /** The owner-pool reads and writes above any one workspace (workspaces/directory.ts). */
+  directory: Directory;
+  /** Where the database's schema stands against this build's migrations. */
+  schemaStatus: () => Promise<MigrationStatus>;
 };
 
 export function createContext(
@@ -31,6 +37,8 @@ export function createContext(
     services,
     log: services.log.child({ requestId }),
     requestId,
+    directory: createDirectory(services.db.owner),
+    schemaStatus: () => migrationStatus(services.db.owner, services.migrations),
     principal: () =>
       (running ??= checkCredential(services, bearer, clientAddress).finally(() => {
         running = undefined;

@@ -1,4 +1,4 @@
-import { router } from './init.ts';
+import { builderMismatches, router } from './init.ts';
 import { agentsRouter } from './routers/agents.ts';
 import { alertRulesRouter } from './routers/alert-rules.ts';
 import { alertsRouter } from './routers/alerts.ts';
@@ -31,3 +31,12 @@ export const appRouter = router({
   certificates: certificatesRouter,
   sync: syncRouter,
 });
+
+// Checked once at start, so a procedure built with the wrong builder for its access in the role
+// matrix (a workspace procedure with `signed_in` access, say) fails every test instead of one call.
+// (`_def.procedures` is typed as the nested router, but holds every procedure by its dotted path.)
+const mismatches = builderMismatches(
+  appRouter._def.procedures as unknown as Record<string, { _def: { meta?: unknown } }>,
+);
+if (mismatches.length > 0)
+  throw new Error(`procedures built against the role matrix:\n${mismatches.join('\n')}`);

@@ -20,8 +20,7 @@ export async function createWorkspace(
     [ws.slug, ws.name],
   );
   const created = rows[0];
-  if (!created)
-    throw new ActionRefused('conflict', `the slug "${ws.slug}" is taken`);
+  if (!created) throw new ActionRefused('conflict', `the slug "${ws.slug}" is taken`);
   const tx = await enterWorkspace(client, created.id, ctx);
   await tx.query("INSERT INTO memberships (workspace_id, user_id, role) VALUES ($1, $2, 'owner')", [
     created.id,

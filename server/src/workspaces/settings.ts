@@ -31,7 +31,11 @@ export async function getWorkspace(tx: WorkspaceTx): Promise<WorkspaceInfo> {
  */
 export async function updateWorkspace(
   tx: WorkspaceTx,
-  input: { name?: string | undefined; settings?: Record<string, unknown> | undefined; expectedName?: string | undefined },
+  input: {
+    name?: string | undefined;
+    settings?: Record<string, unknown> | undefined;
+    expectedName?: string | undefined;
+  },
 ): Promise<{ name: string; settings: Record<string, unknown> }> {
   const before = await tx.query<{ name: string; settings: Record<string, unknown> }>(
     'SELECT name, settings FROM workspaces FOR UPDATE',

@@ -2,10 +2,10 @@ import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { createEnrollmentToken } from '../../monitoring/enrollment-tokens.ts';
 import { workspaceRef } from '../authorize.ts';
-import { procedure, router } from '../init.ts';
+import { router, workspaceProcedure } from '../init.ts';
 
 export const agentsRouter = router({
-  list: procedure.input(z.object({ workspace: workspaceRef })).query(({ ctx }) =>
+  list: workspaceProcedure.input(z.object({ workspace: workspaceRef })).query(({ ctx }) =>
     ctx.tx(async (tx) => {
       const { rows } = await tx.query<{
         id: string;
@@ -37,7 +37,7 @@ export const agentsRouter = router({
   ),
 
   /** A one-time token an agent exchanges for its credential (`vigilo-agent enroll`); shown once. */
-  createEnrollmentToken: procedure
+  createEnrollmentToken: workspaceProcedure
     .input(
       z.object({
         workspace: workspaceRef,
@@ -61,7 +61,7 @@ export const agentsRouter = router({
     ),
 
   /** Revokes an agent: its next call gets 401 and it stops; its hosts stay, unassigned. */
-  revoke: procedure
+  revoke: workspaceProcedure
     .input(z.object({ workspace: workspaceRef, id: z.uuid('id must be an agent id') }))
     .mutation(({ ctx, input }) =>
       ctx.tx(async (tx) => {

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { isUniqueViolation } from '../../db/pg-errors.ts';
 import { evaluateRules } from '../../monitoring/rule-engine.ts';
 import { workspaceRef } from '../authorize.ts';
-import { procedure, router } from '../init.ts';
+import { router, workspaceProcedure } from '../init.ts';
 
 /** Rule fields without defaults: `.partial()` of this is a true patch (no silent resets). */
 const ruleBase = z.object({
@@ -45,7 +45,7 @@ const present = (r: RuleRow) => ({
 });
 
 export const alertRulesRouter = router({
-  list: procedure
+  list: workspaceProcedure
     .input(z.object({ workspace: workspaceRef }))
     .query(({ ctx }) =>
       ctx.tx(async (tx) =>
@@ -54,37 +54,39 @@ export const alertRulesRouter = router({
     ),
 
   /** Creates a rule and evaluates it at once against every host's current status. */
-  create: procedure.input(ruleFields.extend({ workspace: workspaceRef })).mutation(({ ctx, input }) =>
-    ctx.tx(async (tx) => {
-      const { rows } = await tx.query<RuleRow>(
-        `INSERT INTO alert_rules (workspace_id, name, predicate, scope, severity, open_after, resolve_after, enabled)
+  create: workspaceProcedure
+    .input(ruleFields.extend({ workspace: workspaceRef }))
+    .mutation(({ ctx, input }) =>
+      ctx.tx(async (tx) => {
+        const { rows } = await tx.query<RuleRow>(
+          `INSERT INTO alert_rules (workspace_id, name, predicate, scope, severity, open_after, resolve_after, enabled)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (workspace_id, name) DO NOTHING RETURNING *`,
-        [
-          tx.workspaceId,
-          input.name,
-          input.predicate,
-          input.scope,
-          input.severity,
-          input.openAfter,
-          input.resolveAfter,
-          input.enabled,
-        ],
-      );
-      const rule = rows[0];
-      if (!rule) throw new TRPCError({ code: 'CONFLICT', message: `a rule named "${input.name}" exists` });
-      await tx.record({
-        action: 'alert_rule.created',
-        target: { type: 'alert_rule', id: rule.id },
-        summary: { after: present(rule) },
-        event: 'alert_rule.created',
-        payload: { id: rule.id, name: rule.name },
-      });
-      await evaluateRules(tx, { now: ctx.services.clock() });
-      return present(rule);
-    }),
-  ),
+          [
+            tx.workspaceId,
+            input.name,
+            input.predicate,
+            input.scope,
+            input.severity,
+            input.openAfter,
+            input.resolveAfter,
+            input.enabled,
+          ],
+        );
+        const rule = rows[0];
+        if (!rule) throw new TRPCError({ code: 'CONFLICT', message: `a rule named "${input.name}" exists` });
+        await tx.record({
+          action: 'alert_rule.created',
+          target: { type: 'alert_rule', id: rule.id },
+          summary: { after: present(rule) },
+          event: 'alert_rule.created',
+          payload: { id: rule.id, name: rule.name },
+        });
+        await evaluateRules(tx, { now: ctx.services.clock() });
+        return present(rule);
+      }),
+    ),
 
-  update: procedure
+  update: workspaceProcedure
     .input(ruleBase.partial().extend({ workspace: workspaceRef, id: z.uuid('id must be a rule id') }))
     .mutation(({ ctx, input }) =>
       ctx.tx(async (tx) => {
@@ -128,7 +130,7 @@ export const alertRulesRouter = router({
       }),
     ),
 
-  remove: procedure
+  remove: workspaceProcedure
     .input(z.object({ workspace: workspaceRef, id: z.uuid('id must be a rule id') }))
     .mutation(({ ctx, input }) =>
       ctx.tx(async (tx) => {

@@ -3,7 +3,7 @@ import { AlertSeverity } from '@vigilo/shared/alert-rules';
 import { instant } from '@vigilo/shared/safe-input';
 import { z } from 'zod';
 import { workspaceRef } from '../authorize.ts';
-import { procedure, router } from '../init.ts';
+import { router, workspaceProcedure } from '../init.ts';
 import {
   acknowledgeAlert,
   commentOnAlert,
@@ -38,7 +38,7 @@ const alertNoteInput = z.object({
 
 export const alertsRouter = router({
   /** Alerts newest first, filtered, with a keyset cursor (opened_at, id). */
-  list: procedure
+  list: workspaceProcedure
     .input(
       z.object({
         workspace: workspaceRef,
@@ -102,7 +102,7 @@ export const alertsRouter = router({
       }),
     ),
 
-  acknowledge: procedure.input(alertNoteInput).mutation(({ ctx, input }) =>
+  acknowledge: workspaceProcedure.input(alertNoteInput).mutation(({ ctx, input }) =>
     ctx.tx((tx) =>
       acknowledgeAlert(tx, {
         alertId: input.id,
@@ -114,7 +114,7 @@ export const alertsRouter = router({
   ),
 
   /** Resolves an open alert by hand; it reopens at the next evaluation if its condition holds. */
-  resolve: procedure.input(alertNoteInput).mutation(({ ctx, input }) =>
+  resolve: workspaceProcedure.input(alertNoteInput).mutation(({ ctx, input }) =>
     ctx.tx((tx) =>
       resolveAlert(tx, {
         alertId: input.id,
@@ -126,7 +126,7 @@ export const alertsRouter = router({
   ),
 
   /** Adds a comment to an alert's timeline; `commentId` (optional) makes a retry harmless. */
-  comment: procedure
+  comment: workspaceProcedure
     .input(
       z.object({
         workspace: workspaceRef,
@@ -148,7 +148,7 @@ export const alertsRouter = router({
     ),
 
   /** An alert's comments, oldest first. */
-  comments: procedure
+  comments: workspaceProcedure
     .input(z.object({ workspace: workspaceRef, id: z.uuid('id must be an alert id') }))
     .query(({ ctx, input }) =>
       ctx.tx(async (tx) => {
@@ -162,7 +162,7 @@ export const alertsRouter = router({
     ),
 
   /** Snoozes a host or a rule (or one rule on one host) for a preset or until a time. */
-  snooze: procedure
+  snooze: workspaceProcedure
     .input(
       z
         .object({
@@ -194,7 +194,7 @@ export const alertsRouter = router({
     ),
 
   /** Schedules a maintenance window (once, or repeating every N days) for hosts or tags. */
-  scheduleMaintenance: procedure
+  scheduleMaintenance: workspaceProcedure
     .input(
       z
         .object({

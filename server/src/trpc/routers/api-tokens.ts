@@ -3,10 +3,10 @@ import { roleAtMost, workspaceRoleSchema } from '@vigilo/shared/roles';
 import { z } from 'zod';
 import { mintToken } from '../../platform/api-token-format.ts';
 import { workspaceRef } from '../authorize.ts';
-import { procedure, router } from '../init.ts';
+import { router, workspaceProcedure } from '../init.ts';
 
 export const apiTokensRouter = router({
-  list: procedure.input(z.object({ workspace: workspaceRef })).query(({ ctx }) =>
+  list: workspaceProcedure.input(z.object({ workspace: workspaceRef })).query(({ ctx }) =>
     ctx.tx(async (tx) => {
       const { rows } = await tx.query<{
         id: string;
@@ -34,7 +34,7 @@ export const apiTokensRouter = router({
   ),
 
   /** Creates a token and returns it once; only its hash is stored. */
-  create: procedure
+  create: workspaceProcedure
     .input(
       z.object({
         workspace: workspaceRef,
@@ -55,8 +55,8 @@ export const apiTokensRouter = router({
         });
       }
       const createdBy = ctx.auth.principal.userId;
-      const mine = ctx.auth.workspace?.role;
-      if (!mine || !roleAtMost(input.role, mine)) {
+      const mine = ctx.workspace.role;
+      if (!roleAtMost(input.role, mine)) {
         throw new TRPCError({
           code: 'FORBIDDEN',
           message: `a token cannot have a higher role (${input.role}) than yours (${mine})`,
@@ -86,7 +86,7 @@ export const apiTokensRouter = router({
       });
     }),
 
-  revoke: procedure
+  revoke: workspaceProcedure
     .input(z.object({ workspace: workspaceRef, id: z.uuid('id must be a token id') }))
     .mutation(({ ctx, input }) =>
       ctx.tx(async (tx) => {

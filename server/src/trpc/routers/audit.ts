@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import { auditFilterSchema, listAudit, verifyAudit } from '../../platform/audit-log.ts';
 import { workspaceRef } from '../authorize.ts';
-import { procedure, router } from '../init.ts';
+import { router, workspaceProcedure } from '../init.ts';
 
 export const auditRouter = router({
   /** Filtered audit rows, newest first, with a keyset cursor (the seq to continue before). */
-  list: procedure
+  list: workspaceProcedure
     .input(
       z.object({
         workspace: workspaceRef,
@@ -19,7 +19,7 @@ export const auditRouter = router({
     ),
 
   /** Walks the chain; `broken` names the first row that fails, if any. */
-  verify: procedure
+  verify: workspaceProcedure
     .input(z.object({ workspace: workspaceRef }))
     .query(({ ctx }) => ctx.tx((tx) => verifyAudit(tx))),
 });

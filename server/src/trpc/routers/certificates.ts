@@ -1,7 +1,7 @@
 import { daysLeft } from '@vigilo/shared/expiry';
 import { z } from 'zod';
 import { workspaceRef } from '../authorize.ts';
-import { procedure, router } from '../init.ts';
+import { router, workspaceProcedure } from '../init.ts';
 
 export const certificatesRouter = router({
   /**
@@ -9,7 +9,7 @@ export const certificatesRouter = router({
    * each is seen on. `expiringWithinDays` narrows to 7 / 30 / 90-day views; group counts give the
    * by-issuer and by-key-algorithm views; `minHosts` finds certificates spread over many hosts.
    */
-  inventory: procedure
+  inventory: workspaceProcedure
     .input(
       z.object({
         workspace: workspaceRef,

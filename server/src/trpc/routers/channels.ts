@@ -8,7 +8,7 @@ import { outboundPolicy } from '../../integrations/outbound/policy.ts';
 import type { Services } from '../../services.ts';
 import { openChannelConfig, sealChannelConfig, secretFieldsOf } from '../../events/channel-secrets.ts';
 import { workspaceRef } from '../authorize.ts';
-import { procedure, router } from '../init.ts';
+import { router, workspaceProcedure } from '../init.ts';
 
 const eventTypesSchema = z
   .array(z.string().regex(EVENT_FILTER_PATTERN, 'event types look like alert.opened, alert.* or *'))
@@ -89,7 +89,7 @@ const COLS =
   'id, name, type, config, event_types, enabled, consecutive_failures, disabled_reason, created_at, updated_at, secret_sealed IS NOT NULL AS sealed';
 
 export const channelsRouter = router({
-  list: procedure.input(z.object({ workspace: workspaceRef })).query(({ ctx }) =>
+  list: workspaceProcedure.input(z.object({ workspace: workspaceRef })).query(({ ctx }) =>
     ctx.tx(async (tx) => {
       const { rows } = await tx.query<ChannelRow & { sealed: boolean }>(
         `SELECT ${COLS} FROM channels ORDER BY name`,
@@ -98,7 +98,7 @@ export const channelsRouter = router({
     }),
   ),
 
-  create: procedure
+  create: workspaceProcedure
     .input(
       z.object({
         workspace: workspaceRef,
@@ -136,7 +136,7 @@ export const channelsRouter = router({
     }),
 
   /** Changes settings; secrets given are replaced, secrets omitted are kept. Re-enables if asked. */
-  update: procedure
+  update: workspaceProcedure
     .input(
       z.object({
         workspace: workspaceRef,
@@ -202,7 +202,7 @@ export const channelsRouter = router({
       }),
     ),
 
-  remove: procedure
+  remove: workspaceProcedure
     .input(z.object({ workspace: workspaceRef, id: z.uuid('id must be a channel id') }))
     .mutation(({ ctx, input }) =>
       ctx.tx(async (tx) => {
@@ -223,7 +223,7 @@ export const channelsRouter = router({
     ),
 
   /** The delivery log of one channel, newest first, with every attempt. */
-  deliveries: procedure
+  deliveries: workspaceProcedure
     .input(
       z.object({
         workspace: workspaceRef,

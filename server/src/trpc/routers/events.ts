@@ -2,7 +2,7 @@ import { eventMatches, EVENT_FILTER_PATTERN } from '@vigilo/shared/events';
 import { z } from 'zod';
 import { eventVisibleTo } from '../../sync/event-visibility.ts';
 import { workspaceRef } from '../authorize.ts';
-import { procedure, router } from '../init.ts';
+import { router, workspaceProcedure } from '../init.ts';
 import { watchAccess } from '../live-access.ts';
 
 export const eventsRouter = router({
@@ -12,7 +12,7 @@ export const eventsRouter = router({
    * shown only to a role sync would show its rows to, by the subscriber's role at delivery; the
    * stream ends with the reason once their access does (live-access.ts).
    */
-  live: procedure
+  live: workspaceProcedure
     .input(
       z.object({
         workspace: workspaceRef,
@@ -23,11 +23,9 @@ export const eventsRouter = router({
       }),
     )
     .subscription(async function* ({ ctx, input, signal }) {
-      const workspace = ctx.auth.workspace;
-      if (!workspace) throw new Error('events.live without a workspace');
-      const access = watchAccess(ctx, workspace, signal);
+      const access = watchAccess(ctx, ctx.workspace, signal);
       try {
-        for await (const event of ctx.services.bus.subscribe(workspace.id, access.signal)) {
+        for await (const event of ctx.services.bus.subscribe(ctx.workspace.id, access.signal)) {
           const role = await access.roleFor(event.type);
           if (eventVisibleTo(role, event.type) && eventMatches(input.types, event.type)) yield event;
         }

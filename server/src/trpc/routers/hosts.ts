@@ -9,7 +9,7 @@ import { hostHistory } from '../../monitoring/host-history.ts';
 import { parseHostList } from '../../monitoring/host-import.ts';
 import { normaliseHostname } from '../../monitoring/hostname.ts';
 import { workspaceRef } from '../authorize.ts';
-import { procedure, router } from '../init.ts';
+import { router, workspaceProcedure } from '../init.ts';
 import { fieldError } from '../refusals.ts';
 
 const hostnameSchema = z.string().transform((value, ctx) => {
@@ -99,7 +99,7 @@ type HostRow = {
 };
 
 export const hostsRouter = router({
-  list: procedure
+  list: workspaceProcedure
     .input(
       z.object({
         workspace: workspaceRef,
@@ -134,7 +134,7 @@ export const hostsRouter = router({
       }),
     ),
 
-  add: procedure.input(hostFields.extend({ workspace: workspaceRef })).mutation(({ ctx, input }) =>
+  add: workspaceProcedure.input(hostFields.extend({ workspace: workspaceRef })).mutation(({ ctx, input }) =>
     ctx.tx(async (tx) => {
       const result = await insertHost(tx, input);
       if ('conflict' in result)
@@ -146,7 +146,7 @@ export const hostsRouter = router({
     }),
   ),
 
-  update: procedure
+  update: workspaceProcedure
     .input(hostBase.partial().extend({ workspace: workspaceRef, id: z.uuid('id must be a host id') }))
     .mutation(({ ctx, input }) =>
       ctx.tx(async (tx) => {
@@ -200,7 +200,7 @@ export const hostsRouter = router({
     ),
 
   /** Pause (active=false) or resume scanning. */
-  setActive: procedure
+  setActive: workspaceProcedure
     .input(z.object({ workspace: workspaceRef, id: z.uuid('id must be a host id'), active: z.boolean() }))
     .mutation(({ ctx, input }) =>
       ctx.tx((tx) =>
@@ -213,7 +213,7 @@ export const hostsRouter = router({
    * every scan reached it), plus the chain and posture of its latest handshake. Desktops fetch
    * it on demand (snapshots are not replicated) and keep the last answer for offline use.
    */
-  history: procedure
+  history: workspaceProcedure
     .input(
       z.object({
         workspace: workspaceRef,
@@ -242,7 +242,7 @@ export const hostsRouter = router({
    * Bulk import from CSV or `vigilo-agent discover --json` output. Valid rows are added in one
    * transaction (with `dryRun`, nothing is); every other row is reported with its reason.
    */
-  import: procedure
+  import: workspaceProcedure
     .input(
       z.object({
         workspace: workspaceRef,
@@ -298,7 +298,7 @@ export const hostsRouter = router({
       }),
     ),
 
-  remove: procedure
+  remove: workspaceProcedure
     .input(z.object({ workspace: workspaceRef, id: z.uuid('id must be a host id') }))
     .mutation(({ ctx, input }) =>
       ctx.tx(async (tx) => {

@@ -4,13 +4,13 @@ import { listAudit } from '../../platform/audit-log.ts';
 import { applyClientMutation, type AppliedMutation } from '../../sync/apply.ts';
 import { pullChanges } from '../../sync/change-log.ts';
 import { workspaceRef } from '../authorize.ts';
-import { procedure, router } from '../init.ts';
+import { router, workspaceProcedure } from '../init.ts';
 
 const cursor = z.number({ error: 'cursor must be a number' }).int().min(0, 'cursor must be 0 or more');
 
 export const syncRouter = router({
   /** The change log after `cursor` (0 for everything), in order, filtered to the caller's role. */
-  pull: procedure
+  pull: workspaceProcedure
     .input(
       z.object({
         workspace: workspaceRef,
@@ -19,14 +19,14 @@ export const syncRouter = router({
       }),
     )
     .query(({ ctx, input }) =>
-      ctx.tx((tx) => pullChanges(tx, roleOf(ctx.auth.workspace), input.cursor, input.limit)),
+      ctx.tx((tx) => pullChanges(tx, ctx.workspace.role, input.cursor, input.limit)),
     ),
 
   /**
    * Audit rows after `afterSeq`, oldest first: replicas copy the log by its own dense seq, so an
    * interrupted copy resumes from the highest seq it holds. `headSeq` is the log's length.
    */
-  audit: procedure
+  audit: workspaceProcedure
     .input(
       z.object({
         workspace: workspaceRef,
@@ -51,7 +51,7 @@ export const syncRouter = router({
    * most once per client id. Each answer is `applied` or a typed `conflict`; retrying an id
    * returns its first answer with `replayed: true`.
    */
-  push: procedure
+  push: workspaceProcedure
     .input(
       z.object({
         workspace: workspaceRef,
@@ -61,7 +61,7 @@ export const syncRouter = router({
       }),
     )
     .mutation(async ({ ctx, input }) => {
-      const role = roleOf(ctx.auth.workspace);
+      const role = ctx.workspace.role;
       const results: AppliedMutation[] = [];
       for (const m of input.mutations) {
         results.push(
@@ -71,8 +71,3 @@ export const syncRouter = router({
       return results;
     }),
 });
-
-function roleOf(workspace: { role: Parameters<typeof applyClientMutation>[1] } | undefined) {
-  if (!workspace) throw new Error('sync procedures are workspace procedures');
-  return workspace.role;
-}

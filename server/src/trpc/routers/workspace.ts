@@ -1,9 +1,7 @@
 import { z } from 'zod';
-import { withOwnerTx } from '../../db/tx.ts';
-import { createWorkspace } from '../../workspaces/create.ts';
 import { getWorkspace, updateWorkspace } from '../../workspaces/settings.ts';
 import { workspaceRef } from '../authorize.ts';
-import { procedure, router } from '../init.ts';
+import { router, userProcedure, workspaceProcedure } from '../init.ts';
 
 export const slugSchema = z
   .string()
@@ -22,45 +20,25 @@ const settingsSchema = z.record(z.string(), z.json()).refine((s) => JSON.stringi
 
 export const workspaceRouter = router({
   /** Creates a workspace with the caller as its owner (the system path: it has no workspace yet). */
-  create: procedure
+  create: userProcedure
     .input(z.object({ slug: slugSchema, name: nameSchema }))
     .mutation(async ({ ctx, input }) => {
-      const user = ctx.auth.principal;
-      if (user.kind !== 'user') throw new Error('unreachable: signed_in access admits users only');
-      const ws = await withOwnerTx(ctx.services.db.owner, (client) =>
-        createWorkspace(
-          client,
-          { slug: input.slug, name: input.name, ownerUserId: user.userId },
-          { actor: ctx.auth.actor, requestId: ctx.requestId },
-        ),
+      const ws = await ctx.directory.createWorkspace(
+        { slug: input.slug, name: input.name, ownerUserId: ctx.user.userId },
+        { actor: ctx.auth.actor, requestId: ctx.requestId },
       );
       return { id: ws.id, slug: input.slug, name: input.name, role: 'owner' as const };
     }),
 
   /** The workspaces the caller belongs to, with their role in each. */
-  mine: procedure.query(async ({ ctx }) => {
-    const user = ctx.auth.principal;
-    if (user.kind !== 'user') throw new Error('unreachable: signed_in access admits users only');
-    const { rows } = await ctx.services.db.owner.query<{
-      id: string;
-      slug: string;
-      name: string;
-      role: string;
-      expires_at: Date | null;
-    }>(
-      `SELECT w.id, w.slug, w.name, m.role, m.expires_at FROM memberships m JOIN workspaces w ON w.id = m.workspace_id
-       WHERE m.user_id = $1 AND (m.expires_at IS NULL OR m.expires_at > $2) ORDER BY w.slug`,
-      [user.userId, ctx.services.clock()],
-    );
-    return rows.map((r) => ({ id: r.id, slug: r.slug, name: r.name, role: r.role, expiresAt: r.expires_at }));
-  }),
+  mine: userProcedure.query(({ ctx }) => ctx.directory.workspacesOf(ctx.user.userId, ctx.services.clock())),
 
-  get: procedure.input(z.object({ workspace: workspaceRef })).query(async ({ ctx }) => ({
+  get: workspaceProcedure.input(z.object({ workspace: workspaceRef })).query(async ({ ctx }) => ({
     ...(await ctx.tx(getWorkspace)),
-    myRole: ctx.auth.workspace?.role,
+    myRole: ctx.workspace.role,
   })),
 
-  update: procedure
+  update: workspaceProcedure
     .input(
       z.object({ workspace: workspaceRef, name: nameSchema.optional(), settings: settingsSchema.optional() }),
     )
