@@ -4,7 +4,7 @@ import type { Config } from './config/env.ts';
 import type { Migration } from './db/migrate.ts';
 import type { Database } from './db/pool.ts';
 import type { EventBus } from './events/bus.ts';
-import type { IngestSink } from './monitoring/ingest.ts';
+import type { IngestSink } from './monitoring/ingest/ingest.ts';
 import type { SecretBox } from './integrations/secrets.ts';
 import type { Metrics } from './observability/metrics.ts';
 import type { AccessTokenVerifier } from './trpc/principal.ts';

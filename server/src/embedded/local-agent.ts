@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import type pg from 'pg';
 import { withWorkspace } from '../db/tx.ts';
-import { createEnrollmentToken } from '../monitoring/enrollment-tokens.ts';
+import { createEnrollmentToken } from '../monitoring/agents/enrollment-tokens.ts';
 
 /** The agent's launcher in this repository (single-machine mode runs the real agent program). */
 const AGENT_BIN = fileURLToPath(new URL('../../../agent/bin/vigilo-agent.js', import.meta.url));

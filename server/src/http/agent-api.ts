@@ -7,9 +7,9 @@ import {
 } from '@vigilo/shared/agent-protocol';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { withWorkspace } from '../db/tx.ts';
-import { type AuthenticatedAgent, authenticateAgent } from '../monitoring/agent-auth.ts';
-import { enrollAgent } from '../monitoring/enroll.ts';
-import { snapshotTimeIssues } from '../monitoring/snapshot-times.ts';
+import { type AuthenticatedAgent, authenticateAgent } from '../monitoring/agents/agent-auth.ts';
+import { enrollAgent } from '../monitoring/agents/enroll.ts';
+import { snapshotTimeIssues } from '../monitoring/ingest/snapshot-times.ts';
 import type { Services } from '../services.ts';
 import { bearerFrom } from '../trpc/context.ts';
 import { AGENT_BODY_LIMITS, agentBodyHook } from './agent-body.ts';

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { type WorkspaceTx, withWorkspace } from '../db/tx.ts';
-import { evaluateRules } from '../monitoring/rule-engine.ts';
+import { evaluateRules } from '../monitoring/alerts/rule-engine.ts';
 import type { Job } from './scheduler.ts';
 
 /** Runs `fn` for each workspace in its own owner transaction with the workspace set. */

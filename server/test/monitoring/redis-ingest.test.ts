@@ -5,7 +5,7 @@ import { createTestRedis, type TestRedis } from '@vigilo/tests/support/redis';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/observability/logger.ts';
-import { createRedisSink, createStreamWorker, streamNames } from '../../src/monitoring/redis-ingest.ts';
+import { createRedisSink, createStreamWorker, streamNames } from '../../src/monitoring/ingest/redis-ingest.ts';
 import { makeSnapshot, uuidv7 } from '../support/snapshots.ts';
 import { createWorld, type World } from '../support/world.ts';
 

@@ -3,7 +3,7 @@ import {
   commentOnAlert,
   resolveAlert,
   snoozeAlert,
-} from '../../monitoring/alert-actions.ts';
+} from '../../monitoring/alerts/alert-actions.ts';
 import type { KindHandlers } from '../mutation-def.ts';
 
 /** The desktop's alert actions: the same operations as the alerts.* procedures, refusals become conflicts in apply.ts. */

@@ -1,4 +1,4 @@
-import { setHostActive, snoozeHost } from '../../monitoring/host-actions.ts';
+import { setHostActive, snoozeHost } from '../../monitoring/hosts/host-actions.ts';
 import type { KindHandlers } from '../mutation-def.ts';
 
 /** The desktop's host actions: the same operations as hosts.setActive / alerts.snooze, refusals become conflicts in apply.ts. */

@@ -1,6 +1,6 @@
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
-import { createEnrollmentToken } from '../../monitoring/enrollment-tokens.ts';
+import { createEnrollmentToken } from '../../monitoring/agents/enrollment-tokens.ts';
 import { workspaceRef } from '../authorize.ts';
 import { router, workspaceProcedure } from '../init.ts';
 

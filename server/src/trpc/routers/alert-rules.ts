@@ -2,7 +2,7 @@ import { TRPCError } from '@trpc/server';
 import { AlertPredicate, AlertScope, AlertSeverity } from '@vigilo/shared/alert-rules';
 import { z } from 'zod';
 import { isUniqueViolation } from '../../db/pg-errors.ts';
-import { evaluateRules } from '../../monitoring/rule-engine.ts';
+import { evaluateRules } from '../../monitoring/alerts/rule-engine.ts';
 import { workspaceRef } from '../authorize.ts';
 import { router, workspaceProcedure } from '../init.ts';
 

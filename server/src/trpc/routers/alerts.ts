@@ -10,7 +10,7 @@ import {
   createSnooze,
   resolveAlert,
   SNOOZE_PRESETS,
-} from '../../monitoring/alert-actions.ts';
+} from '../../monitoring/alerts/alert-actions.ts';
 
 type AlertRow = {
   id: string;

@@ -1,6 +1,6 @@
-import type { Actor, WorkspaceTx } from '../db/tx.ts';
+import type { Actor, WorkspaceTx } from '../../db/tx.ts';
 import { SNOOZE_PRESETS, type SnoozePreset } from '@vigilo/shared/outbox';
-import { ActionRefused } from '../domain-errors.ts';
+import { ActionRefused } from '../../domain-errors.ts';
 
 /**
  * What people do to an alert — acknowledge, snooze, comment, resolve — written once and used by
@@ -81,7 +81,7 @@ export async function acknowledgeAlert(
 
 /**
  * Snoozes a host, a rule, or one rule on one host until a time. Later alerts of what is snoozed
- * open silently (server/src/monitoring/rule-engine.ts); an alert already open stays open.
+ * open silently (server/src/monitoring/alerts/rule-engine.ts); an alert already open stays open.
  */
 export async function createSnooze(
   tx: WorkspaceTx,

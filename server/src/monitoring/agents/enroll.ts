@@ -1,7 +1,7 @@
 import type { EnrollRequest, EnrollResponse } from '@vigilo/shared/agent-protocol';
 import type pg from 'pg';
-import { type TxContext, withWorkspace } from '../db/tx.ts';
-import { mintToken, parseToken } from '../platform/api-token-format.ts';
+import { type TxContext, withWorkspace } from '../../db/tx.ts';
+import { mintToken, parseToken } from '../../platform/api-token-format.ts';
 
 /** Until the agent exists, the enrollment acts as the system; its record names the new agent. */
 const ENROLLMENT: TxContext = { actor: { type: 'system', id: 'enrollment' }, requestId: undefined };

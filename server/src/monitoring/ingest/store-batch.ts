@@ -1,7 +1,7 @@
 import { certificateFacts } from '@vigilo/shared/alert-rules';
 import type { LossReport, Snapshot } from '@vigilo/shared';
-import type { WorkspaceTx } from '../db/tx.ts';
-import { evaluateRules } from './rule-engine.ts';
+import type { WorkspaceTx } from '../../db/tx.ts';
+import { evaluateRules } from '../alerts/rule-engine.ts';
 
 export type StoredBatch = { accepted: string[]; duplicate: string[]; lossesRecorded: string[] };
 

@@ -7,7 +7,7 @@ import {
   isTimeBased,
   step,
 } from '@vigilo/shared/alert-rules';
-import type { WorkspaceTx } from '../db/tx.ts';
+import type { WorkspaceTx } from '../../db/tx.ts';
 
 type RuleRow = {
   id: string;

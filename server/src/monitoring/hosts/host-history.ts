@@ -1,7 +1,7 @@
 import { gradeRank } from '@vigilo/shared/grading';
 import { Grade, type Snapshot } from '@vigilo/shared/snapshot';
 import type { HistoryPoint, HostHistory, LatestScan } from '@vigilo/shared/host-history';
-import type { WorkspaceTx } from '../db/tx.ts';
+import type { WorkspaceTx } from '../../db/tx.ts';
 
 export type { HistoryPoint, HostHistory, LatestScan } from '@vigilo/shared/host-history';
 

@@ -1,6 +1,6 @@
 import type { LossReport, Snapshot } from '@vigilo/shared';
 import type pg from 'pg';
-import { withWorkspace } from '../db/tx.ts';
+import { withWorkspace } from '../../db/tx.ts';
 import { storeBatch, type StoredBatch } from './store-batch.ts';
 
 /** A validated batch from an authenticated agent, ready to store. */

@@ -1,7 +1,7 @@
 import type pg from 'pg';
-import { withWorkspace } from '../db/tx.ts';
-import { parseToken } from '../platform/api-token-format.ts';
-import { SEEN_WRITE_INTERVAL_MS } from '../platform/seen-throttle.ts';
+import { withWorkspace } from '../../db/tx.ts';
+import { parseToken } from '../../platform/api-token-format.ts';
+import { SEEN_WRITE_INTERVAL_MS } from '../../platform/seen-throttle.ts';
 
 export type AuthenticatedAgent = { id: string; workspaceId: string; configVersion: number };
 

@@ -1,5 +1,5 @@
-import type { WorkspaceTx } from '../db/tx.ts';
-import { mintToken } from '../platform/api-token-format.ts';
+import type { WorkspaceTx } from '../../db/tx.ts';
+import { mintToken } from '../../platform/api-token-format.ts';
 
 /**
  * Mints a one-time enrollment token in the transaction's workspace and records it. The token is

@@ -1,6 +1,6 @@
-import type { Actor, WorkspaceTx } from '../db/tx.ts';
-import { ActionRefused } from '../domain-errors.ts';
-import { createSnooze, SNOOZE_PRESETS, type SnoozePreset } from './alert-actions.ts';
+import type { Actor, WorkspaceTx } from '../../db/tx.ts';
+import { ActionRefused } from '../../domain-errors.ts';
+import { createSnooze, SNOOZE_PRESETS, type SnoozePreset } from '../alerts/alert-actions.ts';
 
 /**
  * What people do to a monitored host — pause, resume, snooze — written once and used by both
