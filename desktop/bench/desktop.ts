@@ -9,7 +9,7 @@
 import { statSync } from 'node:fs';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { createWorld } from '../../server/test/support/world.ts';
+import { createWorld } from '@vigilo/tests/support/world';
 import { launchChromium } from '../../tests/support/chromium.ts';
 import { type CoreOptions, DesktopCore, replicaFile } from '../src/core/desktop-core.ts';
 import { hostList } from '../src/core/replica/inventory.ts';

@@ -1,7 +1,7 @@
 // Bench data written straight into the server's Postgres, set-based and in chunks: the rows a
 // worker and the audit log would hold, made in seconds rather than through the API.
 import type { PoolClient } from 'pg';
-import type { World } from '../../server/test/support/world.ts';
+import type { World } from '@vigilo/tests/support/world';
 
 /**
  * Rows per transaction. Each row's trigger (audit chain, change log) updates the workspace head

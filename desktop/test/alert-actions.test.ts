@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createWorld, type World } from '../../server/test/support/world.ts';
-import { resolveAlert, seedAlert } from '../../server/test/sync/fixtures.ts';
+import { createWorld, type World } from '@vigilo/tests/support/world';
+import { resolveAlert, seedAlert } from '@vigilo/tests/support/alerts';
 import { alertDetail, inbox } from '../src/core/replica/queries.ts';
 import { openCore, switchableNetwork, tempDir } from './support/core.ts';
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createWorld, type World } from '../../server/test/support/world.ts';
-import { seedAlert } from '../../server/test/sync/fixtures.ts';
+import { createWorld, type World } from '@vigilo/tests/support/world';
+import { seedAlert } from '@vigilo/tests/support/alerts';
 import { startHost, type Host } from '../src/host/server.ts';
 import type { DesktopCore } from '../src/core/desktop-core.ts';
 import { openCore, tempDir } from './support/core.ts';

@@ -7,8 +7,8 @@ import { DesktopCore, replicaFile } from '../src/core/desktop-core.ts';
 import { refreshTokens, revokeTokens, tokenSource } from '../src/core/session/oidc.ts';
 import { fileTokenStore, memoryTokenStore } from '../src/core/session/token-store.ts';
 import { startHost } from '../src/host/server.ts';
-import { browse, CookieJar, followRedirects, formAction } from '../../server/test/identity/support.ts';
-import { type SignInServer, startSignInServer } from './support/signin-server.ts';
+import { browse, CookieJar, followRedirects, formAction } from '@vigilo/tests/support/browser';
+import { type SignInServer, startSignInServer } from '@vigilo/tests/support/signin-server';
 import { tempDir } from './support/core.ts';
 
 /**

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createWorld, type World } from '../../server/test/support/world.ts';
+import { createWorld, type World } from '@vigilo/tests/support/world';
 import { openCore, tempDir } from './support/core.ts';
 
 const ROWS = 100_000;

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createWorld, type World } from '../../server/test/support/world.ts';
-import { seedAlert } from '../../server/test/sync/fixtures.ts';
+import { createWorld, type World } from '@vigilo/tests/support/world';
+import { seedAlert } from '@vigilo/tests/support/alerts';
 import { openCore, tempDir } from './support/core.ts';
 
 let world: World;

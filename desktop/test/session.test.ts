@@ -1,16 +1,8 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLocalAccount } from '../../server/src/identity/local-accounts.ts';
-import { createMemoryRateLimiter, createSignInThrottle } from '../../server/src/identity/rate-limit.ts';
-import {
-  browse,
-  CookieJar,
-  followRedirects,
-  formAction,
-  type ProviderServer,
-  startProviderServer,
-} from '../../server/test/identity/support.ts';
+import { personSignsIn as signInAs } from '@vigilo/tests/support/browser';
+import { type ProviderServer, startProviderServer } from '@vigilo/tests/support/provider-server';
 import { signInWithBrowser, tokenSource } from '../src/core/session/oidc.ts';
 import { fileTokenStore } from '../src/core/session/token-store.ts';
 import { tempDir } from './support/core.ts';
@@ -19,33 +11,16 @@ const PASSWORD = 'correct horse battery staple';
 let server: ProviderServer;
 beforeAll(async () => {
   server = await startProviderServer({
-    throttle: createSignInThrottle({
-      perAccount: createMemoryRateLimiter({ limit: 10, windowMs: 60_000 }),
-      perIp: createMemoryRateLimiter({ limit: 50, windowMs: 60_000 }),
-    }),
+    accounts: [{ email: 'ada@example.test', name: 'Ada', password: PASSWORD }],
   });
-  await createLocalAccount(server.pool, { email: 'ada@example.test', name: 'Ada', password: PASSWORD });
 });
 afterAll(async () => {
   await server?.close();
 });
 
 /** Plays the person in the browser: opens the page, submits the form, follows to the loopback. */
-async function personSignsIn(authorizeUrl: string): Promise<void> {
-  const jar = new CookieJar();
-  const { res } = await followRedirects(jar, authorizeUrl, server.url);
-  const posted = await browse(jar, new URL(formAction(await res.text()), server.url).href, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ email: 'ada@example.test', password: PASSWORD }).toString(),
-  });
-  const done = await followRedirects(
-    jar,
-    new URL(posted.headers.get('location')!, server.url).href,
-    server.url,
-  );
-  await (await fetch(done.url)).text(); // the browser lands on the desktop's loopback listener
-}
+const personSignsIn = (authorizeUrl: string) =>
+  signInAs(server.url, authorizeUrl, 'ada@example.test', PASSWORD);
 
 describe('desktop sign-in: authorization code + PKCE on a loopback redirect', () => {
   it('signs in through the real built-in provider and keeps the tokens in a 0600 file', async () => {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createWorld, type World } from '../../server/test/support/world.ts';
+import { createWorld, type World } from '@vigilo/tests/support/world';
 import type { DesktopCore } from '../src/core/desktop-core.ts';
 import { logFileOf } from '../src/core/log.ts';
 import { classifyFailure } from '../src/core/sync/failure.ts';
@@ -106,7 +106,7 @@ describe('the sync engine tells a bug from an outage', () => {
 
   it('reads a stopped server as an outage: offline, retried, logged once as a warning', async () => {
     const { core, home, retries } = await syncedCore();
-    await world.server.app.close();
+    await world.server.stop();
     await core.engine.syncNow();
     await core.engine.syncNow();
     expect(core.engine.state()).toMatchObject({

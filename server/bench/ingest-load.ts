@@ -4,7 +4,7 @@
  * BENCH_SECONDS with BENCH_CONCURRENCY requests in flight. Prints one JSON line of results.
  */
 import { gzipSync } from 'node:zlib';
-import { makeSnapshot, uuidv7 } from '../test/support/snapshots.ts';
+import { makeSnapshot, uuidv7 } from '@vigilo/tests/support/snapshots';
 
 const url = `${process.env.BENCH_URL}/agent/v1/snapshots`;
 const token = process.env.BENCH_TOKEN ?? '';

@@ -3,7 +3,7 @@ import superjson from 'superjson';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { AppRouter } from '../src/trpc/router-type.ts';
-import { startTestServer, type TestServer } from './support/server.ts';
+import { startTestServer, type TestServer } from '@vigilo/tests/support/server';
 
 let server: TestServer;
 beforeAll(async () => {

@@ -1,6 +1,6 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../../server/test/support/server.ts';
+import { startTestServer, type TestServer } from '../support/server.ts';
 import { launchChromium } from '../support/chromium.ts';
 
 let server: TestServer;

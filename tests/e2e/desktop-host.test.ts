@@ -1,12 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { FastifyInstance } from 'fastify';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../server/src/http/app.ts';
-import { createWorld, type World } from '../../server/test/support/world.ts';
-import { resolveAlert, seedAlert } from '../../server/test/sync/fixtures.ts';
+import { createWorld, type World } from '../support/world.ts';
+import { resolveAlert, seedAlert } from '../support/alerts.ts';
 import type { DesktopCore } from '../../desktop/src/core/desktop-core.ts';
 import { buildRenderer } from '../../desktop/src/host/renderer-build.ts';
 import type { Host } from '../../desktop/src/host/server.ts';
@@ -21,7 +19,6 @@ let browser: Browser;
 let core: DesktopCore;
 let host: Host;
 let page: Page;
-let restarted: FastifyInstance | undefined;
 const dataDir = tempDir();
 const rendererDir = path.join(dataDir.dir, 'renderer');
 const alerts: string[] = [];
@@ -38,7 +35,6 @@ afterAll(async () => {
   await browser?.close();
   await host?.close();
   await core?.close();
-  await restarted?.close();
   await world?.close();
   dataDir.cleanup();
 });
@@ -150,8 +146,7 @@ describe('the desktop UI in Chromium through the headless host', () => {
 
   it('keeps working with the server stopped, then drains the outbox and shows a conflict', async () => {
     await page.getByRole('button', { name: 'Inbox' }).click();
-    const { port } = new URL(world.server.url);
-    await world.server.app.close();
+    await world.server.stop();
     await page.getByRole('button', { name: 'Sync now' }).click();
     await until(() => page.getByTestId('sync-state').getAttribute('data-connection')).toBe('offline');
 
@@ -179,8 +174,7 @@ describe('the desktop UI in Chromium through the headless host', () => {
       .get()!.id;
     await resolveAlert(world, thirdId);
 
-    restarted = await buildApp(world.server.services);
-    await restarted.listen({ host: '127.0.0.1', port: Number(port) });
+    await world.server.restart();
     await until(() => page.getByTestId('outbox-depth').textContent()).toBe('0 waiting to send');
     await until(() => page.getByTestId('sync-state').getAttribute('data-connection')).toBe('online');
     await until(() => page.getByTestId('conflict').textContent()).toContain(

@@ -9,7 +9,7 @@ import { fileTokenStore } from '../../desktop/src/core/session/token-store.ts';
 import { buildRenderer } from '../../desktop/src/host/renderer-build.ts';
 import { type Host, startHost } from '../../desktop/src/host/server.ts';
 import { tempDir } from '../../desktop/test/support/core.ts';
-import { type SignInServer, startSignInServer } from '../../desktop/test/support/signin-server.ts';
+import { type SignInServer, startSignInServer } from '../support/signin-server.ts';
 import { launchChromium } from '../support/chromium.ts';
 
 /**

@@ -4,7 +4,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CookieJar, followRedirects, formAction } from '../../server/test/identity/support.ts';
+import { CookieJar, followRedirects, formAction } from '../support/browser.ts';
 import { processesMatching, waitFor } from '../support/processes.ts';
 import { npmStart, type Product, REPO_ROOT } from '../support/product.ts';
 

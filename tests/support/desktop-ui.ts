@@ -1,7 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { DesktopCore } from '../../desktop/src/core/desktop-core.ts';
 import { type Host, startHost } from '../../desktop/src/host/server.ts';
-import type { World } from '../../server/test/support/world.ts';
+import type { World } from './world.ts';
 
 export type DesktopUi = { core: DesktopCore; host: Host; page: Page; close(): Promise<void> };
 

@@ -9,7 +9,7 @@ import { findFreePort } from '../../src/embedded/ports.ts';
 import { identityEnvSchema, resolveIdentityConfig } from '../../src/identity/config.ts';
 import { createIdentity } from '../../src/identity/identity.ts';
 import { createLogger } from '../../src/observability/logger.ts';
-import { createMigratedDatabase } from './support.ts';
+import { createMigratedDatabase } from '@vigilo/tests/support/database';
 
 describe('identity configuration', () => {
   it('defaults to the built-in provider at <public URL>/oidc', () => {

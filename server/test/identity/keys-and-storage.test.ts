@@ -10,7 +10,7 @@ import {
   oidcStorageId,
   purgeExpiredOidcPayloads,
 } from '../../src/identity/oidc-adapter.ts';
-import { createMigratedDatabase } from './support.ts';
+import { createMigratedDatabase } from '@vigilo/tests/support/database';
 
 describe('provider keys file', () => {
   let dir: string;

@@ -13,7 +13,7 @@ import {
   verifyLocalCredentials,
 } from '../../src/identity/local-accounts.ts';
 import { hashPassword, needsRehash, OWASP_ARGON2ID, verifyPassword } from '../../src/identity/passwords.ts';
-import { createMigratedDatabase } from './support.ts';
+import { createMigratedDatabase } from '@vigilo/tests/support/database';
 
 let db: Awaited<ReturnType<typeof createMigratedDatabase>>;
 let pool: pg.Pool;

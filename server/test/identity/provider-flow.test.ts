@@ -15,10 +15,9 @@ import {
   followRedirects,
   formAction,
   pkcePair,
-  type ProviderServer,
   startLoopbackReceiver,
-  startProviderServer,
-} from './support.ts';
+} from '@vigilo/tests/support/browser';
+import { type ProviderServer, startProviderServer } from '@vigilo/tests/support/provider-server';
 
 const PASSWORD = 'correct horse battery staple';
 let server: ProviderServer;

@@ -5,7 +5,7 @@ import { startDispatcher } from '../../src/events/dispatcher.ts';
 import { outboundPolicy, type OutboundPolicy } from '../../src/integrations/outbound/policy.ts';
 import { generateWebhookSecret } from '../../src/integrations/webhook-signature.ts';
 import { createLogger } from '../../src/observability/logger.ts';
-import { createWorld, type World } from '../support/world.ts';
+import { createWorld, type World } from '@vigilo/tests/support/world';
 import { startReceiver } from './receiver.ts';
 
 /**

@@ -13,9 +13,9 @@ import { REPO_ROOT } from '@vigilo/tests/support/product';
 import { createTestRedis, type TestRedis } from '@vigilo/tests/support/redis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AGENT_BODY_LIMITS, inflateBounded } from '../../src/http/agent-body.ts';
-import { enrollAgent } from '../support/agent.ts';
-import { makeSnapshot, uuidv7 } from '../support/snapshots.ts';
-import { createWorld, type World } from '../support/world.ts';
+import { enrollAgent } from '@vigilo/tests/support/agent';
+import { makeSnapshot, uuidv7 } from '@vigilo/tests/support/snapshots';
+import { createWorld, type World } from '@vigilo/tests/support/world';
 
 /**
  * Push bodies are decompressed by the server, so a small gzip can claim gigabytes. These run the

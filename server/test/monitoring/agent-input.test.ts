@@ -2,9 +2,9 @@ import { AGENT_PATHS } from '@vigilo/shared/agent-protocol';
 import type { Snapshot } from '@vigilo/shared/snapshot';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CREDENTIAL_FAILURE_POLICY } from '../../src/identity/rate-limit.ts';
-import { enrollAgent } from '../support/agent.ts';
-import { makeSnapshot, uuidv7 } from '../support/snapshots.ts';
-import { createWorld, type World } from '../support/world.ts';
+import { enrollAgent } from '@vigilo/tests/support/agent';
+import { makeSnapshot, uuidv7 } from '@vigilo/tests/support/snapshots';
+import { createWorld, type World } from '@vigilo/tests/support/world';
 
 /**
  * What the agent API refuses in a body it did read: each refusal is a typed 4xx naming the field

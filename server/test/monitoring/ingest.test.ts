@@ -1,8 +1,8 @@
 import { gzipSync } from 'node:zlib';
 import { AGENT_PATHS } from '@vigilo/shared/agent-protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeSnapshot, uuidv7 } from '../support/snapshots.ts';
-import { createWorld, type World } from '../support/world.ts';
+import { makeSnapshot, uuidv7 } from '@vigilo/tests/support/snapshots';
+import { createWorld, type World } from '@vigilo/tests/support/world';
 
 let world: World;
 let agentToken: string;

@@ -5,9 +5,13 @@ import { createTestRedis, type TestRedis } from '@vigilo/tests/support/redis';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/observability/logger.ts';
-import { createRedisSink, createStreamWorker, streamNames } from '../../src/monitoring/ingest/redis-ingest.ts';
-import { makeSnapshot, uuidv7 } from '../support/snapshots.ts';
-import { createWorld, type World } from '../support/world.ts';
+import {
+  createRedisSink,
+  createStreamWorker,
+  streamNames,
+} from '../../src/monitoring/ingest/redis-ingest.ts';
+import { makeSnapshot, uuidv7 } from '@vigilo/tests/support/snapshots';
+import { createWorld, type World } from '@vigilo/tests/support/world';
 
 /**
  * Scaled-mode ingest against real Redis: the receiver appends to a stream and acknowledges; the

@@ -3,8 +3,8 @@ import { AGENT_PATHS } from '@vigilo/shared/agent-protocol';
 import { monitoringJobs } from '../../src/jobs/monitoring-jobs.ts';
 import { createScheduler, type Job } from '../../src/jobs/scheduler.ts';
 import { createLogger } from '../../src/observability/logger.ts';
-import { makeSnapshot, uuidv7 } from '../support/snapshots.ts';
-import { createWorld, type World } from '../support/world.ts';
+import { makeSnapshot, uuidv7 } from '@vigilo/tests/support/snapshots';
+import { createWorld, type World } from '@vigilo/tests/support/world';
 
 /** The injected clock: real time plus an offset the test moves. */
 let offsetMs = 0;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiClient, outcome } from '../support/client.ts';
-import { createWorld, type World } from '../support/world.ts';
+import { apiClient, outcome } from '@vigilo/tests/support/client';
+import { createWorld, type World } from '@vigilo/tests/support/world';
 
 // "A token never carries more than its creator has now" (DESIGN.md §8): an API token's effective
 // role is the lower of its own and its creator's current role, and it dies with the creator's

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withWorkspace } from '../../src/db/tx.ts';
-import { createWorld, type World } from '../support/world.ts';
+import { createWorld, type World } from '@vigilo/tests/support/world';
 
 let world: World;
 beforeAll(async () => {

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { TRPCClientError } from '@trpc/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { enrollAgent } from '../support/agent.ts';
-import { createWorld, type World } from '../support/world.ts';
+import { enrollAgent } from '@vigilo/tests/support/agent';
+import { createWorld, type World } from '@vigilo/tests/support/world';
 import { leaksIn } from './leaks.ts';
 
 /**

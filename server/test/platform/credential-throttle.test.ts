@@ -1,8 +1,8 @@
 import { AGENT_PATHS } from '@vigilo/shared/agent-protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CREDENTIAL_FAILURE_POLICY } from '../../src/identity/rate-limit.ts';
-import { enrollAgent } from '../support/agent.ts';
-import { createWorld, type World } from '../support/world.ts';
+import { enrollAgent } from '@vigilo/tests/support/agent';
+import { createWorld, type World } from '@vigilo/tests/support/world';
 
 // Failed credential checks are limited per client address (every request here comes from
 // 127.0.0.1): past the limit the address gets 429 before any check, valid credential or not,

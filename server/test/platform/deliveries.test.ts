@@ -8,7 +8,7 @@ import { startDispatcher } from '../../src/events/dispatcher.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { outboundPolicy } from '../../src/integrations/outbound/policy.ts';
 import { generateWebhookSecret, verify } from '../../src/integrations/webhook-signature.ts';
-import { createWorld, type World } from '../support/world.ts';
+import { createWorld, type World } from '@vigilo/tests/support/world';
 
 /** A controllable clock: starts a minute ahead of the database's now() and moves by hand. */
 let offsetMs = 60_000;

@@ -3,9 +3,9 @@ import { PERMISSIONS, PROCEDURE_ACCESS, type Access } from '@vigilo/shared/roles
 import superjson from 'superjson';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appRouter } from '../../src/trpc/router.ts';
-import { enrollAgent } from '../support/agent.ts';
-import { makeSnapshot } from '../support/snapshots.ts';
-import { createWorld, type World } from '../support/world.ts';
+import { enrollAgent } from '@vigilo/tests/support/agent';
+import { makeSnapshot } from '@vigilo/tests/support/snapshots';
+import { createWorld, type World } from '@vigilo/tests/support/world';
 import { leaksIn } from './leaks.ts';
 
 /**

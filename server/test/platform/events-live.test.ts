@@ -8,7 +8,7 @@ import { type BusEvent, createRedisBus } from '../../src/events/bus.ts';
 import { startDispatcher } from '../../src/events/dispatcher.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import type { AppRouter } from '../../src/trpc/router-type.ts';
-import { createWorld, type World } from '../support/world.ts';
+import { createWorld, type World } from '@vigilo/tests/support/world';
 
 let world: World;
 beforeAll(async () => {

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLocalAccount, disableLocalAccount } from '../../src/identity/local-accounts.ts';
-import { apiClient, outcome } from '../support/client.ts';
-import { createTestIdentity, TEST_ISSUER } from '../support/identity.ts';
-import { startTestServer, type TestServer } from '../support/server.ts';
-import { wsApi } from '../support/ws.ts';
+import { apiClient, outcome } from '@vigilo/tests/support/client';
+import { createTestIdentity, TEST_ISSUER } from '@vigilo/tests/support/identity';
+import { startTestServer, type TestServer } from '@vigilo/tests/support/server';
+import { wsApi } from '@vigilo/tests/support/ws';
 
 // A credential is checked on every operation, also on a long-lived WebSocket (DESIGN.md §8): tRPC
 // builds one context per connection, so a principal kept for the connection outlived revocation,

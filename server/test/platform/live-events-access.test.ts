@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type Dispatcher, startDispatcher } from '../../src/events/dispatcher.ts';
 import { createLogger } from '../../src/observability/logger.ts';
-import { apiClient } from '../support/client.ts';
-import { createWorld, type World } from '../support/world.ts';
-import { endCode, liveStream, type LiveStream, until, wsApi } from '../support/ws.ts';
+import { apiClient } from '@vigilo/tests/support/client';
+import { createWorld, type World } from '@vigilo/tests/support/world';
+import { endCode, liveStream, type LiveStream, until, wsApi } from '@vigilo/tests/support/ws';
 
 // Live events are shown by the rule sync applies to the rows they describe, by the subscriber's
 // role at delivery, and a stream ends when its subscriber's access does (issue 10, finding 3).

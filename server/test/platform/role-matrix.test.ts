@@ -1,8 +1,8 @@
 import { PERMISSIONS, PROCEDURE_ACCESS, type Access } from '@vigilo/shared/roles';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appRouter } from '../../src/trpc/router.ts';
-import { apiClient, outcome } from '../support/client.ts';
-import { createWorld, type World } from '../support/world.ts';
+import { apiClient, outcome } from '@vigilo/tests/support/client';
+import { createWorld, type World } from '@vigilo/tests/support/world';
 import { leaksIn } from './leaks.ts';
 
 /**

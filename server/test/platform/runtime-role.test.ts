@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, RUNTIME_ROLE } from '../../src/db/pool.ts';
 import { derivedRuntimeUrl } from '../../src/db/runtime-login.ts';
 import { createLogger } from '../../src/observability/logger.ts';
-import { createWorld, type World } from '../support/world.ts';
+import { createWorld, type World } from '@vigilo/tests/support/world';
 
 let world: World;
 let ownerName: string;

@@ -1,8 +1,8 @@
 import { AGENT_PATHS } from '@vigilo/shared/agent-protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { enrollAgent } from '../support/agent.ts';
-import { apiClient } from '../support/client.ts';
-import { createWorld, type World } from '../support/world.ts';
+import { enrollAgent } from '@vigilo/tests/support/agent';
+import { apiClient } from '@vigilo/tests/support/client';
+import { createWorld, type World } from '@vigilo/tests/support/world';
 
 // "Last seen" marks are written at most once a minute per credential (seen-throttle.ts): a busy
 // agent or token must not write, lock and flush a row on every request.

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RUNTIME_ROLE } from '../../src/db/pool.ts';
-import { createWorld, type World } from '../support/world.ts';
+import { createWorld, type World } from '@vigilo/tests/support/world';
 
 let world: World;
 let runtime: pg.Client;

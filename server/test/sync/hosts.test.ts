@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { PushEntryInput } from '@vigilo/shared/outbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { enrollAgent, type TestAgent } from '../support/agent.ts';
-import { outcome } from '../support/client.ts';
-import { makeSnapshot } from '../support/snapshots.ts';
-import { createWorld, type World } from '../support/world.ts';
+import { enrollAgent, type TestAgent } from '@vigilo/tests/support/agent';
+import { outcome } from '@vigilo/tests/support/client';
+import { makeSnapshot } from '@vigilo/tests/support/snapshots';
+import { createWorld, type World } from '@vigilo/tests/support/world';
 
 const DAY = 86_400_000;
 

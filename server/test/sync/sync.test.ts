@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { PushEntryInput } from '@vigilo/shared/outbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { outcome } from '../support/client.ts';
-import { createWorld, type World } from '../support/world.ts';
-import { seedAlert } from './fixtures.ts';
+import { outcome } from '@vigilo/tests/support/client';
+import { createWorld, type World } from '@vigilo/tests/support/world';
+import { seedAlert } from '@vigilo/tests/support/alerts';
 
 let world: World;
 beforeAll(async () => {

@@ -1,89 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
-import os from 'node:os';
-import path from 'node:path';
-import Fastify, { type FastifyInstance } from 'fastify';
-import pg from 'pg';
-import { createTestDatabase, type TestDatabase } from '@vigilo/tests/support/postgres';
-import { loadMigrations, migrate } from '../../src/db/migrate.ts';
-import { findFreePort } from '../../src/embedded/ports.ts';
-import { registerBuiltInProvider } from '../../src/identity/http.ts';
-import { loadOrCreateProviderKeys } from '../../src/identity/keys.ts';
-import { type BuiltInProvider, createBuiltInProvider } from '../../src/identity/provider.ts';
-import type { SignInThrottle } from '../../src/identity/rate-limit.ts';
-import { createLogger } from '../../src/observability/logger.ts';
-
-/** A throw-away database with every repository migration applied, and an owner-role pool on it. */
-export async function createMigratedDatabase(
-  label: string,
-): Promise<{ database: TestDatabase; pool: pg.Pool; close(): Promise<void> }> {
-  const database = await createTestDatabase(label);
-  const pool = new pg.Pool({ connectionString: database.url, max: 5 });
-  const client = await pool.connect();
-  try {
-    await migrate(client, await loadMigrations());
-  } finally {
-    client.release();
-  }
-  return {
-    database,
-    pool,
-    close: async () => {
-      await pool.end();
-      await database.drop();
-    },
-  };
-}
-
-export type ProviderServer = {
-  url: string;
-  issuer: string;
-  idp: BuiltInProvider;
-  app: FastifyInstance;
-  pool: pg.Pool;
-  home: string;
-  close(): Promise<void>;
-};
 
 /**
- * A real Fastify server on 127.0.0.1 with the built-in provider mounted at /oidc, on a migrated
- * throw-away database. The issuer must be known before listening, so a free port is picked first.
+ * The person's side of a sign-in, without a browser process: a fetch that keeps cookies, the
+ * redirects followed by hand, the provider's form filled in, and the native app's PKCE pair and
+ * loopback receiver (RFC 8252).
  */
-export async function startProviderServer(opts: {
-  throttle: SignInThrottle;
-  accessTokenTtlSeconds?: number;
-}): Promise<ProviderServer> {
-  const db = await createMigratedDatabase('identity');
-  const home = await mkdtemp(path.join(os.tmpdir(), 'vigilo-identity-'));
-  const port = await findFreePort('127.0.0.1');
-  const url = `http://127.0.0.1:${port}`;
-  const idp = createBuiltInProvider({
-    issuer: `${url}/oidc`,
-    db: db.pool,
-    keys: await loadOrCreateProviderKeys(home),
-    log: createLogger('silent'),
-    throttle: opts.throttle,
-    accessTokenTtlSeconds: opts.accessTokenTtlSeconds,
-  });
-  const app = Fastify({ logger: false });
-  app.get('/healthz', () => ({ status: 'ok' }));
-  await registerBuiltInProvider(app, idp);
-  await app.listen({ host: '127.0.0.1', port });
-  return {
-    url,
-    issuer: idp.issuer,
-    idp,
-    app,
-    pool: db.pool,
-    home,
-    close: async () => {
-      await app.close();
-      await db.close();
-      await rm(home, { recursive: true, force: true });
-    },
-  };
-}
 
 /** Just enough of a browser's cookie store: name + path scoping, deletion by expiry. */
 export class CookieJar {
@@ -177,4 +99,29 @@ export function formAction(html: string): string {
   const match = /<form method="post" action="([^"]+)"/.exec(html);
   if (!match?.[1]) throw new Error(`no sign-in form in page:\n${html.slice(0, 500)}`);
   return match[1].replace(/&amp;/g, '&');
+}
+
+/**
+ * Plays the person signing in: opens the provider's page at `authorizeUrl`, submits the form
+ * with `email` and `password`, and follows the redirects to the app's loopback listener.
+ */
+export async function personSignsIn(
+  serverUrl: string,
+  authorizeUrl: string,
+  email: string,
+  password: string,
+) {
+  const jar = new CookieJar();
+  const { res } = await followRedirects(jar, authorizeUrl, serverUrl);
+  const posted = await browse(jar, new URL(formAction(await res.text()), serverUrl).href, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ email, password }).toString(),
+  });
+  const done = await followRedirects(
+    jar,
+    new URL(posted.headers.get('location')!, serverUrl).href,
+    serverUrl,
+  );
+  await (await fetch(done.url)).text(); // the browser lands on the app's loopback listener
 }

@@ -1,8 +1,8 @@
 import { createTRPCClient, createWSClient, TRPCClientError, wsLink } from '@trpc/client';
 import superjson from 'superjson';
 import WebSocket from 'ws';
-import type { BusEvent } from '../../src/events/bus.ts';
-import type { AppRouter } from '../../src/trpc/router-type.ts';
+import type { BusEvent } from '../../server/src/events/bus.ts';
+import type { AppRouter } from '@vigilo/server/router-type';
 
 /**
  * A typed tRPC client over one real WebSocket, authenticated once by its connection params the

@@ -1,6 +1,6 @@
 import { createTRPCClient, httpLink, TRPCClientError } from '@trpc/client';
 import superjson from 'superjson';
-import type { AppRouter } from '../../src/trpc/router-type.ts';
+import type { AppRouter } from '@vigilo/server/router-type';
 
 /** A typed tRPC client over real HTTP, authenticated with a bearer token when given. */
 export function apiClient(baseUrl: string, token?: string) {

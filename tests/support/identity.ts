@@ -1,5 +1,5 @@
 import { exportJWK, generateKeyPair, createLocalJWKSet, jwtVerify, SignJWT, type JWK } from 'jose';
-import type { AccessTokenVerifier } from '../../src/trpc/principal.ts';
+import type { AccessTokenVerifier } from '../../server/src/trpc/principal.ts';
 
 export const TEST_ISSUER = 'https://idp.test.invalid';
 export const TEST_AUDIENCE = 'vigilo-api';

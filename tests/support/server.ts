@@ -1,21 +1,25 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { createTestDatabase, type TestDatabase } from '@vigilo/tests/support/postgres';
-import pg from 'pg';
-import { loadConfig } from '../../src/config/env.ts';
-import { loadMigrations, migrate } from '../../src/db/migrate.ts';
-import { buildApp } from '../../src/http/app.ts';
-import { createLogger } from '../../src/observability/logger.ts';
-import { startRuntime } from '../../src/runtime.ts';
-import type { Services } from '../../src/services.ts';
-import type { AccessTokenVerifier } from '../../src/trpc/principal.ts';
+import { loadConfig } from '../../server/src/config/env.ts';
+import { buildApp } from '../../server/src/http/app.ts';
+import { createLogger } from '../../server/src/observability/logger.ts';
+import { startRuntime } from '../../server/src/runtime.ts';
+import type { Services } from '../../server/src/services.ts';
+import type { AccessTokenVerifier } from '../../server/src/trpc/principal.ts';
+import { migrateDatabase } from './database.ts';
+import { createTestDatabase, type TestDatabase } from './postgres.ts';
 
 export type TestServer = {
   services: Services;
-  app: FastifyInstance;
+  /** The HTTP app serving now (a new one after {@link restart}). */
+  readonly app: FastifyInstance;
   /** Base URL once listening on an ephemeral loopback port. */
   url: string;
   database: TestDatabase;
+  /** Stops serving HTTP (an outage: the database, the data and the runtime stay). */
+  stop(): Promise<void>;
+  /** Serves again on the same port after {@link stop}. */
+  restart(): Promise<void>;
   close(): Promise<void>;
 };
 
@@ -36,15 +40,7 @@ export async function startTestServer(
   } = {},
 ): Promise<TestServer> {
   const database = await createTestDatabase('server');
-  if (opts.migrateDb !== false) {
-    const client = new pg.Client({ connectionString: database.url });
-    await client.connect();
-    try {
-      await migrate(client, await loadMigrations());
-    } finally {
-      await client.end();
-    }
-  }
+  if (opts.migrateDb !== false) await migrateDatabase(database.url);
   const config = loadConfig(
     {
       DATABASE_URL: database.url,
@@ -65,15 +61,27 @@ export async function startTestServer(
     ...(opts.clock ? { clock: opts.clock } : {}),
   });
   const services = { ...runtime.services, version: 'test' };
-  const app = await buildApp(services);
+  let app = await buildApp(services);
+  let up = true;
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
   return {
     services,
-    app,
+    get app() {
+      return app;
+    },
     url: address,
     database,
-    close: async () => {
+    stop: async () => {
       await app.close();
+      up = false;
+    },
+    restart: async () => {
+      app = await buildApp(services);
+      await app.listen({ host: '127.0.0.1', port: Number(new URL(address).port) });
+      up = true;
+    },
+    close: async () => {
+      if (up) await app.close();
       await runtime.stop();
       await database.drop();
     },

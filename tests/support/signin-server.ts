@@ -3,23 +3,22 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import pg from 'pg';
-import { createTestDatabase } from '@vigilo/tests/support/postgres';
-import { loadConfig } from '../../../server/src/config/env.ts';
-import { loadMigrations, migrate } from '../../../server/src/db/migrate.ts';
-import { findFreePort } from '../../../server/src/embedded/ports.ts';
-import { buildApp } from '../../../server/src/http/app.ts';
-import { createIdentity, type Identity } from '../../../server/src/identity/identity.ts';
-import { createLogger } from '../../../server/src/observability/logger.ts';
-import { bootstrapFirstRun } from '../../../server/src/platform/bootstrap.ts';
-import { startRuntime } from '../../../server/src/runtime.ts';
-import type { Services } from '../../../server/src/services.ts';
-import { apiClient } from '../../../server/test/support/client.ts';
-import type { World } from '../../../server/test/support/world.ts';
-import { seedAlert } from '../../../server/test/sync/fixtures.ts';
-import { browse, CookieJar, followRedirects, formAction } from '../../../server/test/identity/support.ts';
-import { signInWithBrowser } from '../../src/core/session/oidc.ts';
-import type { StoredTokens } from '../../src/core/session/token-store.ts';
+import { loadConfig } from '../../server/src/config/env.ts';
+import { findFreePort } from '../../server/src/embedded/ports.ts';
+import { buildApp } from '../../server/src/http/app.ts';
+import { createIdentity, type Identity } from '../../server/src/identity/identity.ts';
+import { createLogger } from '../../server/src/observability/logger.ts';
+import { bootstrapFirstRun } from '../../server/src/platform/bootstrap.ts';
+import { startRuntime } from '../../server/src/runtime.ts';
+import type { Services } from '../../server/src/services.ts';
+import { signInWithBrowser } from '../../desktop/src/core/session/oidc.ts';
+import type { StoredTokens } from '../../desktop/src/core/session/token-store.ts';
+import { seedAlert } from './alerts.ts';
+import { personSignsIn } from './browser.ts';
+import { apiClient } from './client.ts';
+import { migrateDatabase } from './database.ts';
+import { createTestDatabase } from './postgres.ts';
+import type { World } from './world.ts';
 
 export type SignInServer = {
   url: string;
@@ -49,13 +48,7 @@ export async function startSignInServer(
   opts: { accessTokenTtlSeconds?: number } = {},
 ): Promise<SignInServer> {
   const database = await createTestDatabase('desktop_signin');
-  const client = new pg.Client({ connectionString: database.url });
-  await client.connect();
-  try {
-    await migrate(client, await loadMigrations());
-  } finally {
-    await client.end();
-  }
+  await migrateDatabase(database.url);
   const home = await mkdtemp(path.join(os.tmpdir(), 'vigilo-signin-'));
   const port = await findFreePort('127.0.0.1');
   const config = loadConfig(
@@ -128,21 +121,4 @@ export async function startSignInServer(
       await rm(home, { recursive: true, force: true });
     },
   };
-}
-
-/** Plays the person in a browser: the provider's form, then following redirects to the loopback. */
-async function personSignsIn(serverUrl: string, authorizeUrl: string, email: string, password: string) {
-  const jar = new CookieJar();
-  const { res } = await followRedirects(jar, authorizeUrl, serverUrl);
-  const posted = await browse(jar, new URL(formAction(await res.text()), serverUrl).href, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ email, password }).toString(),
-  });
-  const done = await followRedirects(
-    jar,
-    new URL(posted.headers.get('location')!, serverUrl).href,
-    serverUrl,
-  );
-  await (await fetch(done.url)).text(); // the browser lands on the desktop's loopback listener
 }

@@ -1,0 +1,31 @@
+import pg from 'pg';
+import { loadMigrations, migrate } from '../../server/src/db/migrate.ts';
+import { createTestDatabase, type TestDatabase } from './postgres.ts';
+
+/** Applies every repository migration to the database at `url`, as the role the URL names. */
+export async function migrateDatabase(url: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await migrate(client, await loadMigrations());
+  } finally {
+    await client.end();
+  }
+}
+
+/** A throw-away database with every repository migration applied, and an owner-role pool on it. */
+export async function createMigratedDatabase(
+  label: string,
+): Promise<{ database: TestDatabase; pool: pg.Pool; close(): Promise<void> }> {
+  const database = await createTestDatabase(label);
+  await migrateDatabase(database.url);
+  const pool = new pg.Pool({ connectionString: database.url, max: 5 });
+  return {
+    database,
+    pool,
+    close: async () => {
+      await pool.end();
+      await database.drop();
+    },
+  };
+}
