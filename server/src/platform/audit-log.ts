@@ -145,3 +145,17 @@ export async function verifyAudit(tx: WorkspaceTx, pageSize = 2000) {
     start = { expectedSeq: start.expectedSeq + result.checked, prevHash: result.lastHash };
   }
 }
+
+/**
+ * Audit rows after `afterSeq`, oldest first, for replicas that copy the log by its own dense
+ * seq (an interrupted copy resumes from the highest seq it holds); `headSeq` is the log's length.
+ */
+export async function auditAfter(tx: WorkspaceTx, afterSeq: number, limit: number) {
+  const page = await listAudit(tx, {}, { beforeSeq: afterSeq, limit, order: 'asc' });
+  const head = await tx.query<{ audit_seq: string }>('SELECT audit_seq FROM workspace_heads');
+  return {
+    rows: page.rows,
+    more: page.nextCursor !== undefined,
+    headSeq: Number(head.rows[0]?.audit_seq ?? 0),
+  };
+}

@@ -6,7 +6,7 @@ import { ActionRefused } from '../../domain-errors.ts';
  * What people do to an alert — acknowledge, snooze, comment, resolve — written once and used by
  * both doors: the `alerts.*` procedures (online clients) and the desktop's outbox kinds
  * (server/src/sync/kinds/alerts.ts). Each writes its audit row and event in the caller's
- * transaction. An expected refusal is an `ActionRefused` (../domain-errors.ts).
+ * transaction. An expected refusal is an `ActionRefused` (server/src/domain-errors.ts).
  */
 
 // One list of presets for the API, the outbox and the desktop (the shared outbox contract).

@@ -6,7 +6,7 @@ import { createSnooze, SNOOZE_PRESETS, type SnoozePreset } from '../alerts/alert
  * What people do to a monitored host — pause, resume, snooze — written once and used by both
  * doors: the `hosts.*` / `alerts.snooze` procedures (online clients) and the desktop's outbox
  * kinds (server/src/sync/kinds/hosts.ts). Each writes its audit row and event in the caller's
- * transaction. An expected refusal is an `ActionRefused` (../domain-errors.ts).
+ * transaction. An expected refusal is an `ActionRefused` (server/src/domain-errors.ts).
  */
 
 /** Bumps the config version of the agents whose assignments changed: they pull within seconds. */

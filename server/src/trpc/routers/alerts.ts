@@ -11,23 +11,8 @@ import {
   resolveAlert,
   SNOOZE_PRESETS,
 } from '../../monitoring/alerts/alert-actions.ts';
-
-type AlertRow = {
-  id: string;
-  rule_id: string;
-  rule_name: string;
-  host_id: string;
-  hostname: string;
-  port: number;
-  severity: string;
-  summary: string;
-  state: string;
-  opened_at: Date;
-  resolved_at: Date | null;
-  acknowledged_at: Date | null;
-  acknowledged_by: string | null;
-  ack_note: string | null;
-};
+import { listAlertComments, listAlerts } from '../../monitoring/alerts/alert-list.ts';
+import { scheduleMaintenance } from '../../monitoring/alerts/maintenance.ts';
 
 /** An alert and an optional note: what acknowledging and resolving take. */
 const alertNoteInput = z.object({
@@ -53,54 +38,7 @@ export const alertsRouter = router({
         limit: z.number().int().min(1).max(500).default(100),
       }),
     )
-    .query(({ ctx, input }) =>
-      ctx.tx(async (tx) => {
-        const { rows } = await tx.query<AlertRow>(
-          `SELECT a.id, a.rule_id, r.name AS rule_name, a.host_id, h.hostname, h.port, a.severity, a.summary, a.state, a.opened_at,
-                  a.resolved_at, a.acknowledged_at, a.acknowledged_by, a.ack_note
-           FROM alerts a JOIN alert_rules r ON r.id = a.rule_id JOIN hosts h ON h.id = a.host_id
-           WHERE ($1::text IS NULL OR a.state = $1) AND ($2::text IS NULL OR a.severity = $2) AND ($3::uuid IS NULL OR a.host_id = $3)
-             AND ($4::uuid IS NULL OR a.rule_id = $4) AND ($5::text IS NULL OR $5 = ANY(h.tags))
-             AND ($6::timestamptz IS NULL OR a.opened_at >= $6) AND ($7::timestamptz IS NULL OR a.opened_at <= $7)
-             AND ($8::timestamptz IS NULL OR (a.opened_at, a.id) < ($8, $9::uuid))
-           ORDER BY a.opened_at DESC, a.id DESC LIMIT $10`,
-          [
-            input.state ?? null,
-            input.severity ?? null,
-            input.hostId ?? null,
-            input.ruleId ?? null,
-            input.tag ?? null,
-            input.from ?? null,
-            input.to ?? null,
-            input.cursor?.openedAt ?? null,
-            input.cursor?.id ?? null,
-            input.limit + 1,
-          ],
-        );
-        const page = rows.slice(0, input.limit).map((r) => ({
-          id: r.id,
-          ruleId: r.rule_id,
-          ruleName: r.rule_name,
-          hostId: r.host_id,
-          hostname: r.hostname,
-          port: r.port,
-          severity: r.severity,
-          summary: r.summary,
-          state: r.state,
-          openedAt: r.opened_at,
-          resolvedAt: r.resolved_at,
-          acknowledgedAt: r.acknowledged_at,
-          acknowledgedBy: r.acknowledged_by,
-          ackNote: r.ack_note,
-        }));
-        const last = page.at(-1);
-        return {
-          alerts: page,
-          nextCursor:
-            rows.length > input.limit && last ? { openedAt: last.openedAt, id: last.id } : undefined,
-        };
-      }),
-    ),
+    .query(({ ctx, input }) => ctx.tx((tx) => listAlerts(tx, input))),
 
   acknowledge: workspaceProcedure.input(alertNoteInput).mutation(({ ctx, input }) =>
     ctx.tx((tx) =>
@@ -150,16 +88,7 @@ export const alertsRouter = router({
   /** An alert's comments, oldest first. */
   comments: workspaceProcedure
     .input(z.object({ workspace: workspaceRef, id: z.uuid('id must be an alert id') }))
-    .query(({ ctx, input }) =>
-      ctx.tx(async (tx) => {
-        const { rows } = await tx.query<{ id: string; body: string; author: string; created_at: Date }>(
-          `SELECT id, body, author, created_at FROM comments
-           WHERE target_type = 'alert' AND target_id = $1 ORDER BY created_at, id`,
-          [input.id],
-        );
-        return rows.map((r) => ({ id: r.id, body: r.body, author: r.author, createdAt: r.created_at }));
-      }),
-    ),
+    .query(({ ctx, input }) => ctx.tx((tx) => listAlertComments(tx, input.id))),
 
   /** Snoozes a host or a rule (or one rule on one host) for a preset or until a time. */
   snooze: workspaceProcedure
@@ -212,39 +141,7 @@ export const alertsRouter = router({
           path: ['hostIds'],
         }),
     )
-    .mutation(({ ctx, input }) =>
-      ctx.tx(async (tx) => {
-        const { rows } = await tx.query<{ id: string }>(
-          `INSERT INTO maintenance_windows (workspace_id, name, host_ids, tags, starts_at, ends_at, repeat_days)
-           VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
-          [
-            tx.workspaceId,
-            input.name,
-            input.hostIds,
-            input.tags,
-            input.startsAt,
-            input.endsAt,
-            input.repeatDays ?? null,
-          ],
-        );
-        const id = rows[0]?.id ?? '';
-        await tx.record({
-          action: 'maintenance.created',
-          target: { type: 'maintenance_window', id },
-          summary: {
-            after: {
-              name: input.name,
-              hostIds: input.hostIds,
-              tags: input.tags,
-              startsAt: input.startsAt,
-              endsAt: input.endsAt,
-              repeatDays: input.repeatDays ?? null,
-            },
-          },
-          event: 'maintenance.created',
-          payload: { id, name: input.name },
-        });
-        return { id };
-      }),
+    .mutation(({ ctx, input: { workspace: _, ...window } }) =>
+      ctx.tx((tx) => scheduleMaintenance(tx, window)),
     ),
 });

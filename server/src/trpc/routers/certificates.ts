@@ -1,4 +1,4 @@
-import { daysLeft } from '@vigilo/shared/expiry';
+import { certificateInventory } from '../../monitoring/certificates/inventory.ts';
 import { z } from 'zod';
 import { workspaceRef } from '../authorize.ts';
 import { router, workspaceProcedure } from '../init.ts';
@@ -20,64 +20,5 @@ export const certificatesRouter = router({
         limit: z.number().int().min(1).max(1000).default(200),
       }),
     )
-    .query(({ ctx, input }) =>
-      ctx.tx(async (tx) => {
-        const now = ctx.services.clock();
-        const { rows } = await tx.query<{
-          fingerprint: string;
-          subject: string;
-          issuer: string;
-          issuer_cn: string | null;
-          sans: string[];
-          not_after: Date;
-          key_algorithm: string;
-          key_bits: number | null;
-          signature_algorithm: string;
-          hosts: Array<{ id: string; hostname: string; port: number }>;
-        }>(
-          `SELECT c.fingerprint, c.subject, c.issuer, c.issuer_cn, c.sans, c.not_after, c.key_algorithm, c.key_bits, c.signature_algorithm,
-                  coalesce(jsonb_agg(jsonb_build_object('id', h.id, 'hostname', h.hostname, 'port', h.port)) FILTER (WHERE h.id IS NOT NULL), '[]') AS hosts
-           FROM certificates c
-           LEFT JOIN host_status s ON s.fingerprint = c.fingerprint
-           LEFT JOIN hosts h ON h.id = s.host_id
-           WHERE ($1::timestamptz IS NULL OR c.not_after <= $1) AND ($2::text IS NULL OR c.issuer_cn = $2 OR c.issuer = $2)
-             AND ($3::text IS NULL OR c.key_algorithm = $3)
-           GROUP BY c.workspace_id, c.fingerprint
-           HAVING count(h.id) >= $4
-           ORDER BY c.not_after LIMIT $5`,
-          [
-            input.expiringWithinDays === undefined
-              ? null
-              : new Date(now.getTime() + input.expiringWithinDays * 86_400_000),
-            input.issuer ?? null,
-            input.keyAlgorithm ?? null,
-            input.minHosts ?? 0,
-            input.limit,
-          ],
-        );
-        const groups = await tx.query<{ kind: string; key: string; n: number }>(
-          `SELECT 'issuer' AS kind, coalesce(issuer_cn, issuer) AS key, count(*)::int AS n FROM certificates GROUP BY 2
-           UNION ALL SELECT 'key', key_algorithm || coalesce(' ' || key_bits, ''), count(*)::int FROM certificates GROUP BY 2
-           ORDER BY 1, 3 DESC`,
-        );
-        return {
-          certificates: rows.map((r) => ({
-            fingerprint: r.fingerprint,
-            subject: r.subject,
-            issuer: r.issuer_cn ?? r.issuer,
-            sans: r.sans,
-            notAfter: r.not_after,
-            daysLeft: daysLeft(r.not_after, now),
-            keyAlgorithm: r.key_algorithm,
-            keyBits: r.key_bits,
-            signatureAlgorithm: r.signature_algorithm,
-            hosts: r.hosts,
-          })),
-          byIssuer: groups.rows
-            .filter((g) => g.kind === 'issuer')
-            .map((g) => ({ issuer: g.key, count: g.n })),
-          byKey: groups.rows.filter((g) => g.kind === 'key').map((g) => ({ key: g.key, count: g.n })),
-        };
-      }),
-    ),
+    .query(({ ctx, input }) => ctx.tx((tx) => certificateInventory(tx, input, ctx.services.clock()))),
 });

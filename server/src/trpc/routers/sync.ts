@@ -1,6 +1,6 @@
 import { pushEntrySchema } from '@vigilo/shared/outbox';
 import { z } from 'zod';
-import { listAudit } from '../../platform/audit-log.ts';
+import { auditAfter } from '../../platform/audit-log.ts';
 import { applyClientMutation, type AppliedMutation } from '../../sync/apply.ts';
 import { pullChanges } from '../../sync/change-log.ts';
 import { workspaceRef } from '../authorize.ts';
@@ -34,17 +34,7 @@ export const syncRouter = router({
         limit: z.number().int().min(1).max(5000).default(1000),
       }),
     )
-    .query(({ ctx, input }) =>
-      ctx.tx(async (tx) => {
-        const page = await listAudit(tx, {}, { beforeSeq: input.afterSeq, limit: input.limit, order: 'asc' });
-        const head = await tx.query<{ audit_seq: string }>('SELECT audit_seq FROM workspace_heads');
-        return {
-          rows: page.rows,
-          more: page.nextCursor !== undefined,
-          headSeq: Number(head.rows[0]?.audit_seq ?? 0),
-        };
-      }),
-    ),
+    .query(({ ctx, input }) => ctx.tx((tx) => auditAfter(tx, input.afterSeq, input.limit))),
 
   /**
    * Applies client mutations (a desktop's outbox) in order, each in its own transaction and at

@@ -1,0 +1,135 @@
+import { AlertPredicate, AlertScope, AlertSeverity } from '@vigilo/shared/alert-rules';
+import { z } from 'zod';
+import { isUniqueViolation } from '../../db/pg-errors.ts';
+import type { WorkspaceTx } from '../../db/tx.ts';
+import { ActionRefused } from '../../domain-errors.ts';
+import { evaluateRules } from './rule-engine.ts';
+
+/**
+ * Alert rules: what to alert on, where, how severe, after how many evaluations. Creating or
+ * changing one evaluates every rule at once against each host's current status, so an alert it
+ * implies opens without waiting for the next scan.
+ */
+
+/** Rule fields without defaults: `.partial()` of this is a true patch (no silent resets). */
+export const ruleBase = z.object({
+  name: z.string().trim().min(1, 'name must not be empty').max(100),
+  predicate: AlertPredicate,
+  scope: AlertScope,
+  severity: AlertSeverity,
+  openAfter: z.number().int().min(1).max(100),
+  resolveAfter: z.number().int().min(1).max(100),
+  enabled: z.boolean(),
+});
+/** A new rule: unset fields take their defaults. */
+export const ruleFields = ruleBase.extend({
+  scope: ruleBase.shape.scope.default({ kind: 'all' }),
+  openAfter: ruleBase.shape.openAfter.default(1),
+  resolveAfter: ruleBase.shape.resolveAfter.default(1),
+  enabled: ruleBase.shape.enabled.default(true),
+});
+export type RuleFields = z.infer<typeof ruleFields>;
+export type RulePatch = Partial<z.infer<typeof ruleBase>>;
+
+type RuleRow = {
+  id: string;
+  name: string;
+  predicate: unknown;
+  scope: unknown;
+  severity: string;
+  open_after: number;
+  resolve_after: number;
+  enabled: boolean;
+};
+const present = (r: RuleRow) => ({
+  id: r.id,
+  name: r.name,
+  predicate: r.predicate as AlertPredicate,
+  scope: r.scope as AlertScope,
+  severity: r.severity,
+  openAfter: r.open_after,
+  resolveAfter: r.resolve_after,
+  enabled: r.enabled,
+});
+
+/** The workspace's rules, by name. */
+export async function listRules(tx: WorkspaceTx) {
+  return (await tx.query<RuleRow>('SELECT * FROM alert_rules ORDER BY name')).rows.map(present);
+}
+
+/** Creates a rule and evaluates it at once; a taken name is a `conflict`. */
+export async function createRule(tx: WorkspaceTx, r: RuleFields, now: Date) {
+  const { rows } = await tx.query<RuleRow>(
+    `INSERT INTO alert_rules (workspace_id, name, predicate, scope, severity, open_after, resolve_after, enabled)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (workspace_id, name) DO NOTHING RETURNING *`,
+    [tx.workspaceId, r.name, r.predicate, r.scope, r.severity, r.openAfter, r.resolveAfter, r.enabled],
+  );
+  const rule = rows[0];
+  if (!rule) throw nameTaken(r.name);
+  await tx.record({
+    action: 'alert_rule.created',
+    target: { type: 'alert_rule', id: rule.id },
+    summary: { after: present(rule) },
+    event: 'alert_rule.created',
+    payload: { id: rule.id, name: rule.name },
+  });
+  await evaluateRules(tx, { now });
+  return present(rule);
+}
+
+/** Changes the fields given; the rule starts counting afresh and is evaluated at once. */
+export async function updateRule(tx: WorkspaceTx, id: string, patch: RulePatch, now: Date) {
+  const before = await tx.query<RuleRow>('SELECT * FROM alert_rules WHERE id = $1 FOR UPDATE', [id]);
+  const prev = before.rows[0];
+  if (!prev) throw noRule();
+  const name = patch.name ?? prev.name;
+  const { rows } = await tx
+    .query<RuleRow>(
+      `UPDATE alert_rules SET name = $2, predicate = $3, scope = $4, severity = $5, open_after = $6, resolve_after = $7,
+       enabled = $8, updated_at = now() WHERE id = $1 RETURNING *`,
+      [
+        id,
+        name,
+        patch.predicate ?? prev.predicate,
+        patch.scope ?? prev.scope,
+        patch.severity ?? prev.severity,
+        patch.openAfter ?? prev.open_after,
+        patch.resolveAfter ?? prev.resolve_after,
+        patch.enabled ?? prev.enabled,
+      ],
+    )
+    .catch((err: unknown) => {
+      if (!isUniqueViolation(err)) throw err;
+      throw nameTaken(name, err);
+    });
+  const rule = rows[0] as RuleRow;
+  // A changed predicate starts counting afresh.
+  await tx.query('DELETE FROM rule_states WHERE rule_id = $1', [id]);
+  await tx.record({
+    action: 'alert_rule.updated',
+    target: { type: 'alert_rule', id },
+    summary: { before: present(prev), after: present(rule) },
+    event: 'alert_rule.updated',
+    payload: { id, name: rule.name },
+  });
+  await evaluateRules(tx, { now });
+  return present(rule);
+}
+
+/** Removes a rule with its alerts' history. */
+export async function removeRule(tx: WorkspaceTx, id: string): Promise<{ id: string }> {
+  const { rows } = await tx.query<RuleRow>('DELETE FROM alert_rules WHERE id = $1 RETURNING *', [id]);
+  if (!rows[0]) throw noRule();
+  await tx.record({
+    action: 'alert_rule.removed',
+    target: { type: 'alert_rule', id },
+    summary: { before: present(rows[0]) },
+    event: 'alert_rule.removed',
+    payload: { id, name: rows[0].name },
+  });
+  return { id };
+}
+
+const noRule = () => new ActionRefused('not_found', 'no rule with that id');
+const nameTaken = (name: string, cause?: unknown) =>
+  new ActionRefused('conflict', `a rule named "${name}" exists`, { cause });
