@@ -49,3 +49,40 @@ describe('server: one transaction module', () => {
     expect(await messages(file, code, 'no-restricted-syntax')).toEqual([]);
   });
 });
+
+describe('server: domains import no door', () => {
+  it.each([
+    ['server/src/monitoring/hosts/x.ts', "export { fieldError } from '../../trpc/refusals.ts';"],
+    ['server/src/workspaces/x.ts', "export { TRPCError } from '@trpc/server';"],
+    ['server/src/monitoring/x.ts', "export { buildApp } from '../http/app.ts';"],
+    ['server/src/sync/kinds/x.ts', "export type { Context } from '../../trpc/context.ts';"],
+    ['server/src/services.ts', "export type { Principal } from './trpc/principal.ts';"],
+  ])('refuses in %s: %s', async (file, code) => {
+    expect((await messages(file, code, 'no-restricted-imports')).join('\n')).toMatch(
+      /imports nothing from trpc\/ or http\//,
+    );
+  });
+
+  it('still refuses what every server file may not import', async () => {
+    expect(
+      (
+        await messages(
+          'server/src/monitoring/x.ts',
+          "export * from '../../../agent/src/cli.ts';",
+          'no-restricted-imports',
+        )
+      ).join('\n'),
+    ).toMatch(/Programs talk only through shared/);
+  });
+
+  it.each([
+    ['server/src/trpc/routers/x.ts', "export { addHost } from '../../monitoring/hosts/host-records.ts';"],
+    ['server/src/trpc/x.ts', "export { TRPCError } from '@trpc/server';"],
+    ['server/src/http/x.ts', "export { authorize } from '../trpc/authorize.ts';"],
+    ['server/src/runtime.ts', "export { buildApp } from './http/app.ts';"],
+    ['server/src/cli/x.ts', "export { appRouter } from '../trpc/router.ts';"],
+    ['server/src/integrations/channels/x.ts', "export * from './http.ts';"],
+  ])('allows in %s: %s', async (file, code) => {
+    expect(await messages(file, code, 'no-restricted-imports')).toEqual([]);
+  });
+});

@@ -43,6 +43,14 @@ const desktopProgram = [
   noTests,
 ];
 const desktopRule = (...zone) => rule([...desktopProgram, ...zone], [bareServer]);
+// What every server file may not import; a server zone (build/lint/server.js) adds its own.
+const serverProgram = [
+  { group: [...program('agent'), ...program('desktop')], message: crossProgram },
+  launcher,
+  noTests,
+];
+/** The server's import rule with a zone's patterns on top (a later config replaces, not merges). */
+export const serverRule = (...zone) => rule([...serverProgram, ...zone]);
 
 /** @type {import('eslint').Linter.Config[]} */
 export const boundaries = [
@@ -64,13 +72,7 @@ export const boundaries = [
   },
   {
     files: ['server/src/**/*.ts'],
-    rules: {
-      'no-restricted-imports': rule([
-        { group: [...program('agent'), ...program('desktop')], message: crossProgram },
-        launcher,
-        noTests,
-      ]),
-    },
+    rules: { 'no-restricted-imports': serverRule() },
   },
   {
     files: ['agent/src/**/*.ts'],

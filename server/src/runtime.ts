@@ -20,7 +20,7 @@ import { createDirectSink, type IngestSink } from './monitoring/ingest/ingest.ts
 import { createRedisSink, createStreamWorker, streamNames } from './monitoring/ingest/redis-ingest.ts';
 import { createMetrics } from './observability/metrics.ts';
 import type { Services } from './services.ts';
-import type { AccessTokenVerifier } from './trpc/principal.ts';
+import type { AccessTokenVerifier } from './identity/access-token.ts';
 import { VERSION } from './version.ts';
 
 export type Runtime = { services: Services; stop(): Promise<void> };

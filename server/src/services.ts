@@ -7,7 +7,7 @@ import type { EventBus } from './events/bus.ts';
 import type { IngestSink } from './monitoring/ingest/ingest.ts';
 import type { SecretBox } from './integrations/secrets.ts';
 import type { Metrics } from './observability/metrics.ts';
-import type { AccessTokenVerifier } from './trpc/principal.ts';
+import type { AccessTokenVerifier } from './identity/access-token.ts';
 
 /**
  * The long-lived parts of a running server, built once at start and handed to the HTTP layer and

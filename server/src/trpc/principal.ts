@@ -6,8 +6,5 @@ export type Principal =
   | { kind: 'user'; userId: string; platformAdmin: boolean; email: string | null }
   | { kind: 'api_token'; tokenId: string; workspaceId: string; role: WorkspaceRole };
 
-/** The identity an access token proves, as the IdP states it. */
-export type VerifiedIdentity = { issuer: string; subject: string; email?: string; name?: string };
-
-/** Validates an OIDC access token (signature, issuer, audience, expiry) or throws. */
-export type AccessTokenVerifier = (token: string) => Promise<VerifiedIdentity>;
+// What verifies the bearer of a user's call is identity's (the server is given one at start).
+export type { AccessTokenVerifier, VerifiedIdentity } from '../identity/access-token.ts';
