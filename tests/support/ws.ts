@@ -23,6 +23,11 @@ export function wsApi(baseUrl: string, token: string) {
 /** A live subscription's deliveries and, once it ended, the error code it ended with. */
 export type LiveStream = {
   events: BusEvent[];
+  /**
+   * Resolves once the server says the subscription started. It registers the subscriber on its
+   * event bus before it says so, so an event dispatched after this reaches the stream.
+   */
+  started: Promise<void>;
   /** Resolves with the tRPC error code the server ended the stream with. */
   ended: Promise<string>;
   stop(): void;
@@ -32,10 +37,13 @@ export type LiveStream = {
 export function liveStream(api: ReturnType<typeof wsApi>['api'], workspace: string): LiveStream {
   const events: BusEvent[] = [];
   let stop = () => {};
+  let onStarted = () => {};
+  const started = new Promise<void>((resolve) => (onStarted = resolve));
   const ended = new Promise<string>((resolve) => {
     const sub = api.events.live.subscribe(
       { workspace, types: ['*'] },
       {
+        onStarted: () => onStarted(),
         onData: (event) => events.push(event),
         onError: (err) =>
           resolve(
@@ -48,7 +56,7 @@ export function liveStream(api: ReturnType<typeof wsApi>['api'], workspace: stri
     );
     stop = () => sub.unsubscribe();
   });
-  return { events, ended, stop: () => stop() };
+  return { events, started, ended, stop: () => stop() };
 }
 
 /** The code `stream` ended with, failing plainly if it is still open after `ms`. */

@@ -34,7 +34,13 @@ export function createScheduler(deps: {
 
   async function runIfDue(job: Job): Promise<boolean> {
     const now = deps.clock();
-    await deps.owner.query('INSERT INTO job_runs (name) VALUES ($1) ON CONFLICT DO NOTHING', [job.name]);
+    // Only a missing row is inserted: an INSERT … ON CONFLICT on the row would wait for the
+    // transaction of another process running the job (its UPDATE made a row version still in
+    // flight), stalling this whole tick behind that run instead of skipping it.
+    await deps.owner.query(
+      'INSERT INTO job_runs (name) SELECT $1 WHERE NOT EXISTS (SELECT 1 FROM job_runs WHERE name = $1) ON CONFLICT DO NOTHING',
+      [job.name],
+    );
     return withOwnerTx(deps.owner, async (client) => {
       const { rows } = await client.query<{ name: string }>(
         `SELECT name FROM job_runs WHERE name = $1

@@ -21,12 +21,17 @@ afterAll(async () => {
 describe('scheduler', () => {
   it('runs a job once when two scheduler processes tick at the same time', async () => {
     let runs = 0;
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
     const job: Job = {
       name: 'count-once',
       everyMs: 60_000,
+      // The job runs until the other scheduler has tried, so their ticks surely overlap; a second
+      // run (the bug) releases at once, so it fails the count below instead of hanging.
       run: async () => {
         runs += 1;
-        await new Promise((r) => setTimeout(r, 200)); // long enough for the other to try
+        if (runs > 1) release();
+        await held;
       },
     };
     const log = createLogger('silent');
@@ -44,7 +49,11 @@ describe('scheduler', () => {
       log,
       autoStart: false,
     });
-    const [ranA, ranB] = await Promise.all([a.tick(), b.tick()]);
+    const ticks = [a.tick(), b.tick()] as const;
+    // The one that found the job taken ends first, while the other's run holds the job's lock.
+    await Promise.race(ticks);
+    release();
+    const [ranA, ranB] = await Promise.all(ticks);
     expect(runs).toBe(1);
     expect([...ranA, ...ranB]).toEqual(['count-once']);
     // Not due again until its interval has passed.

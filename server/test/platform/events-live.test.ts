@@ -1,13 +1,11 @@
-import { createTRPCClient, createWSClient, wsLink } from '@trpc/client';
 import { createTestRedis, type TestRedis } from '@vigilo/tests/support/redis';
+import { waitFor } from '@vigilo/tests/support/processes';
+import { wsApi } from '@vigilo/tests/support/ws';
 import { Redis } from 'ioredis';
-import superjson from 'superjson';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import { type BusEvent, createRedisBus } from '../../src/events/bus.ts';
 import { startDispatcher } from '../../src/events/dispatcher.ts';
 import { createLogger } from '../../src/observability/logger.ts';
-import type { AppRouter } from '../../src/trpc/router-type.ts';
 import { createWorld, type World } from '@vigilo/tests/support/world';
 
 let world: World;
@@ -18,18 +16,6 @@ afterAll(async () => {
   await world?.close();
 });
 
-function wsClient(token: string) {
-  const client = createWSClient({
-    url: `${world.server.url.replace('http', 'ws')}/trpc`,
-    WebSocket: WebSocket as never,
-    connectionParams: { token },
-  });
-  return {
-    client,
-    api: createTRPCClient<AppRouter>({ links: [wsLink({ client, transformer: superjson })] }),
-  };
-}
-
 describe('live events', () => {
   it('streams a workspace’s committed events, in order, to a member over WebSocket', async () => {
     const dispatcher = startDispatcher({
@@ -39,12 +25,15 @@ describe('live events', () => {
       autoStart: false,
     });
     await dispatcher.runOnce(); // the history so far, before anyone listens
-    const { client, api } = wsClient(world.tokens.viewer!);
+    const { api, close } = wsApi(world.server.url, world.tokens.viewer!);
     const got: BusEvent[] = [];
+    let onStarted = () => {};
+    const started = new Promise<void>((resolve) => (onStarted = resolve));
     const done = new Promise<void>((resolve, reject) => {
       const sub = api.events.live.subscribe(
         { workspace: 'acme', types: ['workspace.*'] },
         {
+          onStarted: () => onStarted(),
           onData: (event) => {
             got.push(event);
             if (got.length === 2) {
@@ -56,14 +45,14 @@ describe('live events', () => {
         },
       );
     });
-    // Give the subscription a moment to be registered before the events are dispatched.
-    await new Promise((r) => setTimeout(r, 300));
+    // The server registers the subscription on its bus before it says it started.
+    await started;
     const owner = world.client('owner');
     await owner.workspace.update.mutate({ workspace: 'acme', name: 'One' });
     await owner.workspace.update.mutate({ workspace: 'acme', name: 'Two' });
     await dispatcher.runOnce();
     await done;
-    await client.close();
+    await close();
     expect(got.map((e) => [e.type, (e.payload as { name: string }).name])).toEqual([
       ['workspace.updated', 'One'],
       ['workspace.updated', 'Two'],
@@ -72,11 +61,11 @@ describe('live events', () => {
   });
 
   it('refuses the subscription to a non-member', async () => {
-    const { client, api } = wsClient(world.tokens.outsider!);
+    const { api, close } = wsApi(world.server.url, world.tokens.outsider!);
     const error = await new Promise<unknown>((resolve) => {
       api.events.live.subscribe({ workspace: 'acme' }, { onData: () => {}, onError: resolve });
     });
-    await client.close();
+    await close();
     expect(error).toMatchObject({ data: { code: 'NOT_FOUND' } });
   });
 });
@@ -98,7 +87,16 @@ describe('the Redis event bus', () => {
     const received: BusEvent[] = [];
     const iterator = subscriberSide.subscribe('ws-1', controller.signal)[Symbol.asyncIterator]();
     const first = iterator.next();
-    await new Promise((r) => setTimeout(r, 200));
+    // Subscribed once Redis counts a subscriber on the workspace's channel.
+    await waitFor(
+      'the Redis subscription',
+      async () => {
+        const [, n] = (await redis.client.pubsub('NUMSUB', `${redis.prefix}events:ws-1`)) as [string, number];
+        return n > 0 || undefined;
+      },
+      5_000,
+      20,
+    );
     const event: BusEvent = {
       workspaceId: 'ws-1',
       seq: 7,

@@ -35,8 +35,7 @@ async function subscribe(token: string): Promise<LiveStream> {
   const socket = wsApi(world.server.url, token);
   sockets.push(socket);
   const stream = liveStream(socket.api, 'acme');
-  // The subscription is registered on the bus once the server has started it.
-  await new Promise((r) => setTimeout(r, 300));
+  await stream.started;
   return stream;
 }
 
