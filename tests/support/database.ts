@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { loadMigrations, migrate } from '../../server/src/db/migrate.ts';
+import { withOwnerTx } from '../../server/src/db/tx.ts';
 import { createTestDatabase, type TestDatabase } from './postgres.ts';
 
 /** Applies every repository migration to the database at `url`, as the role the URL names. */
@@ -28,4 +29,20 @@ export async function createMigratedDatabase(
       await database.drop();
     },
   };
+}
+
+/**
+ * Runs `fn` as the owner in one transaction bound to `workspaceId`, the way the server's system
+ * paths write: an owner that is not a superuser is bound by row-level security too, and the
+ * audit and change-log triggers need the workspace. For rows a test writes behind the API.
+ */
+export function ownerInWorkspace<T>(
+  owner: pg.Pool,
+  workspaceId: string,
+  fn: (client: pg.PoolClient) => Promise<T>,
+): Promise<T> {
+  return withOwnerTx(owner, async (client) => {
+    await client.query("SELECT set_config('vigilo.workspace_id', $1, true)", [workspaceId]);
+    return fn(client);
+  });
 }

@@ -30,6 +30,11 @@ export type TestServer = {
 export async function startTestServer(
   opts: {
     migrateDb?: boolean;
+    /**
+     * A database the caller made (one owned by a role of its choosing, say), used instead of a
+     * new one and migrated as the role its URL names; the test server drops it when it closes.
+     */
+    database?: TestDatabase;
     verifyAccessToken?: AccessTokenVerifier;
     clock?: () => Date;
     env?: Record<string, string>;
@@ -39,7 +44,7 @@ export async function startTestServer(
     secretKey?: Buffer;
   } = {},
 ): Promise<TestServer> {
-  const database = await createTestDatabase('server');
+  const database = opts.database ?? (await createTestDatabase('server'));
   if (opts.migrateDb !== false) await migrateDatabase(database.url);
   const config = loadConfig(
     {

@@ -1,6 +1,8 @@
 import type { WorkspaceRole } from '@vigilo/shared/roles';
 import { apiClient } from './client.ts';
+import { ownerInWorkspace } from './database.ts';
 import { createTestIdentity } from './identity.ts';
+import type { TestDatabase } from './postgres.ts';
 import { startTestServer, type TestServer } from './server.ts';
 
 export type World = {
@@ -20,7 +22,14 @@ const ROLES: WorkspaceRole[] = ['admin', 'approver', 'member', 'viewer'];
  * the real API (users appear on their first authenticated call).
  */
 export async function createWorld(
-  opts: { clock?: () => Date; background?: boolean; secretKey?: Buffer; env?: Record<string, string> } = {},
+  opts: {
+    clock?: () => Date;
+    background?: boolean;
+    secretKey?: Buffer;
+    env?: Record<string, string>;
+    /** The server's database, when not a new one owned by the test cluster's superuser. */
+    database?: TestDatabase;
+  } = {},
 ): Promise<World> {
   const identity = await createTestIdentity();
   const server = await startTestServer({
@@ -29,6 +38,7 @@ export async function createWorld(
     ...(opts.clock ? { clock: opts.clock } : {}),
     ...(opts.background ? { background: true } : {}),
     ...(opts.secretKey ? { secretKey: opts.secretKey } : {}),
+    ...(opts.database ? { database: opts.database } : {}),
   });
   const names = ['owner', ...ROLES, 'auditor', 'expired_auditor', 'outsider', 'platform'];
   const tokens: Record<string, string> = {};
@@ -58,8 +68,10 @@ export async function createWorld(
     expiresAt: new Date(now.getTime() + 1000),
   });
   // Ended by itself: move the grant into the past directly (the API refuses past dates).
-  await server.services.db.owner.query(
-    "UPDATE memberships SET expires_at = now() - interval '1 minute' WHERE user_id = (SELECT id FROM users WHERE email = 'expired_auditor@example.test')",
+  await ownerInWorkspace(server.services.db.owner, workspace.id, (client) =>
+    client.query(
+      "UPDATE memberships SET expires_at = now() - interval '1 minute' WHERE user_id = (SELECT id FROM users WHERE email = 'expired_auditor@example.test')",
+    ),
   );
   await server.services.db.owner.query(
     "UPDATE users SET platform_admin = true WHERE email = 'platform@example.test'",
