@@ -33,6 +33,22 @@ export const EVENT_TYPES = [
   'cert.scanned',
   'change.approved',
   'change.rejected',
+  // Change management (server/src/changes/).
+  'change.created',
+  'change.updated',
+  'change.submitted',
+  'change.transitioned',
+  'change.retrospective_reviewed',
+  'approval.requested',
+  'approval.decided',
+  'approval_policy.created',
+  'approval_policy.updated',
+  'approval_policy.removed',
+  'change_template.created',
+  'change_template.approved',
+  'change_template.removed',
+  'delegation.created',
+  'delegation.removed',
   'incident.opened',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];

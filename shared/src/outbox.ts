@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { approvalDecisionInput } from './change-inputs.ts';
 import type { Permission } from './roles.ts';
 
 /**
@@ -117,6 +118,12 @@ export const OUTBOX = {
       /** The name the client saw when it made the change; a different current name is a conflict. */
       expectedName: z.string().optional(),
     }),
+  }),
+  // An approver's decision, offline too: refused as a conflict in words when the change moved on.
+  'approval.decide': kind('approval.decide', {
+    permission: 'approve',
+    label: 'approval decision',
+    args: approvalDecisionInput,
   }),
   'host.pause': kind('host.pause', {
     permission: 'operate',

@@ -12,6 +12,8 @@ export type World = {
   workspace: { id: string; slug: string };
   other: { id: string; slug: string };
   client: (who: string) => ReturnType<typeof apiClient>;
+  /** Signs the users' access tokens: mint more users with it (their first call creates them). */
+  identity: Awaited<ReturnType<typeof createTestIdentity>>;
   close(): Promise<void>;
 };
 
@@ -82,6 +84,7 @@ export async function createWorld(
     workspace: { id: workspace.id, slug: 'acme' },
     other: { id: other.id, slug: 'other' },
     client: (who) => apiClient(server.url, tokens[who]),
+    identity,
     close: () => server.close(),
   };
 }

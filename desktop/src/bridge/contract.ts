@@ -34,6 +34,7 @@ const ACTIONS = {
   'workspace.rename': OUTBOX['workspace.rename'].entry.extend({
     args: OUTBOX['workspace.rename'].args.omit({ expectedName: true }),
   }),
+  'approval.decide': OUTBOX['approval.decide'].entry,
   'host.pause': OUTBOX['host.pause'].entry,
   'host.resume': OUTBOX['host.resume'].entry,
   'host.snooze': OUTBOX['host.snooze'].entry,

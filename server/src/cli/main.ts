@@ -3,6 +3,7 @@ import { loadConfig } from '../config/env.ts';
 import { runningEmbeddedUrl } from '../embedded/postgres.ts';
 import { VigiloError } from '../errors.ts';
 import { exitWith } from './exit.ts';
+import { runTokenCommand, TOKEN_USAGE } from './tokens.ts';
 import { runUserCommand, USER_USAGE } from './users.ts';
 import { runWorkspaceCommand, WORKSPACE_USAGE } from './workspaces.ts';
 
@@ -17,10 +18,12 @@ Commands:
   user        add and list local accounts of the built-in sign-in
   workspace   add and list workspaces
   member      add a user to a workspace with a role
+  token       mint an API token for a member (printed once)
   help        show this text
 
 ${USER_USAGE}
-${WORKSPACE_USAGE}`;
+${WORKSPACE_USAGE}
+${TOKEN_USAGE}`;
 
 const print = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -42,6 +45,8 @@ async function main(argv: string[]): Promise<number> {
           ? runUserCommand(pool, argv.slice(1), { stdin: process.stdin, print })
           : runWorkspaceCommand(pool, issuer, argv, print),
       );
+    case 'token':
+      return withAdminDatabase((pool) => runTokenCommand(pool, argv.slice(1), print));
     case undefined:
     case 'help':
     case '--help':

@@ -16,6 +16,13 @@ export const REPLICATED_TABLES = {
   alerts: 'read',
   snoozes: 'read',
   comments: 'read',
+  // Change management (0009): what the Approvals and Changes pages read.
+  changes: 'read',
+  change_templates: 'read',
+  approval_policies: 'read',
+  approval_requests: 'read',
+  approval_decisions: 'read',
+  delegations: 'read',
 } as const satisfies Record<string, Permission>;
 
 export type ReplicatedTable = keyof typeof REPLICATED_TABLES;

@@ -2,6 +2,11 @@ import { builderMismatches, router } from './init.ts';
 import { agentsRouter } from './routers/agents.ts';
 import { alertRulesRouter } from './routers/alert-rules.ts';
 import { alertsRouter } from './routers/alerts.ts';
+import { approvalPoliciesRouter } from './routers/approval-policies.ts';
+import { approvalsRouter } from './routers/approvals.ts';
+import { changeTemplatesRouter } from './routers/change-templates.ts';
+import { changesRouter } from './routers/changes.ts';
+import { delegationsRouter } from './routers/delegations.ts';
 import { apiTokensRouter } from './routers/api-tokens.ts';
 import { certificatesRouter } from './routers/certificates.ts';
 import { hostsRouter } from './routers/hosts.ts';
@@ -29,6 +34,11 @@ export const appRouter = router({
   alertRules: alertRulesRouter,
   alerts: alertsRouter,
   certificates: certificatesRouter,
+  changes: changesRouter,
+  approvals: approvalsRouter,
+  approvalPolicies: approvalPoliciesRouter,
+  changeTemplates: changeTemplatesRouter,
+  delegations: delegationsRouter,
   sync: syncRouter,
 });
 

@@ -89,6 +89,23 @@ const EFFECTS: { [K in OutboxKind]: (args: ActionOf<K>['args'], workspaceId: str
       ...(typeof current?.name === 'string' ? { expectedName: current.name } : {}),
     }),
   }),
+  // Minimal until the Approvals page: marks the request decided by me; the server's rows follow.
+  'approval.decide': ({ requestId, decision, comment, revision, onBehalfOf }) => ({
+    target: { tbl: 'approval_requests', id: requestId },
+    apply: (row) => row && { ...row, my_decision: decision },
+    serverArgs: (current) => ({
+      requestId,
+      decision,
+      ...(comment !== undefined ? { comment } : {}),
+      ...(onBehalfOf !== undefined ? { onBehalfOf } : {}),
+      // The revision the request was sent for, unless the approver saw another.
+      ...(revision !== undefined
+        ? { revision }
+        : typeof current?.revision === 'number'
+          ? { revision: current.revision }
+          : {}),
+    }),
+  }),
   'host.pause': hostActive(false),
   'host.resume': hostActive(true),
   'host.snooze': ({ hostId, duration, reason }) => ({
