@@ -217,6 +217,7 @@ const LANDED: ReadonlyArray<[number, string]> = [
   [6, '376bc1a1ae4777ae79e4c50af57393857a9f3b46f97f20d8aa97e0c85de9d497'],
   [7, 'a490221da6fea0a10a690a9a6af980bbbda5ebb3a0f394973636458e88b8bc43'],
   [8, '633d591129d84be89ae983334d03f61354c1ebd68d493921cb13cd3a4b1e1706'],
+  [9, 'b707810a99de1f06a1810d3cf48725ac4bd951ab2b6bfa2bf0cc201ac96f34bb'],
 ];
 
 describe('landed migrations', () => {
