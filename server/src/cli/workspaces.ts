@@ -7,6 +7,8 @@ import { ActionRefused } from '../domain-errors.ts';
 import { VigiloError } from '../errors.ts';
 import { userIdForEmail } from '../identity/users.ts';
 import { createWorkspace } from '../workspaces/create.ts';
+import { createDirectory } from '../workspaces/directory.ts';
+import { addMember } from '../workspaces/members.ts';
 
 export const WORKSPACE_USAGE = `Usage:
   vigilo workspace add --slug SLUG --name NAME --owner EMAIL
@@ -65,10 +67,8 @@ export async function runWorkspaceCommand(
     strict: true,
   });
   if (noun === 'workspace' && verb === 'list') {
-    const { rows } = await owner.query<{ slug: string; name: string; members: number }>(
-      'SELECT slug, name, (SELECT count(*) FROM memberships m WHERE m.workspace_id = w.id)::int AS members FROM workspaces w ORDER BY slug',
-    );
-    for (const r of rows) print(`${r.slug}\t${r.name}\t${r.members} member(s)`);
+    for (const w of await createDirectory(owner).allWorkspaces())
+      print(`${w.slug}\t${w.name}\t${w.members} member(s)`);
     return 0;
   }
   if (noun === 'workspace' && verb === 'add') {
@@ -100,18 +100,16 @@ export async function runWorkspaceCommand(
         );
       const tx = await enterWorkspace(client, id, CLI);
       const userId = await userIdFor(client, issuer, input.email);
-      const added = await tx.query(
-        'INSERT INTO memberships (workspace_id, user_id, role, expires_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING',
-        [id, userId, input.role, input.expires ?? null],
-      );
-      if (added.rowCount === 0)
-        throw new VigiloError('CONFIG_INVALID', `${input.email} is already a member of ${input.workspace}`);
-      await tx.record({
-        action: 'member.added',
-        target: { type: 'user', id: userId },
-        summary: { after: { role: input.role, expiresAt: input.expires ?? null } },
-        event: 'member.added',
-        payload: { userId, role: input.role },
+      // The CLI is the administrator's way in: it grants as the system, any role.
+      await addMember(
+        tx,
+        undefined,
+        { userId, email: input.email },
+        { role: input.role, expiresAt: input.expires },
+      ).catch((err: unknown) => {
+        if (err instanceof ActionRefused && err.reason === 'conflict')
+          throw new VigiloError('CONFIG_INVALID', `${input.email} is already a member of ${input.workspace}`);
+        throw err;
       });
     });
     print(`added ${input.email} to ${input.workspace} as ${input.role}`);

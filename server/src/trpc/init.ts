@@ -155,6 +155,3 @@ export function builderMismatches(procedures: Record<string, { _def: { meta?: un
 }
 
 export type { ProcedurePath };
-
-/** @deprecated Transitional: members.ts moves to workspaceProcedure with its domain module. */
-export const procedure = workspaceProcedure;
