@@ -218,6 +218,7 @@ const LANDED: ReadonlyArray<[number, string]> = [
   [7, 'a490221da6fea0a10a690a9a6af980bbbda5ebb3a0f394973636458e88b8bc43'],
   [8, '633d591129d84be89ae983334d03f61354c1ebd68d493921cb13cd3a4b1e1706'],
   [9, 'b707810a99de1f06a1810d3cf48725ac4bd951ab2b6bfa2bf0cc201ac96f34bb'],
+  [10, '712d036cdcd267bc90840a8b0f55be59de175a498613180fc1faaeddeb0e8883'],
 ];
 
 describe('landed migrations', () => {

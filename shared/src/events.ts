@@ -50,6 +50,19 @@ export const EVENT_TYPES = [
   'delegation.created',
   'delegation.removed',
   'incident.opened',
+  // Incidents, tasks and projects (server/src/incidents/, server/src/work/).
+  'incident.updated',
+  'incident.transitioned',
+  'incident.noted',
+  'incident.linked',
+  'postmortem.written',
+  'postmortem.updated',
+  'task.created',
+  'task.updated',
+  'task.removed',
+  'project.created',
+  'project.updated',
+  'project.removed',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { approvalDecisionInput } from './change-inputs.ts';
+import { incidentStateSchema } from './incident-states.ts';
 import type { Permission } from './roles.ts';
 
 /**
@@ -72,6 +73,7 @@ function kind<const K extends string, A extends z.ZodObject>(
 // the outbox to come back as a conflict.
 const alertId = z.uuid('alertId must be an alert id');
 const hostId = z.uuid('hostId must be a host id');
+const incidentId = z.uuid('incidentId must be an incident id');
 const note = z.string().max(2000, 'note must be at most 2000 characters').optional();
 const reason = z.string().max(500, 'reason must be at most 500 characters').optional();
 
@@ -139,6 +141,37 @@ export const OUTBOX = {
     permission: 'operate',
     label: 'snooze of a host',
     args: z.object({ hostId, duration: snoozePresetSchema, reason }),
+  }),
+  // The on-call engineer, offline: what they found and what state the incident is in.
+  'incident.note': kind('incident.note', {
+    permission: 'operate',
+    label: 'note on an incident',
+    args: z.object({
+      incidentId,
+      /** Chosen by the client: the note's id on the server too, so a retry is the same note. */
+      noteId: z.uuid('noteId must be a uuid'),
+      body: z
+        .string()
+        .trim()
+        .min(1, 'body must not be empty')
+        .max(4000, 'body must be at most 4000 characters'),
+    }),
+  }),
+  'incident.transition': kind('incident.transition', {
+    permission: 'operate',
+    label: 'change of an incident’s state',
+    args: z.object({
+      incidentId,
+      to: incidentStateSchema,
+      /** The state the client saw: a different current state is a conflict, not a blind move. */
+      expectedState: incidentStateSchema.optional(),
+      note: z
+        .string()
+        .trim()
+        .min(1, 'note must not be empty')
+        .max(4000, 'note must be at most 4000 characters')
+        .optional(),
+    }),
   }),
 };
 export type OutboxKind = keyof typeof OUTBOX;

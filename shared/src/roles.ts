@@ -102,6 +102,26 @@ export const PROCEDURE_ACCESS = {
   'delegations.list': 'read',
   'delegations.create': 'approve',
   'delegations.remove': 'approve',
+  // Incidents, tasks, projects: reading is everyone's, working on them is `operate`. Removing a
+  // task too (its creator fixing a mistake; the audit row keeps it); removing a project ungroups
+  // every task of it, so it is `administer`, like removing a host.
+  'incidents.list': 'read',
+  'incidents.get': 'read',
+  'incidents.create': 'operate',
+  'incidents.update': 'operate',
+  'incidents.transition': 'operate',
+  'incidents.note': 'operate',
+  'incidents.link': 'operate',
+  'incidents.postmortem': 'operate',
+  'tasks.list': 'read',
+  'tasks.create': 'operate',
+  'tasks.update': 'operate',
+  'tasks.remove': 'operate',
+  'projects.list': 'read',
+  'projects.get': 'read',
+  'projects.create': 'operate',
+  'projects.update': 'operate',
+  'projects.remove': 'administer',
   // Desktop sync: each sync.push kind checks its own permission (server/src/sync/mutations.ts).
   'sync.pull': 'read',
   'sync.audit': 'audit',

@@ -38,6 +38,12 @@ const ACTIONS = {
   'host.pause': OUTBOX['host.pause'].entry,
   'host.resume': OUTBOX['host.resume'].entry,
   'host.snooze': OUTBOX['host.snooze'].entry,
+  // The renderer chooses the note's id (crypto.randomUUID): the same id locally and on the server.
+  'incident.note': OUTBOX['incident.note'].entry,
+  // The core adds the state the user saw, for the server's check that nobody moved it since.
+  'incident.transition': OUTBOX['incident.transition'].entry.extend({
+    args: OUTBOX['incident.transition'].args.omit({ expectedState: true }),
+  }),
 } satisfies { [K in OutboxKind]: { shape: { kind: { value: K } } } };
 
 /** User actions that go through the outbox. Each is a server sync.push kind. */

@@ -61,7 +61,19 @@ const EVENT_SUBJECT: Record<EventType, Subject> = {
   'change_template.removed': table('change_templates'),
   'delegation.created': table('delegations'),
   'delegation.removed': table('delegations'),
-  'incident.opened': readWith('read'),
+  'incident.opened': table('incidents'),
+  'incident.updated': table('incidents'),
+  'incident.transitioned': table('incidents'),
+  'incident.noted': table('incident_timeline'),
+  'incident.linked': table('incident_links'),
+  'postmortem.written': table('incidents'),
+  'postmortem.updated': table('incidents'),
+  'task.created': table('tasks'),
+  'task.updated': table('tasks'),
+  'task.removed': table('tasks'),
+  'project.created': table('projects'),
+  'project.updated': table('projects'),
+  'project.removed': table('projects'),
 };
 
 const KNOWN = new Set<string>(EVENT_TYPES);

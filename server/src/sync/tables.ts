@@ -23,6 +23,11 @@ export const REPLICATED_TABLES = {
   approval_requests: 'read',
   approval_decisions: 'read',
   delegations: 'read',
+  incidents: 'read',
+  incident_timeline: 'read',
+  incident_links: 'read',
+  tasks: 'read',
+  projects: 'read',
 } as const satisfies Record<string, Permission>;
 
 export type ReplicatedTable = keyof typeof REPLICATED_TABLES;

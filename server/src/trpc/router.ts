@@ -10,13 +10,16 @@ import { delegationsRouter } from './routers/delegations.ts';
 import { apiTokensRouter } from './routers/api-tokens.ts';
 import { certificatesRouter } from './routers/certificates.ts';
 import { hostsRouter } from './routers/hosts.ts';
+import { incidentsRouter } from './routers/incidents.ts';
 import { auditRouter } from './routers/audit.ts';
 import { channelsRouter } from './routers/channels.ts';
 import { eventsRouter } from './routers/events.ts';
 import { membersRouter } from './routers/members.ts';
 import { platformRouter } from './routers/platform.ts';
+import { projectsRouter } from './routers/projects.ts';
 import { syncRouter } from './routers/sync.ts';
 import { systemRouter } from './routers/system.ts';
+import { tasksRouter } from './routers/tasks.ts';
 import { workspaceRouter } from './routers/workspace.ts';
 
 /** The whole API: one sub-router per domain. Who may call what: shared/src/roles.ts. */
@@ -40,6 +43,9 @@ export const appRouter = router({
   changeTemplates: changeTemplatesRouter,
   delegations: delegationsRouter,
   sync: syncRouter,
+  incidents: incidentsRouter,
+  tasks: tasksRouter,
+  projects: projectsRouter,
 });
 
 // Checked once at start, so a procedure built with the wrong builder for its access in the role

@@ -1,3 +1,4 @@
+import { INCIDENT_STATES, type IncidentState } from '@vigilo/shared/incident-states';
 import { type OutboxArgsInput, type OutboxKind, SNOOZE_PRESETS } from '@vigilo/shared/outbox';
 import type { Action } from '../../bridge/contract.ts';
 import type { Row } from '../replica/records.ts';
@@ -116,7 +117,39 @@ const EFFECTS: { [K in OutboxKind]: (args: ActionOf<K>['args'], workspaceId: str
     apply: (row, ctx) => row && { ...row, snoozed_until: snoozedUntil(ctx.now, duration) },
     serverArgs: () => ({ hostId, duration, ...(reason !== undefined ? { reason } : {}) }),
   }),
+  'incident.note': ({ incidentId, noteId, body }) => ({
+    target: { tbl: 'incident_timeline', id: noteId },
+    creates: true,
+    apply: (row, ctx) =>
+      row ?? {
+        id: noteId,
+        incident_id: incidentId,
+        kind: 'note',
+        body,
+        detail: {},
+        actor: ctx.actorId ? `user:${ctx.actorId}` : 'me',
+        at: ctx.now,
+      },
+    serverArgs: () => ({ incidentId, noteId, body }),
+  }),
+  'incident.transition': ({ incidentId, to, note }) => ({
+    target: { tbl: 'incidents', id: incidentId },
+    // The server also writes the timeline entry and the resolution time; they arrive with its rows.
+    apply: (row) => row && { ...row, state: to },
+    serverArgs: (current) => {
+      const seen = current?.state;
+      return {
+        incidentId,
+        to,
+        ...(note !== undefined ? { note } : {}),
+        ...(isIncidentState(seen) ? { expectedState: seen } : {}),
+      };
+    },
+  }),
 };
+
+const isIncidentState = (s: unknown): s is IncidentState =>
+  typeof s === 'string' && (INCIDENT_STATES as readonly string[]).includes(s);
 
 /** The local effect of one action (from the bridge, or replayed from the stored outbox). */
 export function localEffect<K extends OutboxKind>(
