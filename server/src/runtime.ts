@@ -16,8 +16,9 @@ import { outboundPolicy } from './integrations/outbound/policy.ts';
 import { SecretBox } from './integrations/secrets.ts';
 import { monitoringJobs } from './jobs/monitoring-jobs.ts';
 import { createScheduler } from './jobs/scheduler.ts';
-import { createDirectSink, type IngestSink } from './monitoring/ingest/ingest.ts';
-import { createRedisSink, createStreamWorker, streamNames } from './monitoring/ingest/redis-ingest.ts';
+import { createDirectSink } from './monitoring/ingest/direct-sink.ts';
+import type { IngestSink } from './monitoring/ingest/ingest.ts';
+import { startScaledIngest } from './monitoring/ingest/scaled-ingest.ts';
 import { createMetrics } from './observability/metrics.ts';
 import type { Services } from './services.ts';
 import type { AccessTokenVerifier } from './identity/access-token.ts';
@@ -49,6 +50,7 @@ export async function startRuntime(opts: {
     log: opts.log,
   });
   const roles = opts.config.roles;
+  const metrics = createMetrics();
   const stops: Array<() => Promise<void>> = [];
   let bus: EventBus;
   let ingest: IngestSink;
@@ -77,46 +79,31 @@ export async function startRuntime(opts: {
       clock: () => clock().getTime(),
       prefix: `${opts.config.redisPrefix}credential-failures:`,
     });
-    ingest = createRedisSink(receiver, {
-      names: streamNames(opts.config.redisPrefix),
-      maxBacklog: opts.config.ingestMaxBacklog,
+    const scaled = await startScaledIngest({
+      url,
+      receiver,
+      config: opts.config,
+      db,
+      clock,
       log: opts.log,
+      metrics: metrics.ingest,
+      workers: roles.has('worker') && opts.background !== false,
     });
-    stops.push(() => Promise.resolve(receiver.disconnect()));
-    if (roles.has('worker') && opts.background !== false) {
-      // Several consumers per process: a batch's transaction mostly waits on Postgres, so one
-      // loop leaves the database idle between batches. Each needs its own connection, since a
-      // blocking XREADGROUP holds the connection it runs on.
-      const base = `${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
-      for (let i = 0; i < opts.config.ingestWorkers; i++) {
-        const workerRedis = new Redis(url, { lazyConnect: true });
-        workerRedis.on('error', (err: Error) =>
-          opts.log.warn({ err: err.message }, 'redis connection error'),
-        );
-        await workerRedis.connect();
-        const worker = createStreamWorker({
-          redis: workerRedis,
-          db,
-          names: streamNames(opts.config.redisPrefix),
-          consumer: `${base}-${i}`,
-          clock,
-          log: opts.log.child({ component: 'ingest-worker', worker: i }),
-        });
-        stops.push(async () => {
-          await worker.stop();
-          workerRedis.disconnect();
-        });
-      }
-    }
+    ingest = scaled.sink;
+    stops.push(async () => {
+      await scaled.stop();
+      receiver.disconnect();
+    });
   } else {
     bus = createMemoryBus();
     ingest = createDirectSink(db, clock);
+    stops.push(() => ingest.close());
   }
   const secrets = new SecretBox(opts.secretKey);
   const services: Services = {
     config: opts.config,
     log: opts.log,
-    metrics: createMetrics(),
+    metrics,
     db,
     migrations: await loadMigrations(),
     bus,

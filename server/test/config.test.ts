@@ -21,6 +21,10 @@ describe('loadConfig', () => {
       localAgent: true,
       ingestMaxBacklog: 20_000,
       ingestWorkers: 2,
+      ingestMaxBacklogBytes: 512 * 1024 * 1024,
+      ingestMaxAttempts: 5,
+      ingestAllowVolatileRedis: false,
+      agentCacheMs: 5000,
       redisPrefix: 'vigilo:',
       outboundAllow: PRIVATE_BLOCKS,
       identity: {

@@ -82,6 +82,9 @@ export const PROCEDURE_ACCESS = {
   'alerts.snooze': 'operate',
   'alerts.scheduleMaintenance': 'administer',
   'certificates.inventory': 'read',
+  // Batches the ingest workers could not store after several attempts (scaled mode).
+  'ingest.deadLetters': 'administer',
+  'ingest.retryDeadLetter': 'administer',
   // Change management: raising and moving changes is `operate`; deciding, policies, templates and
   // delegations are `approve` (an admin may also delegate for someone else: delegations.ts).
   'changes.list': 'read',

@@ -71,6 +71,8 @@ function loopSuite(mode: 'single' | 'scaled') {
         VIGILO_HOME: serverHome,
         VIGILO_LOCAL_AGENT: 'false',
         VIGILO_LOG_LEVEL: 'warn',
+        // The test Redis keeps nothing on disk; the receiver refuses to acknowledge into it unless told.
+        VIGILO_INGEST_ALLOW_VOLATILE_REDIS: 'true',
         // The worker process delivers to the test's receiver on 127.0.0.1.
         VIGILO_OUTBOUND_ALLOW: '127.0.0.1/32',
       };

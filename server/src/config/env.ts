@@ -64,6 +64,20 @@ const envSchema = identityEnvSchema.extend({
     .default('vigilo:'),
   VIGILO_INGEST_MAX_BACKLOG: positiveInt('VIGILO_INGEST_MAX_BACKLOG', 10_000_000).default(20_000),
   VIGILO_INGEST_WORKERS: positiveInt('VIGILO_INGEST_WORKERS', 32).default(2),
+  VIGILO_INGEST_MAX_BACKLOG_MB: positiveInt('VIGILO_INGEST_MAX_BACKLOG_MB', 1_000_000).default(512),
+  VIGILO_INGEST_MAX_ATTEMPTS: positiveInt('VIGILO_INGEST_MAX_ATTEMPTS', 100).default(5),
+  VIGILO_INGEST_ALLOW_VOLATILE_REDIS: z
+    .enum(['true', 'false'], { error: 'VIGILO_INGEST_ALLOW_VOLATILE_REDIS must be true or false' })
+    .default('false'),
+  VIGILO_AGENT_CACHE_MS: z
+    .string()
+    .regex(/^\d+$/, 'VIGILO_AGENT_CACHE_MS must be a whole number of milliseconds between 0 and 60000')
+    .transform(Number)
+    .refine(
+      (n) => n <= 60_000,
+      'VIGILO_AGENT_CACHE_MS must be a whole number of milliseconds between 0 and 60000',
+    )
+    .default(5000),
   VIGILO_LOCAL_AGENT: z
     .enum(['true', 'false'], { error: 'VIGILO_LOCAL_AGENT must be true or false' })
     .optional(),
@@ -115,6 +129,14 @@ export type Config = {
   ingestMaxBacklog: number;
   /** Scaled mode: stream consumers per worker process. */
   ingestWorkers: number;
+  /** Scaled mode: bytes queued in the stream above which the receiver answers 503. */
+  ingestMaxBacklogBytes: number;
+  /** Scaled mode: failed attempts after which a batch becomes a dead letter. */
+  ingestMaxAttempts: number;
+  /** Scaled mode: acknowledge batches into a Redis without AOF (warned, never the default). */
+  ingestAllowVolatileRedis: boolean;
+  /** How long a receiver remembers an agent's credential and hosts (0: not at all). */
+  agentCacheMs: number;
   /** Prefix of every Redis key and channel, so deployments can share a Redis. */
   redisPrefix: string;
   /**
@@ -156,6 +178,10 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string): Config {
     roles: new Set(e.VIGILO_ROLES.split(',').map((r) => r.trim() as ServerRole)),
     ingestMaxBacklog: e.VIGILO_INGEST_MAX_BACKLOG,
     ingestWorkers: e.VIGILO_INGEST_WORKERS,
+    ingestMaxBacklogBytes: e.VIGILO_INGEST_MAX_BACKLOG_MB * 1024 * 1024,
+    ingestMaxAttempts: e.VIGILO_INGEST_MAX_ATTEMPTS,
+    ingestAllowVolatileRedis: e.VIGILO_INGEST_ALLOW_VOLATILE_REDIS === 'true',
+    agentCacheMs: e.VIGILO_AGENT_CACHE_MS,
     redisPrefix: e.VIGILO_REDIS_PREFIX,
     // Single-machine mode (no DATABASE_URL) allows private ranges unless told otherwise: the
     // server then runs on one person's machine, the admins are that machine's users, and the

@@ -8,12 +8,14 @@ import {
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { withWorkspace } from '../db/tx.ts';
 import { type AuthenticatedAgent, authenticateAgent } from '../monitoring/agents/agent-auth.ts';
+import { createAgentCache } from '../monitoring/agents/agent-cache.ts';
 import { enrollAgent } from '../monitoring/agents/enroll.ts';
 import { snapshotTimeIssues } from '../monitoring/ingest/snapshot-times.ts';
 import type { Services } from '../services.ts';
 import { bearerFrom } from '../trpc/context.ts';
 import { AGENT_BODY_LIMITS, agentBodyHook } from './agent-body.ts';
 import { agentErrorAnswer, sendError, zodIssues } from './agent-errors.ts';
+import { rawBodyOf } from './raw-body.ts';
 
 const LONG_POLL_MAX_S = 55;
 /** Enrollment bodies are four short strings. */
@@ -36,9 +38,17 @@ export function registerAgentApi(app: FastifyInstance, services: Services): void
         address: req.ip,
         version: undefined,
       });
-    /** checkAgent, and a failure counted per address (the same limit as the API's). */
-    const agentFrom = async (req: FastifyRequest): Promise<AuthenticatedAgent | undefined> => {
-      const agent = await checkAgent(req);
+    // Pushes come every few seconds per agent: their credential and hosts are remembered briefly
+    // (agent-cache.ts says what that costs a revocation). Config reads always ask the database.
+    const cache = createAgentCache({ ttlMs: services.config.agentCacheMs });
+    /** checkAgent (through the cache for pushes), and a failure counted per address. */
+    const agentFrom = async (
+      req: FastifyRequest,
+      cached: boolean,
+    ): Promise<AuthenticatedAgent | undefined> => {
+      const agent = cached
+        ? await cache.agent(bearerFrom(req.headers.authorization), () => checkAgent(req))
+        : await checkAgent(req);
       if (!agent) await services.credentialFailures.hit(req.ip);
       return agent;
     };
@@ -61,12 +71,13 @@ export function registerAgentApi(app: FastifyInstance, services: Services): void
     // The agent behind a request, found before its body is read (onRequest): a stranger's body,
     // compressed or not, is never read, let alone inflated.
     const agents = new WeakMap<FastifyRequest, AuthenticatedAgent>();
-    const requireAgent = async (req: FastifyRequest, reply: FastifyReply) => {
-      const agent = await agentFrom(req);
+    const agentCheck = (cached: boolean) => async (req: FastifyRequest, reply: FastifyReply) => {
+      const agent = await agentFrom(req, cached);
       if (agent) return void agents.set(req, agent);
       if (req.method !== 'GET') void reply.header('connection', 'close');
       return sendError(reply, 401, 'unauthorized', 'unknown or revoked agent credential');
     };
+    const requireAgent = agentCheck(false);
     const agentOf = (req: FastifyRequest): AuthenticatedAgent => {
       const agent = agents.get(req);
       if (!agent) throw new Error('agent route without requireAgent');
@@ -160,8 +171,8 @@ export function registerAgentApi(app: FastifyInstance, services: Services): void
       AGENT_PATHS.snapshots,
       {
         bodyLimit: AGENT_BODY_LIMITS.maxBytes,
-        onRequest: requireAgent,
-        preParsing: agentBodyHook({ gzip: true }),
+        onRequest: agentCheck(true),
+        preParsing: agentBodyHook({ gzip: true, keepRaw: true }),
       },
       async (req, reply) => {
         const agent = agentOf(req);
@@ -190,15 +201,20 @@ export function registerAgentApi(app: FastifyInstance, services: Services): void
             `snapshot ${untimely[0].index}: ${untimely[0].message}; nothing was stored`,
             untimely.slice(0, 20).map(({ path, message }) => ({ path, message })),
           );
-        const assigned = await withWorkspace(
-          services.db.app,
-          agent.workspaceId,
-          { actor: { type: 'agent', id: agent.id }, requestId: String(req.id) },
-          async (tx) =>
-            new Set(
-              (
-                await tx.query<{ id: string }>('SELECT id FROM hosts WHERE agent_id = $1', [agent.id])
-              ).rows.map((r) => r.id),
+        const assigned = await cache.hosts(
+          agent.id,
+          batch.snapshots.flatMap((s) => (s.target.host_id ? [s.target.host_id] : [])),
+          () =>
+            withWorkspace(
+              services.db.app,
+              agent.workspaceId,
+              { actor: { type: 'agent', id: agent.id }, requestId: String(req.id) },
+              async (tx) =>
+                new Set(
+                  (
+                    await tx.query<{ id: string }>('SELECT id FROM hosts WHERE agent_id = $1', [agent.id])
+                  ).rows.map((r) => r.id),
+                ),
             ),
         );
         const stranger = batch.snapshots.findIndex(
@@ -213,14 +229,18 @@ export function registerAgentApi(app: FastifyInstance, services: Services): void
             [{ path: `snapshots.${stranger}.target.host_id`, message: 'not a host assigned to this agent' }],
           );
         }
-        const outcome = await services.ingest.submit({
-          agentId: agent.id,
-          workspaceId: agent.workspaceId,
-          batchId: batch.batch_id,
-          snapshots: batch.snapshots,
-          losses: batch.losses,
-          receivedAt: services.clock().toISOString(),
-        });
+        const outcome = await services.ingest.submit(
+          {
+            agentId: agent.id,
+            workspaceId: agent.workspaceId,
+            batchId: batch.batch_id,
+            snapshots: batch.snapshots,
+            losses: batch.losses,
+            receivedAt: services.clock().toISOString(),
+          },
+          // The agent's own bytes, for a sink that queues them, when they hold exactly `batch`.
+          () => rawBodyOf(req, req.body, batch),
+        );
         if (outcome.kind === 'backpressure') {
           return sendError(
             reply.header('retry-after', String(outcome.retryAfterSeconds)),

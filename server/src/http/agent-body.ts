@@ -3,6 +3,7 @@ import { Transform } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { type ApiErrorCode, PUSH_LIMITS } from '@vigilo/shared/agent-protocol';
 import type { FastifyRequest, preParsingHookHandler } from 'fastify';
+import { keepRaw, rawChunks } from './raw-body.ts';
 
 /**
  * Reading agent push bodies, which may be gzip-compressed: a body of a few kilobytes can claim
@@ -50,7 +51,12 @@ type Metered = Readable & { receivedEncodedLength: number };
  * complete gzip or a connection that broke off. On failure the source is detached and drained,
  * not destroyed, so the answer can still be written on its socket.
  */
-export function inflateBounded(source: Readable, limits: BodyLimits = AGENT_BODY_LIMITS): Readable {
+export function inflateBounded(
+  source: Readable,
+  limits: BodyLimits = AGENT_BODY_LIMITS,
+  /** Sees each compressed chunk as it arrives (the receiver keeps them: raw-body.ts). */
+  onCompressed?: (chunk: Buffer) => void,
+): Readable {
   let compressed = 0;
   let inflated = 0;
   let failed = false;
@@ -72,6 +78,7 @@ export function inflateBounded(source: Readable, limits: BodyLimits = AGENT_BODY
       compressed += chunk.length;
       out.receivedEncodedLength = compressed;
       if (compressed > limits.maxBytes) return done(tooLarge('compressed size'));
+      onCompressed?.(chunk);
       done(null, chunk);
     },
   });
@@ -111,10 +118,16 @@ const isJson = (req: FastifyRequest) => /^application\/json\s*(;|$)/i.test(req.h
  * with `gzip`, gzip bodies are inflated within AGENT_BODY_LIMITS; any other content-encoding is a
  * 415. Bodies that are not JSON pass untouched: Fastify refuses them (415) without reading them.
  */
-export function agentBodyHook(opts: { gzip: boolean }): preParsingHookHandler {
+export function agentBodyHook(opts: {
+  gzip: boolean;
+  /** Keep the body's bytes as received, for rawBodyOf (raw-body.ts). */
+  keepRaw?: boolean;
+}): preParsingHookHandler {
   return (req, _reply, payload, done) => {
     const encoding = (req.headers['content-encoding'] ?? 'identity').trim().toLowerCase().slice(0, 40);
-    if (encoding === 'identity' || !isJson(req)) return done(null, payload);
+    if (!isJson(req)) return done(null, payload);
+    if (encoding === 'identity')
+      return done(null, opts.keepRaw ? keepRaw(req, 'identity', payload) : payload);
     if (encoding !== 'gzip' || !opts.gzip) {
       const allowed = opts.gzip ? 'gzip or none' : 'none';
       return done(
@@ -126,6 +139,6 @@ export function agentBodyHook(opts: { gzip: boolean }): preParsingHookHandler {
         payload,
       );
     }
-    done(null, inflateBounded(payload));
+    done(null, inflateBounded(payload, AGENT_BODY_LIMITS, opts.keepRaw ? rawChunks(req, 'gzip') : undefined));
   };
 }

@@ -1,4 +1,5 @@
 import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { createIngestMetrics } from './ingest-metrics.ts';
 
 /** One registry per server instance, so tests can run several servers in one process. */
 export function createMetrics() {
@@ -17,6 +18,6 @@ export function createMetrics() {
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [registry],
   });
-  return { registry, httpRequests, httpDuration };
+  return { registry, httpRequests, httpDuration, ingest: createIngestMetrics(registry) };
 }
 export type Metrics = ReturnType<typeof createMetrics>;

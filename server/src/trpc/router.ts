@@ -11,6 +11,7 @@ import { apiTokensRouter } from './routers/api-tokens.ts';
 import { certificatesRouter } from './routers/certificates.ts';
 import { hostsRouter } from './routers/hosts.ts';
 import { incidentsRouter } from './routers/incidents.ts';
+import { ingestRouter } from './routers/ingest.ts';
 import { auditRouter } from './routers/audit.ts';
 import { channelsRouter } from './routers/channels.ts';
 import { eventsRouter } from './routers/events.ts';
@@ -37,6 +38,7 @@ export const appRouter = router({
   alertRules: alertRulesRouter,
   alerts: alertsRouter,
   certificates: certificatesRouter,
+  ingest: ingestRouter,
   changes: changesRouter,
   approvals: approvalsRouter,
   approvalPolicies: approvalPoliciesRouter,

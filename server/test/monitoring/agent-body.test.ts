@@ -248,4 +248,9 @@ function bodyAttacks(mode: 'single-machine ingest' | 'scaled receiver', env: () 
 }
 
 bodyAttacks('single-machine ingest', () => ({}));
-bodyAttacks('scaled receiver', () => ({ REDIS_URL: TEST_REDIS_URL, VIGILO_REDIS_PREFIX: redis.prefix }));
+bodyAttacks('scaled receiver', () => ({
+  REDIS_URL: TEST_REDIS_URL,
+  VIGILO_REDIS_PREFIX: redis.prefix,
+  // The shared test Redis keeps nothing on disk; a receiver refuses to acknowledge into it unless told.
+  VIGILO_INGEST_ALLOW_VOLATILE_REDIS: 'true',
+}));

@@ -29,7 +29,7 @@ async function push(snapshots: unknown[], opts: { token?: string; gzip?: boolean
 }
 
 beforeAll(async () => {
-  world = await createWorld();
+  world = await createWorld({ env: { VIGILO_AGENT_CACHE_MS: '200' } });
   const admin = world.client('admin');
   const { token } = await admin.agents.createEnrollmentToken.mutate({ workspace: 'acme', name: 'dc1' });
   const enroll = await fetch(`${world.server.url}${AGENT_PATHS.enroll}`, {
@@ -256,8 +256,10 @@ describe('push', () => {
     ).rejects.toMatchObject({ data: { fieldErrors: { endsAt: 'endsAt must be after startsAt' } } });
   });
 
-  it('stops a revoked agent with 401', async () => {
+  it('stops a revoked agent with 401 once the receiver no longer remembers its credential', async () => {
     await world.client('admin').agents.revoke.mutate({ workspace: 'acme', id: agentId });
+    // The receiver remembers a credential for VIGILO_AGENT_CACHE_MS (200 ms here, 5 s by default).
+    await new Promise((r) => setTimeout(r, 250));
     const res = await push([makeSnapshot({ hostId })]);
     expect(res.status).toBe(401);
   });

@@ -5,11 +5,10 @@ import { createTestRedis, type TestRedis } from '@vigilo/tests/support/redis';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/observability/logger.ts';
-import {
-  createRedisSink,
-  createStreamWorker,
-  streamNames,
-} from '../../src/monitoring/ingest/redis-ingest.ts';
+import { createDurabilityGate } from '../../src/monitoring/ingest/redis-durability.ts';
+import { createRedisSink } from '../../src/monitoring/ingest/redis-sink.ts';
+import { streamNames } from '../../src/monitoring/ingest/stream-names.ts';
+import { createStreamWorker } from '../../src/monitoring/ingest/stream-worker.ts';
 import { makeSnapshot, uuidv7 } from '@vigilo/tests/support/snapshots';
 import { createWorld, type World } from '@vigilo/tests/support/world';
 
@@ -24,11 +23,23 @@ let agentToken: string;
 let hostId: string;
 const log = createLogger('silent');
 
+/** The shared test Redis keeps nothing on disk: these tests accept that, as a developer would. */
+async function volatileSink(client: Redis, prefix: string, maxEntries: number) {
+  const gate = createDurabilityGate(client, { allowVolatile: true, log });
+  await gate.refresh();
+  return createRedisSink(client, {
+    names: streamNames(prefix),
+    limits: { entries: maxEntries, bytes: 1024 * 1024 * 1024 },
+    gate,
+    log,
+    backlogCacheMs: 0,
+  });
+}
+
 beforeAll(async () => {
   redis = await createTestRedis('ingest');
   world = await createWorld();
-  const names = streamNames(redis.prefix);
-  world.server.services.ingest = createRedisSink(redis.client, { names, maxBacklog: 3, log });
+  world.server.services.ingest = await volatileSink(redis.client, redis.prefix, 3);
   const admin = world.client('admin');
   const { token } = await admin.agents.createEnrollmentToken.mutate({ workspace: 'acme', name: 'dc' });
   const enrolled = (await (
@@ -185,11 +196,7 @@ describe('Redis stopped', () => {
       retryStrategy: () => 100,
     });
     await new Promise((r) => client.once('ready', r));
-    world.server.services.ingest = createRedisSink(client, {
-      names: streamNames('vigilo:down-test:'),
-      maxBacklog: 1000,
-      log,
-    });
+    world.server.services.ingest = await volatileSink(client, 'vigilo:down-test:', 1000);
     expect((await push([makeSnapshot({ hostId })])).status).toBe(200);
     server?.kill('SIGKILL');
     await new Promise((r) => server?.once('exit', r));

@@ -30,6 +30,12 @@ type HostRow = {
 };
 
 /**
+ * Flapping thresholds are at most 100 (0004's CHECK on open_after and resolve_after): a longer
+ * streak decides nothing more, so it is not counted further and a settled state stays unchanged.
+ */
+const STREAK_CAP = 100;
+
+/**
  * Evaluates the workspace's enabled rules for some hosts (after a stored batch) or for all
  * hosts on time-based rules only (the scheduler: a certificate crosses its threshold, an agent
  * goes silent). Opens an alert on a false→true transition that survives flapping suppression
@@ -106,12 +112,12 @@ export async function evaluateRules(
         openAfter: rule.open_after,
         resolveAfter: rule.resolve_after,
       });
-      stateRows.push({
-        rule_id: rule.id,
-        host_id: host.id,
-        result: next.state.result,
-        streak: next.state.streak,
-      });
+      // Only states that moved are written: a settled host re-scanned with the same facts
+      // writes nothing here (evaluated_at is therefore when the state last changed).
+      const prev = states.get(key);
+      const streak = Math.min(next.state.streak, STREAK_CAP);
+      if (!prev || prev.result !== next.state.result || prev.streak !== streak)
+        stateRows.push({ rule_id: rule.id, host_id: host.id, result: next.state.result, streak });
       const subject = {
         alertRule: rule.name,
         hostId: host.id,

@@ -37,17 +37,21 @@ export async function storeBatch(
 
 async function insertSnapshots(tx: WorkspaceTx, agentId: string, snapshots: Snapshot[]): Promise<string[]> {
   if (snapshots.length === 0) return [];
-  const rows = snapshots.map((s) => ({
-    id: s.id,
-    scanned_at: s.scanned_at,
-    host_id: s.target.host_id,
-    reachable: s.reachability.state === 'reachable',
-    grade: s.grade?.grade ?? null,
-    not_after: s.tls?.chain[0]?.not_after ?? null,
-    fingerprint: s.tls?.chain[0]?.fingerprint_sha256 ?? null,
-    handshake_ms: s.latency.tls_ms,
-    body: s,
-  }));
+  // In id order: two transactions holding some of the same snapshots (a stream entry claimed by a
+  // second worker while the first still writes it) then wait on each other in one direction only.
+  const rows = [...snapshots]
+    .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+    .map((s) => ({
+      id: s.id,
+      scanned_at: s.scanned_at,
+      host_id: s.target.host_id,
+      reachable: s.reachability.state === 'reachable',
+      grade: s.grade?.grade ?? null,
+      not_after: s.tls?.chain[0]?.not_after ?? null,
+      fingerprint: s.tls?.chain[0]?.fingerprint_sha256 ?? null,
+      handshake_ms: s.latency.tls_ms,
+      body: s,
+    }));
   // One statement for the whole batch: the rows travel as one JSON parameter.
   const { rows: inserted } = await tx.query<{ id: string }>(
     `INSERT INTO snapshots (id, scanned_at, workspace_id, host_id, agent_id, reachable, grade, not_after, fingerprint, handshake_ms, body)
