@@ -157,3 +157,35 @@ describe('risk of a change, stored and returned with its reasons', () => {
     expect(answered.risk).toMatchObject({ level: 'low', score: 1, answers: CALM });
   });
 });
+
+describe('risk and incidents', () => {
+  it('raises it for an open incident on an affected host, and not once the incident is resolved', async () => {
+    const host = await seedHost(world, ['api']);
+    const incident = await member().incidents.create.mutate({
+      workspace: WS,
+      title: 'API latency',
+      severity: 'SEV2',
+      hostIds: [host],
+    });
+    const during = await member().changes.create.mutate({
+      workspace: WS,
+      title: 'tune the API pool',
+      affectedHostIds: [host],
+      incidentIds: [incident.id],
+      riskAnswers: CALM,
+      ...windowFrom(now),
+    });
+    expect(during.incidentIds).toEqual([incident.id]);
+    expect(during.risk.reasons.map((r) => r.code)).toEqual(['questionnaire', 'open_problem']);
+    expect(during.risk.reasons[1]!.text).toContain('open SEV2 incident: API latency');
+    await member().incidents.transition.mutate({ workspace: WS, id: incident.id, to: 'resolved' });
+    const after = await member().changes.create.mutate({
+      workspace: WS,
+      title: 'tune it again',
+      affectedHostIds: [host],
+      riskAnswers: CALM,
+      ...windowFrom(now),
+    });
+    expect(after.risk).toMatchObject({ level: 'low', score: 1 });
+  });
+});
