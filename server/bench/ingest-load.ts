@@ -1,80 +1,146 @@
 /**
- * The load generator of `npm run bench:ingest`, in its own process: simulated agents posting
- * realistic batches (about 2 KB per snapshot, BENCH_BATCH per batch) over loopback for
- * BENCH_SECONDS with BENCH_CONCURRENCY requests in flight. Prints one JSON line of results.
+ * The load generator of `npm run bench:ingest`, in its own process: open loop. Batches are sent
+ * on a fixed schedule at BENCH_RATE snapshots/s (BENCH_BATCH per batch), whether or not earlier
+ * ones were answered, over up to BENCH_CONNECTIONS keep-alive connections; a batch's latency runs
+ * from its scheduled send time to its answer, so time spent waiting for a free connection counts
+ * (no coordinated omission). Every batch is built and gzip'd before the clock starts
+ * (bench-templates.ts), so this process spends the run sending.
+ *
+ * The first BENCH_WARMUP_S seconds are sent but not measured. Prints `window <start> <end>` lines
+ * as the measured window opens and closes (the orchestrator samples CPU then), writes the ids of
+ * every acknowledged snapshot to BENCH_ACKED_FILE, and prints one JSON line of results.
  */
+import { writeFile } from 'node:fs/promises';
+import http from 'node:http';
 import { gzipSync } from 'node:zlib';
-import { makeSnapshot, uuidv7 } from '@vigilo/tests/support/snapshots';
+import { PushBatchRequest } from '@vigilo/shared/agent-protocol';
+import { createFleet } from './bench-templates.ts';
 
-const url = `${process.env.BENCH_URL}/agent/v1/snapshots`;
+const url = new URL(`${process.env.BENCH_URL}/agent/v1/snapshots`);
 const token = process.env.BENCH_TOKEN ?? '';
-const hostIds = (process.env.BENCH_HOST_IDS ?? '').split(',');
+const hosts = JSON.parse(process.env.BENCH_HOSTS_JSON ?? '[]') as Array<{ id: string; hostname: string }>;
+const rate = Number(process.env.BENCH_RATE ?? 10_000);
 const seconds = Number(process.env.BENCH_SECONDS ?? 60);
-const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 16);
+const warmup = Number(process.env.BENCH_WARMUP_S ?? 10);
 const batchSize = Number(process.env.BENCH_BATCH ?? 100);
+const connections = Number(process.env.BENCH_CONNECTIONS ?? 64);
+const ackedFile = process.env.BENCH_ACKED_FILE ?? '';
+const log = (msg: string) => process.stderr.write(`[load] ${msg}\n`);
 
+const interval = (1000 * batchSize) / rate;
+const total = Math.ceil(((warmup + seconds) * 1000) / interval);
+const fleet = createFleet(hosts, {
+  renewal: Number(process.env.BENCH_RENEWAL ?? 0.001),
+  outage: Number(process.env.BENCH_OUTAGE ?? 0.002),
+});
+
+// Built ahead, with scan times on the schedule (from an estimate of when building ends).
+const built = performance.now();
+const planned = Date.now() + 1000 + total * 4;
+const batches: Array<{ body: Buffer; ids: string[] }> = [];
+for (let i = 0; i < total; i++) {
+  const at = planned + i * interval;
+  const { json, ids } = fleet.batch(i * batchSize, batchSize, at);
+  const body = `{"batch_id":"${ids[0]}","agent_version":"bench","sent_at":"${new Date(at).toISOString()}","snapshots":${json},"losses":[]}`;
+  if (i === 0) PushBatchRequest.parse(JSON.parse(body)); // the templates hold: one full check
+  batches.push({ body: gzipSync(body), ids });
+}
+const bytes = batches.reduce((n, b) => n + b.body.length, 0);
+log(
+  `${total} batches built in ${Math.round(performance.now() - built)} ms (${Math.round(bytes / total)} B gzip each)`,
+);
+const start = Date.now() + 500;
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
 const latencies: number[] = [];
-let acknowledged = 0;
-let rejected = 0;
+const acked: string[] = [];
+const counts = { sent: 0, acknowledged: 0, backpressure: 0, rejected: 0, measured: 0 };
 const rejectedWhy = new Map<string, number>();
-let backpressure = 0;
-let bytes = 0;
-const deadline = Date.now() + seconds * 1000;
+const windowStart = start + warmup * 1000;
+const windowEnd = windowStart + seconds * 1000;
 
-async function client(n: number): Promise<void> {
-  let i = n;
-  while (Date.now() < deadline) {
-    const snapshots = Array.from({ length: batchSize }, () => {
-      i += 1;
-      const hostId = hostIds[i % hostIds.length] ?? '';
-      return makeSnapshot({
-        hostId,
-        hostname: `h${i % hostIds.length}.bench.internal`,
-        scannedAt: new Date(),
-        certSeed: `c${i % 500}`,
-      });
-    });
-    const body = gzipSync(
-      JSON.stringify({
-        batch_id: uuidv7(),
-        agent_version: 'bench',
-        sent_at: new Date().toISOString(),
-        snapshots,
-      }),
-    );
-    bytes += body.length;
-    const t0 = performance.now();
-    const res = await fetch(url, {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${token}`,
-        'content-type': 'application/json',
-        'content-encoding': 'gzip',
+function send(i: number, at: number): Promise<void> {
+  const { body, ids } = batches[i]!;
+  return new Promise((resolve) => {
+    const req = http.request(
+      url,
+      {
+        method: 'POST',
+        agent,
+        headers: {
+          authorization: `Bearer ${token}`,
+          'content-type': 'application/json',
+          'content-encoding': 'gzip',
+          'content-length': body.length,
+        },
       },
-      body,
-    }).catch(() => undefined);
-    const ms = performance.now() - t0;
-    if (res?.status === 200) {
-      const ack = (await res.json()) as { accepted: string[]; duplicate: string[] };
-      acknowledged += ack.accepted.length + ack.duplicate.length;
-      latencies.push(ms);
-    } else if (res?.status === 503) {
-      backpressure += 1;
-      await res.body?.cancel();
-      await new Promise((r) => setTimeout(r, 200));
-    } else {
-      rejected += 1;
-      // Why, kept for the report: a status and the start of the answer, or the network error.
-      const why = res ? `${res.status} ${(await res.text()).slice(0, 160)}` : 'no answer (connection failed)';
-      rejectedWhy.set(why, (rejectedWhy.get(why) ?? 0) + 1);
-    }
-  }
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const ms = Date.now() - at;
+          const measured = at >= windowStart && at < windowEnd;
+          if (res.statusCode === 200) {
+            counts.acknowledged += ids.length;
+            acked.push(...ids);
+            if (measured) latencies.push(ms);
+          } else if (res.statusCode === 503) counts.backpressure += 1;
+          else {
+            counts.rejected += 1;
+            const why = `${res.statusCode} ${Buffer.concat(chunks).toString('utf8').slice(0, 160)}`;
+            rejectedWhy.set(why, (rejectedWhy.get(why) ?? 0) + 1);
+          }
+          if (measured) counts.measured += 1;
+          resolve();
+        });
+      },
+    );
+    req.on('error', (err) => {
+      counts.rejected += 1;
+      rejectedWhy.set(`no answer: ${err.message}`, (rejectedWhy.get(`no answer: ${err.message}`) ?? 0) + 1);
+      resolve();
+    });
+    req.end(body);
+  });
 }
 
-await Promise.all(Array.from({ length: concurrency }, (_, n) => client(n * 1_000_000)));
+const inFlight = new Set<Promise<void>>();
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
+await sleep(start - Date.now());
+let windowOpened = false;
+for (let i = 0; i < total; i++) {
+  const at = start + i * interval;
+  if (at > Date.now()) await sleep(at - Date.now());
+  if (!windowOpened && at >= windowStart) {
+    windowOpened = true;
+    process.stdout.write(`window-open ${Date.now()}\n`);
+  }
+  counts.sent += 1;
+  const p = send(i, Math.round(at)).finally(() => inFlight.delete(p));
+  inFlight.add(p);
+}
+process.stdout.write(`window-close ${Date.now()}\n`);
+await Promise.all([...inFlight]);
+agent.destroy();
+if (ackedFile) await writeFile(ackedFile, `${acked.join('\n')}\n`);
+
 latencies.sort((a, b) => a - b);
-const pct = (p: number) =>
-  Math.round((latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? 0) * 10) / 10;
+const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? 0;
 process.stdout.write(
-  `${JSON.stringify({ acknowledged, batches: latencies.length, rejected, rejected_why: Object.fromEntries(rejectedWhy), backpressure, gzip_bytes: bytes, ack_p50_ms: pct(0.5), ack_p95_ms: pct(0.95), ack_p99_ms: pct(0.99) })}\n`,
+  `${JSON.stringify({
+    offered_per_s: rate,
+    batches: counts.sent,
+    measured_batches: counts.measured,
+    acknowledged: counts.acknowledged,
+    backpressure: counts.backpressure,
+    rejected: counts.rejected,
+    rejected_why: Object.fromEntries(rejectedWhy),
+    gzip_bytes_per_batch: Math.round(bytes / total),
+    ack_p50_ms: pct(0.5),
+    ack_p95_ms: pct(0.95),
+    ack_p99_ms: pct(0.99),
+    ack_max_ms: latencies.at(-1) ?? 0,
+    window_start: windowStart,
+    window_end: windowEnd,
+  })}\n`,
 );

@@ -1,108 +1,81 @@
 /**
- * `npm run bench:ingest`: agent pushes → server → committed snapshots, measured end to end.
+ * `npm run bench:ingest`: agent pushes → server → committed snapshots, measured end to end with
+ * an open-loop load (ingest-load.ts) at a set offered rate.
  *
  * BENCH_MODE=scaled (default): a receiver process (VIGILO_ROLES=api,ingest) appends to a Redis
- * stream and a worker process (VIGILO_ROLES=worker) stores batches, rules evaluated, each batch one
- * transaction. BENCH_MODE=single: one process writing straight to Postgres. The load generator is
- * a third process. The last line printed is one JSON object.
+ * stream and a worker process (VIGILO_ROLES=worker) stores batches, several per transaction.
+ * BENCH_MODE=single: one process writing straight to Postgres (group commit). Postgres and Redis
+ * are the bench's own (bench-infra.ts); floors are measured on them first (bench-floors.ts). The
+ * last line printed is one JSON object.
  *
- * Env: BENCH_SECONDS (60), BENCH_CONCURRENCY (16), BENCH_HOSTS (500), DATABASE_URL (a superuser on
- * the local Postgres), REDIS_URL (redis://127.0.0.1:6379; the bench uses its own key prefix).
+ * Env: BENCH_RATE (10000 snapshots/s offered), BENCH_SECONDS (60, measured), BENCH_WARMUP_S (10,
+ * sent but not measured), BENCH_HOSTS (10000), BENCH_BATCH (100), BENCH_CONNECTIONS (64),
+ * BENCH_RENEWAL / BENCH_OUTAGE (per-scan churn, 0.001 / 0.002), BENCH_PG (embedded | system),
+ * BENCH_DRAIN_S (120: how long the backlog may take to drain after the load).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdirSync, openSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import net from 'node:net';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { loadMigrations, migrate } from '../src/db/migrate.ts';
-import { mintToken } from '../src/platform/api-token-format.ts';
+import { cpuMs } from './bench-cpu.ts';
+import { insertFloor, xaddFloor } from './bench-floors.ts';
+import { startBenchPostgres, startBenchRedis } from './bench-infra.ts';
+import { countLost, countStored, freePort, seed } from './bench-setup.ts';
+import { createFleet } from './bench-templates.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 mkdirSync(path.join(ROOT, '.tmp'), { recursive: true });
 const mode = process.env.BENCH_MODE === 'single' ? 'single' : 'scaled';
-const seconds = Number(process.env.BENCH_SECONDS ?? 60);
-const hostCount = Number(process.env.BENCH_HOSTS ?? 500);
-const adminUrl = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
-const redisBase = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
+const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+const seconds = env('BENCH_SECONDS', 60);
+const hostCount = env('BENCH_HOSTS', 10_000);
+const batchSize = env('BENCH_BATCH', 100);
 const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
+const round = (n: number, digits = 3) => Math.round(n * 10 ** digits) / 10 ** digits;
 
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-
-const dbName = `vigilo_bench_${randomBytes(4).toString('hex')}`;
-const admin = new pg.Client({ connectionString: adminUrl });
-await admin.connect();
-await admin.query(`CREATE DATABASE ${dbName}`);
-const dbUrl = Object.assign(new URL(adminUrl), { pathname: `/${dbName}` }).toString();
+const loadBefore = os.loadavg();
 const home = await mkdtemp(path.join(os.tmpdir(), 'vigilo-bench-'));
+const postgres = await startBenchPostgres(process.env.BENCH_PG === 'system' ? 'system' : 'embedded');
+const redis = mode === 'scaled' ? await startBenchRedis() : undefined;
 const children: ChildProcess[] = [];
-const redisPrefix = `vigilo:bench:${randomBytes(3).toString('hex')}:`;
 
 try {
-  const db = new pg.Pool({ connectionString: dbUrl, max: 4 });
+  const db = new pg.Pool({ connectionString: postgres.url, max: 4 });
   const client = await db.connect();
   await migrate(client, await loadMigrations());
   client.release();
+  const world = await seed(db, hostCount);
+  const fleet = createFleet(world.hosts, { renewal: 0, outage: 0 });
 
-  // A workspace, an agent and its hosts, as an admin would have made them.
-  const ws = (
-    await db.query<{ id: string }>(
-      "INSERT INTO workspaces (slug, name) VALUES ('bench', 'Bench') RETURNING id",
-    )
-  ).rows[0]!.id;
-  const cred = mintToken(ws, 'vga');
-  const setup = await db.connect();
-  await setup.query('BEGIN');
-  await setup.query("SELECT set_config('vigilo.workspace_id', $1, true)", [ws]);
-  const agentId = (
-    await setup.query<{ id: string }>(
-      "INSERT INTO agents (workspace_id, name, token_hash) VALUES ($1, 'bench', $2) RETURNING id",
-      [ws, cred.hash],
-    )
-  ).rows[0]!.id;
-  const hosts = await setup.query<{ id: string }>(
-    `INSERT INTO hosts (workspace_id, hostname, port, interval_s, agent_id)
-     SELECT $1, 'h' || g || '.bench.internal', 443, 300, $2 FROM generate_series(0, $3 - 1) g RETURNING id`,
-    [ws, agentId, hostCount],
-  );
-  await setup.query(
-    `INSERT INTO alert_rules (workspace_id, name, predicate, scope, severity) VALUES
-       ($1, 'expiring', '{"kind":"expires_within","days":30}', '{"kind":"all"}', 'warning'),
-       ($1, 'grade', '{"kind":"grade_below","grade":"B"}', '{"kind":"all"}', 'critical')`,
-    [ws],
-  );
-  await setup.query('COMMIT');
-  setup.release();
+  log(`measuring floors on ${postgres.kind} Postgres${redis ? ' and Redis (appendfsync always)' : ''}`);
+  const floorInsert = await insertFloor(db, fleet, world.workspaceId, 5);
+  let floorXadd: number | undefined;
+  if (redis) {
+    const r = new Redis(redis.url);
+    floorXadd = (await xaddFloor(r, fleet, batchSize, 3)) * batchSize;
+    r.disconnect();
+  }
 
-  const env = {
-    ...process.env,
-    DATABASE_URL: dbUrl,
-    VIGILO_HOME: home,
-    VIGILO_LOCAL_AGENT: 'false',
-    VIGILO_LOG_LEVEL: 'warn',
-    VIGILO_SECRET_KEY: randomBytes(32).toString('base64'),
-    VIGILO_INGEST_MAX_BACKLOG: '2000',
-  };
-  const server = (roles: string, port: number, redis: boolean) => {
+  const server = (roles: string, port: number) => {
     const child = spawn(
       process.execPath,
       ['--import', 'tsx', path.join(ROOT, 'server/src/cli/main.ts'), 'up'],
       {
         env: {
-          ...env,
+          ...process.env,
+          DATABASE_URL: postgres.url,
+          VIGILO_HOME: home,
+          VIGILO_LOCAL_AGENT: 'false',
+          VIGILO_LOG_LEVEL: 'warn',
+          VIGILO_SECRET_KEY: world.secretKey,
           VIGILO_PORT: String(port),
           VIGILO_ROLES: roles,
-          ...(redis ? { REDIS_URL: redisBase, VIGILO_REDIS_PREFIX: redisPrefix } : {}),
+          ...(redis ? { REDIS_URL: redis.url, VIGILO_REDIS_PREFIX: 'vigilo:bench:' } : {}),
         },
         // The servers' logs (errors behind a rejected batch) go to a file beside the report.
         stdio: [
@@ -116,86 +89,110 @@ try {
     return child;
   };
   const port = await freePort();
-  if (mode === 'scaled') {
-    server('api,ingest', port, true);
-    server('worker', await freePort(), true);
-  } else {
-    server('api,ingest,worker', port, false);
-  }
+  const procs: Record<string, ChildProcess> =
+    mode === 'scaled'
+      ? { receiver: server('api,ingest', port), worker: server('worker', await freePort()) }
+      : { server: server('api,ingest,worker', port) };
   const base = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 200; i++) {
-    if ((await fetch(`${base}/readyz`).catch(() => undefined))?.status === 200) break;
+  for (let i = 0; i < 240 && (await fetch(`${base}/readyz`).catch(() => undefined))?.status !== 200; i++)
     await new Promise((r) => setTimeout(r, 250));
-  }
-  log(`${mode} mode up; ${hostCount} hosts; ${seconds}s of load`);
+  log(
+    `${mode} mode up; ${hostCount} hosts; ${env('BENCH_RATE', 10_000)} snapshots/s offered for ${seconds} s`,
+  );
 
-  const loadStart = new Date();
+  const ackedFile = path.join(home, 'acked.txt');
   const load = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'server/bench/ingest-load.ts')], {
     env: {
       ...process.env,
       BENCH_URL: base,
-      BENCH_TOKEN: cred.token,
-      BENCH_HOST_IDS: hosts.rows.map((h) => h.id).join(','),
-      BENCH_SECONDS: String(seconds),
+      BENCH_TOKEN: world.token,
+      BENCH_HOSTS_JSON: JSON.stringify(world.hosts),
+      BENCH_ACKED_FILE: ackedFile,
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   children.push(load);
+  const named: Record<string, ChildProcess> = { ...procs, load };
+  const sample = async () => {
+    const out: Record<string, number> = {};
+    for (const [name, child] of Object.entries(named)) out[name] = cpuMs(child.pid);
+    if (redis) out.redis = cpuMs(redis.pid());
+    out.postgres = await postgres.cpuMs();
+    return { at: Date.now(), cpu: out };
+  };
+  let opened: Awaited<ReturnType<typeof sample>> | undefined;
+  let closed: Awaited<ReturnType<typeof sample>> | undefined;
   let out = '';
-  load.stdout?.on('data', (c: Buffer) => (out += c.toString('utf8')));
+  const sampling: Array<Promise<void>> = [];
+  load.stdout?.on('data', (c: Buffer) => {
+    out += c.toString('utf8');
+    if (!opened && out.includes('window-open')) sampling.push(sample().then((s) => void (opened = s)));
+    if (!closed && out.includes('window-close')) sampling.push(sample().then((s) => void (closed = s)));
+  });
   await new Promise((r) => load.once('exit', r));
-  const loadEnd = new Date();
-  const result = JSON.parse(out.trim().split('\n').at(-1) ?? '{}') as {
+  await Promise.all(sampling);
+  const [from, to] = [opened, closed] as Array<Awaited<ReturnType<typeof sample>> | undefined>;
+  if (!from || !to) throw new Error('the load generator did not report its window');
+  const result = JSON.parse(out.trim().split('\n').at(-1) ?? '{}') as Record<string, number> & {
     acknowledged: number;
-    ack_p50_ms: number;
-    ack_p95_ms: number;
-    ack_p99_ms: number;
-    backpressure: number;
-    rejected: number;
     rejected_why: Record<string, number>;
   };
 
-  const count = async (until?: Date) =>
-    (
-      await db.query<{ n: number }>(
-        `SELECT count(*)::int AS n FROM snapshots ${until ? 'WHERE received_at <= $1' : ''}`,
-        until ? [until] : [],
-      )
-    ).rows[0]!.n;
-  const committedDuringLoad = await count(loadEnd);
-  // Let the backlog drain (scaled mode), then count what was stored.
-  let stored = await count();
-  for (let idle = 0; stored < result.acknowledged && idle < 20;) {
+  const windowS = (to.at - from.at) / 1000;
+  const committed = await countStored(db, new Date(from.at), new Date(to.at));
+  const loadEnd = Date.now();
+  // Let the backlog drain (scaled mode), then compare what was stored with what was acknowledged.
+  let stored = await countStored(db);
+  let lastGrowth = loadEnd;
+  // Done when all that was acknowledged is stored and stays so for 2 s, or nothing moves for 10 s.
+  for (let idle = 0; !(stored >= result.acknowledged && idle >= 4) && idle < 20;) {
+    if (Date.now() - loadEnd > env('BENCH_DRAIN_S', 120) * 1000) break;
     await new Promise((r) => setTimeout(r, 500));
-    const now = await count();
+    const now = await countStored(db);
+    if (now !== stored) lastGrowth = Date.now();
     idle = now === stored ? idle + 1 : 0;
     stored = now;
   }
-  const drainedAt = new Date();
-  const distinct = (await db.query<{ n: number }>('SELECT count(DISTINCT id)::int AS n FROM snapshots'))
-    .rows[0]!.n;
-  const commit = await db.query<{ p95: number }>(
-    'SELECT percentile_cont(0.95) WITHIN GROUP (ORDER BY extract(epoch FROM (received_at - scanned_at)) * 1000) AS p95 FROM snapshots',
-  );
-  const loadSeconds = (loadEnd.getTime() - loadStart.getTime()) / 1000;
-  const committedRate = committedDuringLoad / loadSeconds;
+  const ackedIds = (await readFile(ackedFile, 'utf8')).split('\n').filter(Boolean);
+  const lost = await countLost(db, world.workspaceId, ackedIds);
+  const duplicates = (
+    await db.query<{ n: number }>('SELECT (count(*) - count(DISTINCT id))::int AS n FROM snapshots')
+  ).rows[0]!.n;
+  const perSnapshot = Object.fromEntries(
+    Object.keys(to.cpu).map((k) => [
+      k,
+      committed > 0 ? round((to.cpu[k]! - from.cpu[k]!) / committed) : null,
+    ]),
+  ) as Record<string, number | null>;
+  const total = Object.values(perSnapshot).reduce<number>((n, v) => n + (v ?? 0), 0);
   const summary = {
     mode,
-    seconds: Math.round(loadSeconds),
-    snapshots_per_s: Math.round(committedRate),
-    acknowledged_per_s: Math.round(result.acknowledged / loadSeconds),
+    offered_per_s: result.offered_per_s,
+    seconds: round(windowS, 1),
+    snapshots_per_s: Math.round(committed / windowS),
+    acknowledged_per_s: Math.round(result.acknowledged / (seconds + env('BENCH_WARMUP_S', 10))),
     ack_p50_ms: result.ack_p50_ms,
     ack_p95_ms: result.ack_p95_ms,
     ack_p99_ms: result.ack_p99_ms,
-    commit_p95_ms: Math.round(commit.rows[0]?.p95 ?? 0),
+    ack_max_ms: result.ack_max_ms,
     acknowledged: result.acknowledged,
     stored,
-    lost: Math.max(0, result.acknowledged - stored),
-    duplicates: stored - distinct,
-    backlog_at_end_s: Math.round(((drainedAt.getTime() - loadEnd.getTime()) / 1000) * 10) / 10,
+    lost,
+    duplicates,
+    backlog_after_s: round((lastGrowth - loadEnd) / 1000, 1),
     backpressure_answers: result.backpressure,
     rejected_batches: result.rejected,
     rejected_why: result.rejected_why,
+    cpu_ms_per_snapshot: { ...perSnapshot, total: round(total) },
+    floor_insert_per_s: floorInsert,
+    floor_xadd_snapshots_per_s: floorXadd,
+    postgres: postgres.kind,
+    hosts: hostCount,
+    gzip_bytes_per_batch: result.gzip_bytes_per_batch,
+    load_1m_before: round(loadBefore[0]!, 2),
+    load_1m_after: round(os.loadavg()[0]!, 2),
+    cpus: os.cpus().length,
+    node: process.version,
   };
   await db.end();
   process.stdout.write(`${JSON.stringify(summary)}\n`);
@@ -203,11 +200,7 @@ try {
   for (const child of children) child.kill('SIGTERM');
   await new Promise((r) => setTimeout(r, 2000));
   for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
-  const redis = new Redis(redisBase);
-  const keys = await redis.keys(`${redisPrefix}*`);
-  if (keys.length) await redis.del(...keys);
-  redis.disconnect();
-  await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-  await admin.end();
+  await redis?.stop();
+  await postgres.stop();
   await rm(home, { recursive: true, force: true });
 }

@@ -41,6 +41,8 @@ export type RedisServer = {
   port: number;
   /** Its data folder (the append-only file lives here). */
   dir: string;
+  /** The running server's process id (for CPU accounting in benchmarks). */
+  pid(): number | undefined;
   /** SIGKILL, as a crash: nothing is flushed on the way out. */
   kill(): Promise<void>;
   /** Starts it again on the same port and folder (after kill). */
@@ -113,6 +115,7 @@ export async function startRedisServer(opts: {
     url: `redis://127.0.0.1:${port}`,
     port,
     dir,
+    pid: () => child?.pid,
     kill,
     start,
     stop: async () => {
