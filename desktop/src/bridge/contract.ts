@@ -3,6 +3,23 @@ import { nonEmpty, OUTBOX, type OutboxKind } from '@vigilo/shared/outbox';
 import type { WorkspaceRole } from '@vigilo/shared/roles';
 import { z } from 'zod';
 import {
+  type ApprovalItem,
+  type ChangeCreated,
+  type ChangeDetail,
+  changeDraftSchema,
+  changeFilterSchema,
+  type ChangeListRow,
+  changeTransitionSchema,
+  type OnlineRefusal,
+  type OnlineResult,
+} from './changes.ts';
+import {
+  type IncidentDetail,
+  incidentFilterSchema,
+  type IncidentListRow,
+  incidentOpenSchema,
+} from './incidents.ts';
+import {
   type AddHostResult,
   addHostSchema,
   type HistoryRefresh,
@@ -128,7 +145,18 @@ export type Conflict = {
   subject: string | undefined;
 };
 
-export type InboxItem = {
+/** What the inbox lists: open alerts, and approvals waiting on me beside them. */
+export type InboxItem = AlertItem | ApprovalInboxItem;
+
+/** An approval request waiting on me, as the inbox lists it (the Approvals page decides it). */
+export type ApprovalInboxItem = ApprovalItem & { kind: 'approval'; id: string };
+
+/** True when an inbox item still needs the person: an unacknowledged alert, or an approval. */
+export function needsMe(item: InboxItem): boolean {
+  return item.kind === 'approval' || !item.acknowledged;
+}
+
+export type AlertItem = {
   kind: 'alert';
   id: string;
   /** critical, warning or info (kept open: the server may add levels). */
@@ -189,6 +217,14 @@ export const bridgeCalls = {
     input: z.object({ hostId: z.string().min(1), days: z.number().int().min(1).max(90).default(30) }),
   },
   'hosts.add': { input: addHostSchema },
+  'approvals.mine': { input: z.object({}) },
+  'changes.list': { input: changeFilterSchema },
+  'changes.detail': { input: z.object({ changeId: z.string().min(1).max(100) }) },
+  'changes.create': { input: changeDraftSchema },
+  'changes.transition': { input: changeTransitionSchema },
+  'incidents.list': { input: incidentFilterSchema },
+  'incidents.detail': { input: z.object({ incidentId: z.string().min(1).max(100) }) },
+  'incidents.open': { input: incidentOpenSchema },
   session: { input: z.object({}) },
   'session.signIn': { input: z.object({}) },
   'session.signOut': { input: z.object({}) },
@@ -216,6 +252,14 @@ export type BridgeOutputs = {
   'hosts.detail': HostDetail | null;
   'hosts.history': HistoryRefresh;
   'hosts.add': AddHostResult;
+  'approvals.mine': ApprovalItem[];
+  'changes.list': ChangeListRow[];
+  'changes.detail': ChangeDetail | null;
+  'changes.create': ChangeCreated | OnlineRefusal;
+  'changes.transition': OnlineResult;
+  'incidents.list': IncidentListRow[];
+  'incidents.detail': IncidentDetail | null;
+  'incidents.open': OnlineResult<{ id: string }>;
   session: SessionState;
   /** `redirect`: where the page must go to sign in (the host); absent once signed in (Electron). */
   'session.signIn': { redirect: string | undefined };

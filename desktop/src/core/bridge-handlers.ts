@@ -9,7 +9,11 @@ import {
 } from '../bridge/contract.ts';
 import { type DesktopApp, SessionError } from './desktop-app.ts';
 import type { DesktopCore } from './desktop-core.ts';
+import { createChange, openIncident, transitionChange } from './changes-online.ts';
 import { addHost, refreshHistory } from './hosts-online.ts';
+import { myApprovals } from './replica/approvals.ts';
+import { changeDetail, changeList } from './replica/changes.ts';
+import { incidentDetail, incidentList } from './replica/incidents.ts';
 import { hostDetail, hostList } from './replica/inventory.ts';
 import { alertDetail, inbox } from './replica/queries.ts';
 
@@ -74,7 +78,7 @@ const HANDLERS: {
   [C in BridgeCall]: (input: Parsed<C>, ctx: BridgeContext) => BridgeOutputs[C] | Promise<BridgeOutputs[C]>;
 } = {
   state: (_input, { app }) => app.syncState(),
-  inbox: (_input, { app }) => (app.core ? inbox(app.core.db, app.core.clock()) : []),
+  inbox: (_input, { app }) => (app.core ? inbox(app.core.db, app.core.clock(), app.core.me()) : []),
   'alerts.detail': ({ alertId }, ctx) => alertDetail(openCore(ctx).db, alertId),
   act: (action, ctx) => ({ clientId: openCore(ctx).act(action) }),
   'audit.search': (query, { app }) => app.core?.audit.search(query) ?? [],
@@ -119,6 +123,38 @@ const HANDLERS: {
     // The new host arrives through the change log like any other row.
     if (added.ok) void core.engine.syncNow();
     return added;
+  },
+  'approvals.mine': (_input, { app }) =>
+    app.core ? myApprovals(app.core.db, app.core.me(), app.core.clock()) : [],
+  'changes.list': (filter, { app }) =>
+    app.core ? changeList(app.core.db, filter, app.core.me(), app.core.clock()) : [],
+  'changes.detail': ({ changeId }, ctx) => {
+    const core = openCore(ctx);
+    const detail = changeDetail(core.db, changeId, core.me(), core.clock());
+    // The audit copy holds rows only for roles that read the audit log: empty for the others.
+    return detail && { ...detail, audit: core.audit.search({ targetId: changeId, limit: 500 }) };
+  },
+  'changes.create': async (draft, ctx) => {
+    const core = openCore(ctx);
+    const created = await createChange(core, draft);
+    // The new change (and its approval requests) arrive through the change log: pulled before
+    // answering, so the page can open it at once.
+    if (created.ok) await core.engine.syncNow();
+    return created;
+  },
+  'changes.transition': async (move, ctx) => {
+    const core = openCore(ctx);
+    const moved = await transitionChange(core, move);
+    if (moved.ok) await core.engine.syncNow();
+    return moved;
+  },
+  'incidents.list': (filter, { app }) => (app.core ? incidentList(app.core.db, filter) : []),
+  'incidents.detail': ({ incidentId }, ctx) => incidentDetail(openCore(ctx).db, incidentId),
+  'incidents.open': async (input, ctx) => {
+    const core = openCore(ctx);
+    const opened = await openIncident(core, input);
+    if (opened.ok) await core.engine.syncNow();
+    return opened;
   },
   session: (_input, { app }) => app.session(),
   'session.signIn': (_input, ctx) => ctx.signIn(),

@@ -45,6 +45,7 @@ export class DesktopCore {
   readonly #listeners = new Set<(e: BridgeEvent) => void>();
   /** The log this core opened itself (closed with it); undefined when it was given one. */
   readonly #ownLog: CoreLog | undefined;
+  readonly #actorId: string | undefined;
 
   constructor(opts: CoreOptions) {
     const log = opts.log ?? fileLog(opts.dataDir);
@@ -52,9 +53,11 @@ export class DesktopCore {
     const clock = opts.clock ?? (() => new Date());
     this.workspace = opts.workspace;
     this.clock = clock;
+    this.#actorId = opts.actorId;
     this.db = openReplicaDb(replicaFile(opts.dataDir, opts.serverUrl, opts.workspace, opts.person));
     this.store = new ReplicaStore(this.db, {
-      context: () => ({ actorId: opts.actorId, now: clock().toISOString() }),
+      // Who "me" is for optimistic rows: given, else the user the server said this is.
+      context: () => ({ actorId: this.me(), now: clock().toISOString() }),
       workspaceId: () => this.store.meta.get('workspace_id') ?? '',
     });
     this.audit = new AuditStore(this.db);
@@ -86,6 +89,11 @@ export class DesktopCore {
   /** The server API, for the few calls that cannot wait in the outbox (e.g. adding a host). */
   get api(): ServerApi {
     return this.#server.api;
+  }
+
+  /** The signed-in person's user id, as given or as the server last said; undefined before. */
+  me(): string | undefined {
+    return this.#actorId ?? this.store.meta.get('user_id');
   }
 
   act(action: Action): string {

@@ -4,17 +4,33 @@ import type { Row } from './replica/records.ts';
 /** An OS notification to raise; `target` is what clicking it opens (a vigilo:// path). */
 export type NotificationRequest = { title: string; body: string; target: string };
 
+/** What the policy knows besides the change itself. */
+export type NotificationContext = {
+  /** True during the first pull of the log: history, not news. */
+  initialSync: boolean;
+  workspaceSlug: string;
+  /** The signed-in person's user id, when the server told it. */
+  me?: string | undefined;
+  /** The approvers who delegated to me for a range that holds now. */
+  standsInFor?: ReadonlySet<string>;
+  /** A row as it will be once this page is applied (the page's own rows first). */
+  row?: (table: string, id: string) => Row;
+};
+
 /**
- * Which replicated changes notify the user (DESIGN.md §6): a critical alert that has just opened,
- * not suppressed by a snooze or maintenance window and not yet acknowledged. Never during the
- * initial sync (that is history, not news), and never twice for the same alert (`previous` is
- * the row before the change: an alert already open was already announced).
- * Approvals assigned to me and escalations paging me join here when the server has them.
+ * Which replicated changes notify the user (DESIGN.md §6). Never during the initial sync, and
+ * never twice for the same thing (`previous` is the row before the change):
+ * - a critical alert that has just opened, not suppressed by a snooze or maintenance window and
+ *   not yet acknowledged;
+ * - an approval request that has just opened and waits on me: I am one of its approvers, or the
+ *   delegate now of one, and the change is not mine (nobody approves their own). Clicking it
+ *   opens the change.
+ * Escalations paging me join here when the server has them.
  */
 export function notificationFor(
   change: ServerChange,
   previous: Row,
-  opts: { initialSync: boolean; workspaceSlug: string },
+  opts: NotificationContext,
 ): NotificationRequest | undefined {
   if (opts.initialSync || change.op !== 'upsert' || !change.row) return undefined;
   if (change.table === 'alerts') {
@@ -28,5 +44,27 @@ export function notificationFor(
       target: `vigilo://${opts.workspaceSlug}/alerts/${change.rowId}`,
     };
   }
+  if (change.table === 'approval_requests') return approvalRequested(change.row, previous, opts);
   return undefined;
+}
+
+function approvalRequested(
+  r: Record<string, unknown>,
+  previous: Row,
+  opts: NotificationContext,
+): NotificationRequest | undefined {
+  const me = opts.me;
+  if (!me || r.state !== 'pending' || previous?.state === 'pending') return undefined;
+  const approvers = Array.isArray(r.approver_ids) ? r.approver_ids : [];
+  const mine = approvers.some((a) => a === me || (typeof a === 'string' && opts.standsInFor?.has(a)));
+  if (!mine || typeof r.change_id !== 'string') return undefined;
+  const c = opts.row?.(`changes`, r.change_id);
+  if (c?.requester_id === me) return undefined;
+  const title = typeof c?.title === 'string' ? c.title : 'a change';
+  const step = typeof r.step_name === 'string' ? r.step_name : 'approval';
+  return {
+    title: r.kind === 'retrospective' ? 'Retrospective review requested' : 'Approval requested',
+    body: `${title} (${step})`,
+    target: `vigilo://${opts.workspaceSlug}/changes/${r.change_id}`,
+  };
 }

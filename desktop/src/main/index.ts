@@ -4,7 +4,7 @@
 import path from 'node:path';
 import { app, BrowserWindow, dialog, ipcMain, Menu, nativeImage, Notification, shell, Tray } from 'electron';
 import { z } from 'zod';
-import { type BridgeEvent, isBridgeCall } from '../bridge/contract.ts';
+import { type BridgeEvent, isBridgeCall, needsMe } from '../bridge/contract.ts';
 import { type BridgeContext, handleBridgeCall } from '../core/bridge-handlers.ts';
 import { DesktopApp } from '../core/desktop-app.ts';
 import { desktopEnvSchema, envProblems } from '../core/env.ts';
@@ -87,7 +87,8 @@ async function start(): Promise<void> {
     if (event.type === 'changed' || event.type === 'state') {
       handleBridgeCall(context, 'inbox', {}).then(
         (items) => {
-          const unread = items.filter((i) => !i.acknowledged).length;
+          // Unacknowledged alerts and the approvals waiting on me.
+          const unread = items.filter(needsMe).length;
           tray?.setToolTip(`Vigilo: ${unread} open`);
           // The count beside the tray icon (macOS) and on the dock / launcher icon where supported.
           tray?.setTitle(unread ? String(unread) : '');

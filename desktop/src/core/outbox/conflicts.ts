@@ -64,7 +64,7 @@ export class Conflicts {
 
   /**
    * Names what a refused action was about, from the replica (a resolved alert is still there):
-   * "the alert resolved" alone does not say which one.
+   * "the alert resolved" alone does not say which one; a decision names its change.
    */
   #subject(args: Record<string, unknown>): string | undefined {
     const hostname = (id: unknown) => {
@@ -76,6 +76,16 @@ export class Conflicts {
       if (!alert) return undefined;
       const host = hostname(alert.host_id);
       return [alert.summary, host].filter((x) => typeof x === 'string').join(' on ');
+    }
+    if (typeof args.requestId === 'string') {
+      const request = this.#records.row('approval_requests', args.requestId);
+      const change =
+        typeof request?.change_id === 'string' ? this.#records.row('changes', request.change_id) : null;
+      return typeof change?.title === 'string' ? `change “${change.title}”` : undefined;
+    }
+    if (typeof args.incidentId === 'string') {
+      const incident = this.#records.row('incidents', args.incidentId);
+      return typeof incident?.title === 'string' ? `incident “${incident.title}”` : undefined;
     }
     return hostname(args.hostId);
   }

@@ -90,10 +90,19 @@ const EFFECTS: { [K in OutboxKind]: (args: ActionOf<K>['args'], workspaceId: str
       ...(typeof current?.name === 'string' ? { expectedName: current.name } : {}),
     }),
   }),
-  // Minimal until the Approvals page: marks the request decided by me; the server's rows follow.
+  // Marks the request decided by me (the queue and the trail show it at once). The decision row
+  // gets its id on the server, so it is not made here: it arrives with the server's rows, which
+  // also close the step or open the next one.
   'approval.decide': ({ requestId, decision, comment, revision, onBehalfOf }) => ({
     target: { tbl: 'approval_requests', id: requestId },
-    apply: (row) => row && { ...row, my_decision: decision },
+    apply: (row, ctx) =>
+      row && {
+        ...row,
+        my_decision: decision,
+        my_comment: comment ?? '',
+        my_decided_at: ctx.now,
+        my_on_behalf_of: onBehalfOf ?? null,
+      },
     serverArgs: (current) => ({
       requestId,
       decision,

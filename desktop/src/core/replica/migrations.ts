@@ -6,7 +6,7 @@ import type Database from 'better-sqlite3';
  *
  * Server rows are stored generically in `records` as JSON (the server decides their columns);
  * per-entity views give them typed names, and expression indexes serve the screens' queries.
- * Incidents, changes and approvals arrive as new views (and indexes) over the same table.
+ * Incidents, changes and approvals (step 5) are views and indexes over the same table.
  */
 export const REPLICA_MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string }> = [
   {
@@ -165,6 +165,110 @@ export const REPLICA_MIGRATIONS: ReadonlyArray<{ version: number; name: string; 
         FROM records WHERE tbl = 'comments';
       CREATE INDEX records_comment_target ON records (tbl, json_extract(data, '$.target_id'))
         WHERE tbl = 'comments';
+    `,
+  },
+  {
+    version: 5,
+    name: 'change_management',
+    sql: `
+      -- Changes and their approvals, incidents with their timelines, tasks and projects (server
+      -- migrations 0009 and 0010). Rows stay JSON in records; these views name their columns and
+      -- the indexes below serve the Approvals, Changes and Incidents pages.
+      CREATE VIEW changes AS SELECT id,
+        json_extract(data, '$.type') AS type, json_extract(data, '$.state') AS state,
+        json_extract(data, '$.title') AS title, json_extract(data, '$.risk_level') AS risk_level,
+        json_extract(data, '$.risk_score') AS risk_score, json_extract(data, '$.requester_id') AS requester_id,
+        json_extract(data, '$.assignee_id') AS assignee_id, json_extract(data, '$.planned_start') AS planned_start,
+        json_extract(data, '$.planned_end') AS planned_end, json_extract(data, '$.revision') AS revision,
+        json_extract(data, '$.created_at') AS created_at, json_extract(data, '$.updated_at') AS updated_at
+        FROM records WHERE tbl = 'changes';
+      CREATE VIEW approval_requests AS SELECT id,
+        json_extract(data, '$.change_id') AS change_id, json_extract(data, '$.kind') AS kind,
+        json_extract(data, '$.position') AS position, json_extract(data, '$.step_name') AS step_name,
+        json_extract(data, '$.approver_ids') AS approver_ids, json_extract(data, '$.quorum') AS quorum,
+        json_extract(data, '$.revision') AS revision, json_extract(data, '$.state') AS state,
+        json_extract(data, '$.closed_reason') AS closed_reason, json_extract(data, '$.opened_at') AS opened_at,
+        json_extract(data, '$.decided_at') AS decided_at, json_extract(data, '$.created_at') AS created_at,
+        -- A decision of mine the outbox has not delivered yet (its local effect).
+        json_extract(data, '$.my_decision') AS my_decision
+        FROM records WHERE tbl = 'approval_requests';
+      CREATE VIEW approval_decisions AS SELECT id,
+        json_extract(data, '$.request_id') AS request_id, json_extract(data, '$.change_id') AS change_id,
+        json_extract(data, '$.decided_by') AS decided_by, json_extract(data, '$.on_behalf_of') AS on_behalf_of,
+        json_extract(data, '$.decision') AS decision, json_extract(data, '$.comment') AS comment,
+        json_extract(data, '$.revision') AS revision, json_extract(data, '$.decided_at') AS decided_at
+        FROM records WHERE tbl = 'approval_decisions';
+      CREATE VIEW approval_policies AS SELECT id,
+        json_extract(data, '$.name') AS name, json_extract(data, '$.priority') AS priority,
+        json_extract(data, '$.steps') AS steps, json_extract(data, '$.enabled') AS enabled
+        FROM records WHERE tbl = 'approval_policies';
+      CREATE VIEW change_templates AS SELECT id,
+        json_extract(data, '$.name') AS name, json_extract(data, '$.state') AS state
+        FROM records WHERE tbl = 'change_templates';
+      CREATE VIEW delegations AS SELECT id,
+        json_extract(data, '$.approver_id') AS approver_id, json_extract(data, '$.delegate_id') AS delegate_id,
+        json_extract(data, '$.starts_at') AS starts_at, json_extract(data, '$.ends_at') AS ends_at
+        FROM records WHERE tbl = 'delegations';
+      CREATE VIEW incidents AS SELECT id,
+        json_extract(data, '$.title') AS title, json_extract(data, '$.summary') AS summary,
+        json_extract(data, '$.severity') AS severity, json_extract(data, '$.state') AS state,
+        json_extract(data, '$.commander_id') AS commander_id, json_extract(data, '$.opened_by') AS opened_by,
+        json_extract(data, '$.opened_at') AS opened_at, json_extract(data, '$.resolved_at') AS resolved_at,
+        json_extract(data, '$.closed_at') AS closed_at
+        FROM records WHERE tbl = 'incidents';
+      CREATE VIEW incident_timeline AS SELECT id,
+        json_extract(data, '$.incident_id') AS incident_id, json_extract(data, '$.kind') AS kind,
+        json_extract(data, '$.body') AS body, json_extract(data, '$.detail') AS detail,
+        json_extract(data, '$.actor') AS actor, json_extract(data, '$.at') AS at, json_extract(data, '$.seq') AS seq
+        FROM records WHERE tbl = 'incident_timeline';
+      CREATE VIEW incident_links AS SELECT id,
+        json_extract(data, '$.incident_id') AS incident_id, json_extract(data, '$.target_type') AS target_type,
+        json_extract(data, '$.target_id') AS target_id
+        FROM records WHERE tbl = 'incident_links';
+      CREATE VIEW tasks AS SELECT id,
+        json_extract(data, '$.title') AS title, json_extract(data, '$.status') AS status,
+        json_extract(data, '$.assignee_id') AS assignee_id, json_extract(data, '$.due_at') AS due_at,
+        json_extract(data, '$.incident_id') AS incident_id, json_extract(data, '$.project_id') AS project_id,
+        json_extract(data, '$.change_id') AS change_id
+        FROM records WHERE tbl = 'tasks';
+      CREATE VIEW projects AS SELECT id,
+        json_extract(data, '$.name') AS name, json_extract(data, '$.owner_id') AS owner_id
+        FROM records WHERE tbl = 'projects';
+
+      -- The lists, newest first; a change's approval steps and decisions; the open requests of
+      -- the approval queue; an incident's timeline and links, and the incidents of an alert.
+      CREATE INDEX records_change_created ON records (tbl, json_extract(data, '$.created_at'))
+        WHERE tbl = 'changes';
+      CREATE INDEX records_request_change ON records (tbl, json_extract(data, '$.change_id'))
+        WHERE tbl = 'approval_requests';
+      CREATE INDEX records_request_state ON records (tbl, json_extract(data, '$.state'))
+        WHERE tbl = 'approval_requests';
+      CREATE INDEX records_decision_request ON records (tbl, json_extract(data, '$.request_id'))
+        WHERE tbl = 'approval_decisions';
+      CREATE INDEX records_decision_change ON records (tbl, json_extract(data, '$.change_id'))
+        WHERE tbl = 'approval_decisions';
+      CREATE INDEX records_delegation_delegate ON records (tbl, json_extract(data, '$.delegate_id'))
+        WHERE tbl = 'delegations';
+      CREATE INDEX records_incident_opened ON records (tbl, json_extract(data, '$.opened_at'))
+        WHERE tbl = 'incidents';
+      CREATE INDEX records_timeline_incident ON records (tbl, json_extract(data, '$.incident_id'))
+        WHERE tbl = 'incident_timeline';
+      CREATE INDEX records_link_incident ON records (tbl, json_extract(data, '$.incident_id'))
+        WHERE tbl = 'incident_links';
+      CREATE INDEX records_link_target ON records (tbl, json_extract(data, '$.target_id'))
+        WHERE tbl = 'incident_links';
+      CREATE INDEX records_task_incident ON records (tbl, json_extract(data, '$.incident_id'))
+        WHERE tbl = 'tasks';
+      CREATE INDEX records_task_change ON records (tbl, json_extract(data, '$.change_id'))
+        WHERE tbl = 'tasks';
+
+      -- Members' names (users are not replicated rows: members.list answers them), so the pages
+      -- say "Alice" offline instead of an id. Replaced whole on each refresh.
+      CREATE TABLE people (
+        user_id TEXT PRIMARY KEY,
+        name TEXT,
+        email TEXT
+      ) WITHOUT ROWID;
     `,
   },
 ];

@@ -1,15 +1,28 @@
 import type Database from 'better-sqlite3';
-import type { AlertDetail, InboxItem } from '../../bridge/contract.ts';
+import type { AlertDetail, AlertItem, InboxItem } from '../../bridge/contract.ts';
+import { myApprovals } from './approvals.ts';
 
 const SEVERITY_RANK: Record<string, number> = { critical: 0, warning: 1, info: 2 };
 
 /**
- * The triage inbox: open alerts that no snooze covers (incidents and approvals join when the
- * server has them), most severe first, then newest. A snooze covers an alert when it names its
- * host, its rule, or both, and has not ended; a pending local snooze covers it at once.
+ * The triage inbox: the approvals waiting on `me` (oldest first: someone is waiting), then open
+ * alerts that no snooze covers, most severe first, then newest. A snooze covers an alert when it
+ * names its host, its rule, or both, and has not ended; a pending local snooze covers it at once.
  * `pending` marks items with an action still in the outbox.
  */
-export function inbox(db: Database.Database, now: Date): InboxItem[] {
+export function inbox(db: Database.Database, now: Date): AlertItem[];
+export function inbox(db: Database.Database, now: Date, me: string | undefined): InboxItem[];
+export function inbox(db: Database.Database, now: Date, me?: string): InboxItem[] {
+  const approvals: InboxItem[] = myApprovals(db, me, now).map((a) => ({
+    ...a,
+    kind: 'approval',
+    id: a.requestId,
+  }));
+  return [...approvals, ...openAlerts(db, now)];
+}
+
+/** Open alerts no snooze covers, most severe first, then newest. */
+function openAlerts(db: Database.Database, now: Date): AlertItem[] {
   const at = now.toISOString();
   const rows = db
     .prepare<

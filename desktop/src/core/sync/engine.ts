@@ -4,11 +4,12 @@ import { type Permission, roleGrants, workspaceRoleSchema } from '@vigilo/shared
 import { z } from 'zod';
 import type { Action, BridgeEvent, Connection, SyncState, WorkspaceSummary } from '../../bridge/contract.ts';
 import type { CoreLog } from '../log.ts';
-import { notificationFor } from '../notifications.ts';
+import { peopleUnknown, replacePeople } from '../replica/people.ts';
 import { workspaceRow } from '../replica/queries.ts';
 import type { AuditStore } from '../replica/audit-store.ts';
 import type { ReplicaStore } from '../replica/store.ts';
 import { type CallFailure, classifyFailure, type FailureKind } from './failure.ts';
+import { pageNotifications } from './page-notifications.ts';
 import type { ServerApi } from './server-api.ts';
 
 /** What the sync indicator shows after a failed pass: a bug is not an outage. */
@@ -157,7 +158,8 @@ export class SyncEngine {
     try {
       await this.#refreshWorkspace();
       const pushed = await this.#drainOutbox();
-      await this.#pullChanges();
+      const pulled = await this.#pullChanges();
+      await this.#refreshPeople(pulled);
       if (pushed) this.#changed(this.#o.store.outbox.dropApplied());
       await this.#copyAudit();
       this.#o.store.meta.set('last_sync_at', this.#o.clock().toISOString());
@@ -198,6 +200,7 @@ export class SyncEngine {
     try {
       const got = await this.#o.api.workspace.get.query({ workspace: this.#o.workspace });
       ws = { id: got.id, slug: got.slug, name: got.name, role: got.myRole ?? 'viewer' };
+      this.#rememberMe(got.myUserId);
     } catch (err) {
       // An auditor may not read the workspace, only its audit log: find the role another way.
       if (classifyFailure(err).kind !== 'forbidden') throw err;
@@ -209,6 +212,31 @@ export class SyncEngine {
     }
     this.#o.store.meta.set('workspace', JSON.stringify(ws));
     this.#o.store.meta.set('workspace_id', ws.id);
+  }
+
+  /** The signed-in person's user id, as the server last said (approvals waiting on me). */
+  me(): string | undefined {
+    return this.#o.store.meta.get('user_id');
+  }
+
+  /** Keeps who I am on this server: my approvals and notifications are computed from it. */
+  #rememberMe(userId: string | null | undefined): void {
+    if (userId) this.#o.store.meta.set('user_id', userId);
+  }
+
+  /**
+   * Refreshes members' names when memberships changed (or none are known yet): users are not
+   * replicated rows, and the pages name requesters, approvers and commanders offline.
+   */
+  async #refreshPeople(pulled: ReadonlySet<string>): Promise<void> {
+    if (!this.#may('read')) return;
+    if (!pulled.has('memberships') && !peopleUnknown(this.#o.store.db)) return;
+    const members = await this.#o.api.members.list.query({ workspace: this.#o.workspace });
+    replacePeople(
+      this.#o.store.db,
+      members.map((m) => ({ userId: m.userId, name: m.name, email: m.email })),
+    );
+    this.#changed(['people']);
   }
 
   /** Whether the role last seen from the server grants a permission (the server checks too). */
@@ -233,9 +261,11 @@ export class SyncEngine {
     }
   }
 
-  async #pullChanges(): Promise<void> {
+  /** Pulls the change log from the cursor; returns the tables it touched. */
+  async #pullChanges(): Promise<Set<string>> {
     const { store } = this.#o;
-    if (!this.#may('read')) return;
+    const touched = new Set<string>();
+    if (!this.#may('read')) return touched;
     for (;;) {
       const cursor = store.meta.number('changes_cursor');
       const page = await this.#o.api.sync.pull.query({
@@ -249,15 +279,17 @@ export class SyncEngine {
         store.resetScope(page.tables);
         if (cursor !== 0) continue;
       }
-      const initialSync = cursor === 0;
-      const slug = this.#o.workspace;
-      const notes = page.changes.flatMap((c) => {
-        const note = notificationFor(c, store.row(c.table, c.rowId), { initialSync, workspaceSlug: slug });
-        return note ? [note] : [];
+      const notes = pageNotifications(store, page.changes, {
+        initialSync: cursor === 0,
+        workspace: this.#o.workspace,
+        me: this.me(),
+        now: this.#o.clock(),
       });
-      this.#changed(store.applyServerPage(page.changes, page.cursor));
+      const tables = store.applyServerPage(page.changes, page.cursor);
+      for (const t of tables) touched.add(t);
+      this.#changed(tables);
       for (const n of notes) this.#o.emit({ type: 'notify', ...n });
-      if (!page.more) return;
+      if (!page.more) return touched;
     }
   }
 

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { personOf } from '../../changes/people.ts';
+import { ActionRefused } from '../../domain-errors.ts';
 import { getWorkspace, updateWorkspace } from '../../workspaces/settings.ts';
 import { workspaceRef } from '../authorize.ts';
 import { router, userProcedure, workspaceProcedure } from '../init.ts';
@@ -33,10 +35,20 @@ export const workspaceRouter = router({
   /** The workspaces the caller belongs to, with their role in each. */
   mine: userProcedure.query(({ ctx }) => ctx.directory.workspacesOf(ctx.user.userId, ctx.services.clock())),
 
-  get: workspaceProcedure.input(z.object({ workspace: workspaceRef })).query(async ({ ctx }) => ({
-    ...(await ctx.tx(getWorkspace)),
-    myRole: ctx.workspace.role,
-  })),
+  /**
+   * The workspace, the caller's role and the person behind the call (an API token's creator), so
+   * a desktop knows offline which approvals wait on it; null when nobody stands behind it.
+   */
+  get: workspaceProcedure.input(z.object({ workspace: workspaceRef })).query(({ ctx }) =>
+    ctx.tx(async (tx) => ({
+      ...(await getWorkspace(tx)),
+      myRole: ctx.workspace.role,
+      myUserId: await personOf(tx, ctx.auth.actor).catch((err: unknown) => {
+        if (err instanceof ActionRefused) return null;
+        throw err;
+      }),
+    })),
+  ),
 
   update: workspaceProcedure
     .input(
