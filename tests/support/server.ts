@@ -77,7 +77,7 @@ export async function startTestServer(
     url: address,
     database,
     stop: async () => {
-      await app.close();
+      await stopServing(app);
       up = false;
     },
     restart: async () => {
@@ -86,9 +86,26 @@ export async function startTestServer(
       up = true;
     },
     close: async () => {
-      if (up) await app.close();
+      if (up) await stopServing(app);
       await runtime.stop();
       await database.drop();
     },
   };
+}
+
+/**
+ * Stops serving HTTP the way an outage does: no new connections, and the open ones dropped.
+ * Fastify's close() alone waits for a keep-alive connection that was busy when it began until
+ * the keep-alive timeout (72 s): a desktop syncing at that moment held tests up that long. So the
+ * connections are dropped until close() returns.
+ */
+export async function stopServing(app: FastifyInstance): Promise<void> {
+  const closing = app.close();
+  app.server.closeAllConnections();
+  const drop = setInterval(() => app.server.closeAllConnections(), 20);
+  try {
+    await closing;
+  } finally {
+    clearInterval(drop);
+  }
 }

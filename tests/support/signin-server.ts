@@ -18,6 +18,7 @@ import { personSignsIn } from './browser.ts';
 import { apiClient } from './client.ts';
 import { migrateDatabase } from './database.ts';
 import { createTestDatabase } from './postgres.ts';
+import { stopServing } from './server.ts';
 import type { World } from './world.ts';
 
 export type SignInServer = {
@@ -104,7 +105,7 @@ export async function startSignInServer(
       }),
     api: (token) => apiClient(url, token),
     stop: async () => {
-      await app.close();
+      await stopServing(app);
       up = false;
     },
     restart: async () => {
@@ -115,7 +116,7 @@ export async function startSignInServer(
     seedAlert: (workspaceId) =>
       seedAlert({ server: { services }, workspace: { id: workspaceId } } as unknown as World, 'open'),
     close: async () => {
-      if (up) await app.close();
+      if (up) await stopServing(app);
       await runtime.stop();
       await database.drop();
       await rm(home, { recursive: true, force: true });
