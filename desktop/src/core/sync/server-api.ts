@@ -1,5 +1,6 @@
 import { createTRPCClient, createWSClient, httpLink, splitLink, wsLink } from '@trpc/client';
 import type { AppRouter } from '@vigilo/server/router-type';
+import { type BackoffCurve, backoffDelay } from '@vigilo/shared/backoff';
 import superjson from 'superjson';
 import WebSocket from 'ws';
 import type { TokenGetter } from '../session/oidc.ts';
@@ -13,6 +14,9 @@ export type ServerConnection = {
 
 /** How long one API call may take before the pass counts the server as unreachable. */
 const REQUEST_TIMEOUT_MS = 15_000;
+
+/** The live socket's reconnects: the shared backoff, so desktops a restart cut off spread out. */
+const RECONNECT_BACKOFF: BackoffCurve = { baseMs: 500, capMs: 10_000, jitter: 'full' };
 
 /**
  * The typed tRPC client to the Vigilo server: HTTP for queries and mutations, one WebSocket for
@@ -31,7 +35,8 @@ export function connectServer(opts: {
     WebSocket: WebSocket as unknown as typeof globalThis.WebSocket,
     lazy: { enabled: true, closeMs: 0 },
     connectionParams: async () => ({ token: (await opts.token()) ?? '' }),
-    retryDelayMs: (attempt) => Math.min(500 * 2 ** attempt, 10_000),
+    // tRPC counts attempts from 0; the backoff counts failures from 1.
+    retryDelayMs: (attempt) => backoffDelay(RECONNECT_BACKOFF, attempt + 1),
   });
   // Every call is bounded: a request stuck on a connection that died with the server would
   // otherwise hold the sync pass (and the "syncing" state) forever.
