@@ -82,7 +82,7 @@ export function createFleet(
   let counter = 0;
   /** A UUIDv7 for `at`, unique in this run (counter) and across runs (nonce). */
   const uuid = (at: number) => {
-    const hex = at.toString(16).padStart(12, '0');
+    const hex = Math.floor(at).toString(16).padStart(12, '0');
     const n = (counter++).toString(16).padStart(12, '0');
     const r = nonce.toString(16).padStart(8, '0');
     return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-7${r.slice(0, 3)}-8${r.slice(3, 6)}-${r.slice(6, 8)}${n.slice(2)}`;

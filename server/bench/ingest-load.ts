@@ -10,7 +10,7 @@
  * as the measured window opens and closes (the orchestrator samples CPU then), writes the ids of
  * every acknowledged snapshot to BENCH_ACKED_FILE, and prints one JSON line of results.
  */
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { PushBatchRequest } from '@vigilo/shared/agent-protocol';
@@ -18,7 +18,10 @@ import { createFleet } from './bench-templates.ts';
 
 const url = new URL(`${process.env.BENCH_URL}/agent/v1/snapshots`);
 const token = process.env.BENCH_TOKEN ?? '';
-const hosts = JSON.parse(process.env.BENCH_HOSTS_JSON ?? '[]') as Array<{ id: string; hostname: string }>;
+const hosts = JSON.parse(await readFile(process.env.BENCH_HOSTS_FILE ?? '', 'utf8')) as Array<{
+  id: string;
+  hostname: string;
+}>;
 const rate = Number(process.env.BENCH_RATE ?? 10_000);
 const seconds = Number(process.env.BENCH_SECONDS ?? 60);
 const warmup = Number(process.env.BENCH_WARMUP_S ?? 10);
@@ -54,7 +57,14 @@ const start = Date.now() + 500;
 const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
 const latencies: number[] = [];
 const acked: string[] = [];
-const counts = { sent: 0, acknowledged: 0, backpressure: 0, rejected: 0, measured: 0 };
+const counts = {
+  sent: 0,
+  acknowledged: 0,
+  backpressure: 0,
+  rejected: 0,
+  measured: 0,
+  measuredAcknowledged: 0,
+};
 const rejectedWhy = new Map<string, number>();
 const windowStart = start + warmup * 1000;
 const windowEnd = windowStart + seconds * 1000;
@@ -83,7 +93,10 @@ function send(i: number, at: number): Promise<void> {
           if (res.statusCode === 200) {
             counts.acknowledged += ids.length;
             acked.push(...ids);
-            if (measured) latencies.push(ms);
+            if (measured) {
+              latencies.push(ms);
+              counts.measuredAcknowledged += ids.length;
+            }
           } else if (res.statusCode === 503) counts.backpressure += 1;
           else {
             counts.rejected += 1;
@@ -131,6 +144,7 @@ process.stdout.write(
     offered_per_s: rate,
     batches: counts.sent,
     measured_batches: counts.measured,
+    measured_acknowledged: counts.measuredAcknowledged,
     acknowledged: counts.acknowledged,
     backpressure: counts.backpressure,
     rejected: counts.rejected,

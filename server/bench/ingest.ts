@@ -10,12 +10,12 @@
  *
  * Env: BENCH_RATE (10000 snapshots/s offered), BENCH_SECONDS (60, measured), BENCH_WARMUP_S (10,
  * sent but not measured), BENCH_HOSTS (10000), BENCH_BATCH (100), BENCH_CONNECTIONS (64),
- * BENCH_RENEWAL / BENCH_OUTAGE (per-scan churn, 0.001 / 0.002), BENCH_PG (embedded | system),
+ * BENCH_RENEWAL / BENCH_OUTAGE (per-scan churn, 0.001 / 0.002), BENCH_PG (distro | embedded | system),
  * BENCH_DRAIN_S (120: how long the backlog may take to drain after the load).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, openSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,7 +24,7 @@ import pg from 'pg';
 import { loadMigrations, migrate } from '../src/db/migrate.ts';
 import { cpuMs } from './bench-cpu.ts';
 import { insertFloor, xaddFloor } from './bench-floors.ts';
-import { startBenchPostgres, startBenchRedis } from './bench-infra.ts';
+import { distroPostgresBin, type PostgresKind, startBenchPostgres, startBenchRedis } from './bench-infra.ts';
 import { countLost, countStored, freePort, seed } from './bench-setup.ts';
 import { createFleet } from './bench-templates.ts';
 
@@ -40,12 +40,16 @@ const round = (n: number, digits = 3) => Math.round(n * 10 ** digits) / 10 ** di
 
 const loadBefore = os.loadavg();
 const home = await mkdtemp(path.join(os.tmpdir(), 'vigilo-bench-'));
-const postgres = await startBenchPostgres(process.env.BENCH_PG === 'system' ? 'system' : 'embedded');
+const pgKind = (process.env.BENCH_PG ?? (distroPostgresBin() ? 'distro' : 'embedded')) as PostgresKind;
+const postgres = await startBenchPostgres(pgKind);
 const redis = mode === 'scaled' ? await startBenchRedis() : undefined;
 const children: ChildProcess[] = [];
+let db: pg.Pool | undefined;
 
 try {
-  const db = new pg.Pool({ connectionString: postgres.url, max: 4 });
+  db = new pg.Pool({ connectionString: postgres.url, max: 4 });
+  // An idle connection dropped when Postgres stops must not take the bench down with it.
+  db.on('error', () => {});
   const client = await db.connect();
   await migrate(client, await loadMigrations());
   client.release();
@@ -101,12 +105,15 @@ try {
   );
 
   const ackedFile = path.join(home, 'acked.txt');
+  // Too long for an environment variable (Linux caps one at 128 KB).
+  const hostsFile = path.join(home, 'hosts.json');
+  await writeFile(hostsFile, JSON.stringify(world.hosts));
   const load = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'server/bench/ingest-load.ts')], {
     env: {
       ...process.env,
       BENCH_URL: base,
       BENCH_TOKEN: world.token,
-      BENCH_HOSTS_JSON: JSON.stringify(world.hosts),
+      BENCH_HOSTS_FILE: hostsFile,
       BENCH_ACKED_FILE: ackedFile,
     },
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -135,6 +142,7 @@ try {
   if (!from || !to) throw new Error('the load generator did not report its window');
   const result = JSON.parse(out.trim().split('\n').at(-1) ?? '{}') as Record<string, number> & {
     acknowledged: number;
+    measured_acknowledged: number;
     rejected_why: Record<string, number>;
   };
 
@@ -158,11 +166,19 @@ try {
   const duplicates = (
     await db.query<{ n: number }>('SELECT (count(*) - count(DISTINCT id))::int AS n FROM snapshots')
   ).rows[0]!.n;
+  // Per snapshot each process handled in the window: the receiving side (receiver, Redis, the
+  // load generator) per acknowledged snapshot, the storing side (worker, Postgres; the single
+  // server does both) per committed one.
+  const handled: Record<string, number> = {
+    receiver: result.measured_acknowledged,
+    redis: result.measured_acknowledged,
+    load: result.measured_acknowledged,
+  };
   const perSnapshot = Object.fromEntries(
-    Object.keys(to.cpu).map((k) => [
-      k,
-      committed > 0 ? round((to.cpu[k]! - from.cpu[k]!) / committed) : null,
-    ]),
+    Object.keys(to.cpu).map((k) => {
+      const n = handled[k] ?? committed;
+      return [k, n > 0 ? round((to.cpu[k]! - from.cpu[k]!) / n) : null];
+    }),
   ) as Record<string, number | null>;
   const total = Object.values(perSnapshot).reduce<number>((n, v) => n + (v ?? 0), 0);
   const summary = {
@@ -194,9 +210,9 @@ try {
     cpus: os.cpus().length,
     node: process.version,
   };
-  await db.end();
   process.stdout.write(`${JSON.stringify(summary)}\n`);
 } finally {
+  await db?.end();
   for (const child of children) child.kill('SIGTERM');
   await new Promise((r) => setTimeout(r, 2000));
   for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');

@@ -30,12 +30,6 @@ type HostRow = {
 };
 
 /**
- * Flapping thresholds are at most 100 (0004's CHECK on open_after and resolve_after): a longer
- * streak decides nothing more, so it is not counted further and a settled state stays unchanged.
- */
-const STREAK_CAP = 100;
-
-/**
  * Evaluates the workspace's enabled rules for some hosts (after a stored batch) or for all
  * hosts on time-based rules only (the scheduler: a certificate crosses its threshold, an agent
  * goes silent). Opens an alert on a false→true transition that survives flapping suppression
@@ -113,9 +107,11 @@ export async function evaluateRules(
         resolveAfter: rule.resolve_after,
       });
       // Only states that moved are written: a settled host re-scanned with the same facts
-      // writes nothing here (evaluated_at is therefore when the state last changed).
+      // writes nothing here (evaluated_at is therefore when the state last changed). A streak
+      // past the rule's thresholds decides nothing more, so it stops counting there; should the
+      // thresholds be raised later, it counts on from that value (results since the change).
       const prev = states.get(key);
-      const streak = Math.min(next.state.streak, STREAK_CAP);
+      const streak = Math.min(next.state.streak, Math.max(rule.open_after, rule.resolve_after));
       if (!prev || prev.result !== next.state.result || prev.streak !== streak)
         stateRows.push({ rule_id: rule.id, host_id: host.id, result: next.state.result, streak });
       const subject = {

@@ -1,5 +1,6 @@
 import { certificateFacts } from '@vigilo/shared/alert-rules';
 import type { LossReport, Snapshot } from '@vigilo/shared';
+import { completeRenewals } from '../../changes/renewal-completion.ts';
 import type { WorkspaceTx } from '../../db/tx.ts';
 import { evaluateRules } from '../alerts/rule-engine.ts';
 
@@ -28,6 +29,8 @@ export async function storeBatch(
   await upsertCertificates(tx, fresh);
   const lossesRecorded = await recordLosses(tx, agentId, losses);
   if (moved.length > 0) await evaluateRules(tx, { hostIds: moved, now });
+  // A renewed certificate completes its renewal change (one indexed query, none without TLS).
+  await completeRenewals(tx, fresh, now);
   return {
     accepted,
     duplicate: snapshots.filter((s) => !acceptedSet.has(s.id)).map((s) => s.id),
@@ -133,6 +136,9 @@ async function updateHostStatus(tx: WorkspaceTx, fresh: Snapshot[]): Promise<str
   return [...next.keys()];
 }
 
+/** How fresh certificates' and host certificates' last_seen is kept. */
+const SEEN_RESOLUTION = '1 hour';
+
 /** One statement for the batch's certificates, one for their hosts (deduplicated first). */
 async function upsertCertificates(tx: WorkspaceTx, fresh: Snapshot[]): Promise<void> {
   const certs = new Map<string, Record<string, unknown>>();
@@ -161,27 +167,42 @@ async function upsertCertificates(tx: WorkspaceTx, fresh: Snapshot[]): Promise<v
     });
   }
   if (certs.size === 0) return;
+  // New certificates are inserted; a known one is written only when its last_seen is an hour
+  // old. Refreshing it on every scan rewrote (and locked) every certificate row of every batch;
+  // last_seen is kept to the hour instead (nothing reads it finer). Rows are locked in key order.
   await tx.query(
-    `INSERT INTO certificates (workspace_id, fingerprint, subject, issuer, issuer_cn, sans, serial, not_before, not_after,
-       key_algorithm, key_bits, signature_algorithm, first_seen, last_seen)
-     SELECT $2, x.fingerprint, x.subject, x.issuer, x.issuer_cn, x.sans, x.serial, x.not_before, x.not_after,
-       x.key_algorithm, x.key_bits, x.signature_algorithm, x.seen, x.seen
-     FROM jsonb_to_recordset($1::jsonb) AS x(fingerprint text, subject text, issuer text, issuer_cn text, sans text[], serial text,
-       not_before timestamptz, not_after timestamptz, key_algorithm text, key_bits integer, signature_algorithm text, seen timestamptz)
-     ON CONFLICT (workspace_id, fingerprint) DO UPDATE SET last_seen = greatest(certificates.last_seen, EXCLUDED.last_seen)`,
-    [
-      JSON.stringify(
-        [...certs.values()].sort((a, b) => String(a.fingerprint).localeCompare(String(b.fingerprint))),
-      ),
-      tx.workspaceId,
-    ],
+    `WITH x AS (
+       SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(fingerprint text, subject text, issuer text, issuer_cn text,
+         sans text[], serial text, not_before timestamptz, not_after timestamptz, key_algorithm text, key_bits integer,
+         signature_algorithm text, seen timestamptz)
+     ), added AS (
+       INSERT INTO certificates (workspace_id, fingerprint, subject, issuer, issuer_cn, sans, serial, not_before, not_after,
+         key_algorithm, key_bits, signature_algorithm, first_seen, last_seen)
+       SELECT $2, x.fingerprint, x.subject, x.issuer, x.issuer_cn, x.sans, x.serial, x.not_before, x.not_after,
+         x.key_algorithm, x.key_bits, x.signature_algorithm, x.seen, x.seen FROM x ORDER BY x.fingerprint
+       ON CONFLICT (workspace_id, fingerprint) DO NOTHING
+     ), stale AS (
+       SELECT c.fingerprint, x.seen FROM certificates c JOIN x ON c.workspace_id = $2 AND c.fingerprint = x.fingerprint
+       WHERE c.last_seen < x.seen - interval '${SEEN_RESOLUTION}' ORDER BY c.fingerprint FOR UPDATE OF c
+     )
+     UPDATE certificates c SET last_seen = greatest(c.last_seen, stale.seen) FROM stale
+     WHERE c.workspace_id = $2 AND c.fingerprint = stale.fingerprint`,
+    [JSON.stringify([...certs.values()]), tx.workspaceId],
   );
   await tx.query(
-    `INSERT INTO host_certificates (workspace_id, host_id, fingerprint, first_seen, last_seen)
-     SELECT $2, x.host_id, x.fingerprint, x.seen, x.seen
-     FROM jsonb_to_recordset($1::jsonb) AS x(host_id uuid, fingerprint text, seen timestamptz)
-     ON CONFLICT (host_id, fingerprint) DO UPDATE SET last_seen = greatest(host_certificates.last_seen, EXCLUDED.last_seen)`,
-    [JSON.stringify([...links.keys()].sort().map((k) => links.get(k))), tx.workspaceId],
+    `WITH x AS (
+       SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(host_id uuid, fingerprint text, seen timestamptz)
+     ), added AS (
+       INSERT INTO host_certificates (workspace_id, host_id, fingerprint, first_seen, last_seen)
+       SELECT $2, x.host_id, x.fingerprint, x.seen, x.seen FROM x ORDER BY x.host_id, x.fingerprint
+       ON CONFLICT (host_id, fingerprint) DO NOTHING
+     ), stale AS (
+       SELECT h.host_id, h.fingerprint, x.seen FROM host_certificates h JOIN x USING (host_id, fingerprint)
+       WHERE h.last_seen < x.seen - interval '${SEEN_RESOLUTION}' ORDER BY h.host_id, h.fingerprint FOR UPDATE OF h
+     )
+     UPDATE host_certificates h SET last_seen = greatest(h.last_seen, stale.seen) FROM stale
+     WHERE h.host_id = stale.host_id AND h.fingerprint = stale.fingerprint`,
+    [JSON.stringify([...links.values()]), tx.workspaceId],
   );
 }
 
