@@ -17,9 +17,11 @@ const name = (field: string, max: number) =>
     .trim()
     .min(1, `${field} must not be empty`)
     .max(max, `${field} must be at most ${max} characters`);
-const tag = z
+/** A host tag as change management names it (changes, policies, freeze windows, CAB filters). */
+export const changeTagSchema = z
   .string({ error: 'tags are strings' })
   .regex(/^[a-z0-9][a-z0-9:._-]{0,63}$/, 'tags are lower-case words (a-z, 0-9, : . _ -)');
+const tag = changeTagSchema;
 const ids = (field: string, what: string, max: number) =>
   z.array(z.uuid(`${field} must hold ${what} ids`)).max(max, `${field} holds at most ${max}`);
 
@@ -97,6 +99,12 @@ export const approvalStepSchema = z.object({
       error: 'quorum must be a number of approvers or "all"',
     })
     .default(1),
+  /**
+   * Decided by the change advisory board in a meeting (cab.addDecision), as one decision that
+   * closes the step whatever its quorum; its approvers are the board, who cannot decide it alone.
+   * Absent: false (steps stored before CAB steps existed have no such key).
+   */
+  cab: z.boolean({ error: 'cab must be true or false' }).optional(),
 });
 export type ApprovalStep = z.infer<typeof approvalStepSchema>;
 
@@ -138,6 +146,8 @@ export const changeTemplateInput = z.object({
   rollbackPlan: longText('rollbackPlan').default(''),
   testPlan: longText('testPlan').default(''),
   affectedTags: z.array(tag).max(50, 'affectedTags holds at most 50').default([]),
+  /** The template certificate renewals are drafted from (changes.draftRenewal); at most one. */
+  renewal: z.boolean({ error: 'renewal must be true or false' }).default(false),
 });
 export type ChangeTemplateInput = z.infer<typeof changeTemplateInput>;
 

@@ -63,6 +63,16 @@ export const EVENT_TYPES = [
   'project.created',
   'project.updated',
   'project.removed',
+  // The change calendar: freeze windows, collisions, CAB meetings (server/src/changes/).
+  'freeze_window.created',
+  'freeze_window.updated',
+  'freeze_window.removed',
+  'change.collisions_updated',
+  'change.freeze_exception',
+  'cab_meeting.created',
+  'cab_meeting.updated',
+  'cab_meeting.agenda_updated',
+  'cab_meeting.decided',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

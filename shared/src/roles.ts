@@ -105,6 +105,19 @@ export const PROCEDURE_ACCESS = {
   'delegations.list': 'read',
   'delegations.create': 'approve',
   'delegations.remove': 'approve',
+  // The change calendar: drafting a renewal is raising a change (`operate`); freeze windows and
+  // CAB meetings, with the board's decisions, are approvers' work (`approve`).
+  'changes.draftRenewal': 'operate',
+  'freezeWindows.list': 'read',
+  'freezeWindows.create': 'approve',
+  'freezeWindows.update': 'approve',
+  'freezeWindows.remove': 'approve',
+  'cab.list': 'read',
+  'cab.get': 'read',
+  'cab.create': 'approve',
+  'cab.update': 'approve',
+  'cab.refreshAgenda': 'approve',
+  'cab.addDecision': 'approve',
   // Incidents, tasks, projects: reading is everyone's, working on them is `operate`. Removing a
   // task too (its creator fixing a mistake; the audit row keeps it); removing a project ungroups
   // every task of it, so it is `administer`, like removing a host.

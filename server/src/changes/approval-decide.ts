@@ -11,6 +11,7 @@ import {
 } from './approval-flow.ts';
 import { refuseClosed, type DecisionRow } from './approval-refusals.ts';
 import { changeEventPayload, type ChangeRow, lockChange } from './change-records.ts';
+import { refreshCollisions } from './collisions.ts';
 import { displayNames, personOf } from './people.ts';
 
 /**
@@ -61,71 +62,24 @@ export async function decideApproval(
   if (change.requester_id === me)
     throw new ActionRefused('forbidden', 'you raised this change: someone else must decide on it');
   await refuseClosed(tx, change, request, decisions, me, input.revision);
+  if (request.cab)
+    throw new ActionRefused(
+      'forbidden',
+      `step ${request.position} (${request.step_name}) is decided by the change advisory board in a meeting (cab.addDecision), not by one approver`,
+    );
   const onBehalfOf = await slotFor(tx, request, decisions, me, input.onBehalfOf, now);
   if (input.decision === 'reject' && !input.comment?.trim())
     throw invalidField(['comment'], 'say why you reject it: comment must not be empty');
 
-  const { rows } = await tx.query<{ id: string }>(
-    `INSERT INTO approval_decisions (workspace_id, request_id, change_id, decided_by, on_behalf_of, decision, comment, revision, decided_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
-    [
-      tx.workspaceId,
-      request.id,
-      change.id,
-      me,
-      onBehalfOf,
-      input.decision,
-      input.comment ?? '',
-      change.revision,
-      now,
-    ],
+  const decisionId = await recordDecision(
+    tx,
+    { change, request, decidedBy: me, onBehalfOf, decision: input.decision, comment: input.comment ?? '' },
+    now,
   );
-  const decisionId = rows[0]?.id ?? '';
-  const about = {
-    requestId: request.id,
-    step: request.position,
-    stepName: request.step_name,
-    kind: request.kind,
-  };
-  await tx.record({
-    action: 'approval.decided',
-    target: { type: 'change', id: change.id },
-    summary: {
-      after: {
-        ...about,
-        decision: input.decision,
-        comment: input.comment ?? '',
-        decidedBy: me,
-        onBehalfOf,
-        revision: change.revision,
-      },
-    },
-    event: 'approval.decided',
-    payload: {
-      ...about,
-      changeId: change.id,
-      decisionId,
-      decision: input.decision,
-      decidedBy: me,
-      onBehalfOf,
-    },
-  });
-
   const approvals =
     decisions.filter((d) => d.decision === 'approve').length + (input.decision === 'approve' ? 1 : 0);
   const closes = input.decision === 'reject' || approvals >= request.quorum;
-  let changeState = change.state;
-  if (closes) {
-    await tx.query('UPDATE approval_requests SET state = $2, decided_at = $3 WHERE id = $1', [
-      request.id,
-      input.decision === 'reject' ? 'rejected' : 'approved',
-      now,
-    ]);
-    changeState =
-      request.kind === 'retrospective'
-        ? await closeRetrospective(tx, change, input.decision, now)
-        : await afterStep(tx, change, input.decision, now);
-  }
+  const changeState = closes ? await closeRequest(tx, change, request, input.decision, now) : change.state;
   return {
     decisionId,
     requestId: request.id,
@@ -135,6 +89,95 @@ export async function decideApproval(
     requestState: closes ? (input.decision === 'reject' ? 'rejected' : 'approved') : request.state,
     changeState,
   };
+}
+
+/** One decision as written: by whom, for whom, and (from a CAB meeting) in which meeting. */
+export type DecisionWrite = {
+  change: ChangeRow;
+  request: RequestRow;
+  decidedBy: string;
+  onBehalfOf: string | null;
+  decision: 'approve' | 'reject';
+  comment: string;
+  cabMeetingId?: string | undefined;
+};
+
+/**
+ * Stores one decision on a request with its audit row and `approval.decided` event; returns its
+ * id. Whether it closes the request is the caller's rule (quorum, or the CAB's one decision).
+ */
+export async function recordDecision(tx: WorkspaceTx, d: DecisionWrite, now: Date): Promise<string> {
+  const { change, request } = d;
+  const { rows } = await tx.query<{ id: string }>(
+    `INSERT INTO approval_decisions (workspace_id, request_id, change_id, decided_by, on_behalf_of, decision, comment, revision, decided_at, cab_meeting_id)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
+    [
+      tx.workspaceId,
+      request.id,
+      change.id,
+      d.decidedBy,
+      d.onBehalfOf,
+      d.decision,
+      d.comment,
+      change.revision,
+      now,
+      d.cabMeetingId ?? null,
+    ],
+  );
+  const decisionId = rows[0]?.id ?? '';
+  const about = {
+    requestId: request.id,
+    step: request.position,
+    stepName: request.step_name,
+    kind: request.kind,
+    ...(d.cabMeetingId ? { cabMeetingId: d.cabMeetingId } : {}),
+  };
+  await tx.record({
+    action: 'approval.decided',
+    target: { type: 'change', id: change.id },
+    summary: {
+      after: {
+        ...about,
+        decision: d.decision,
+        comment: d.comment,
+        decidedBy: d.decidedBy,
+        onBehalfOf: d.onBehalfOf,
+        revision: change.revision,
+      },
+    },
+    event: 'approval.decided',
+    payload: {
+      ...about,
+      changeId: change.id,
+      decisionId,
+      decision: d.decision,
+      decidedBy: d.decidedBy,
+      onBehalfOf: d.onBehalfOf,
+    },
+  });
+  return decisionId;
+}
+
+/**
+ * Closes a request with `decision` and moves its change on: a rejection rejects the change, an
+ * approval opens the next step or approves it; a retrospective is marked done. Returns the
+ * change's state after it.
+ */
+export async function closeRequest(
+  tx: WorkspaceTx,
+  change: ChangeRow,
+  request: RequestRow,
+  decision: 'approve' | 'reject',
+  now: Date,
+): Promise<string> {
+  await tx.query('UPDATE approval_requests SET state = $2, decided_at = $3 WHERE id = $1', [
+    request.id,
+    decision === 'reject' ? 'rejected' : 'approved',
+    now,
+  ]);
+  return request.kind === 'retrospective'
+    ? closeRetrospective(tx, change, decision, now)
+    : afterStep(tx, change, decision, now);
 }
 
 /**
@@ -206,6 +249,8 @@ async function afterStep(
     [change.id, to, now, retrospectiveDue],
   );
   const moved = rows[0] as ChangeRow;
+  // A rejected change is over: the changes it overlapped no longer collide with it.
+  if (to === 'rejected') await refreshCollisions(tx, moved, now);
   await tx.record({
     action: `change.${to}`,
     target: { type: 'change', id: change.id },

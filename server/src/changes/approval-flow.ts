@@ -18,6 +18,8 @@ export type RequestRow = {
   id: string;
   change_id: string;
   kind: 'approval' | 'retrospective';
+  /** Decided by the CAB in a meeting (cab-decisions.ts), not by its approvers one by one. */
+  cab: boolean;
   position: number;
   step_name: string;
   approver_ids: string[];
@@ -42,7 +44,7 @@ export async function startApprovals(tx: WorkspaceTx, change: ChangeRow, now: Da
   const policy = await matchPolicy(tx, change);
   const emergency = change.type === 'emergency';
   const steps: ApprovalStep[] = emergency
-    ? [{ ...(policy?.steps[0] ?? DEFAULT_STEP), name: 'Emergency approval', quorum: 1 }]
+    ? [{ ...(policy?.steps[0] ?? DEFAULT_STEP), name: 'Emergency approval', quorum: 1, cab: false }]
     : (policy?.steps ?? [DEFAULT_STEP]);
   const resolved = [];
   for (const [i, step] of steps.entries()) {
@@ -60,8 +62,8 @@ export async function startApprovals(tx: WorkspaceTx, change: ChangeRow, now: Da
     const first = i === 0;
     const { rows } = await tx.query<{ id: string }>(
       `INSERT INTO approval_requests
-         (workspace_id, change_id, kind, position, step_name, approver_ids, quorum, revision, state, created_at, opened_at)
-       VALUES ($1, $2, 'approval', $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
+         (workspace_id, change_id, kind, position, step_name, approver_ids, quorum, revision, state, created_at, opened_at, cab)
+       VALUES ($1, $2, 'approval', $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
       [
         tx.workspaceId,
         change.id,
@@ -73,6 +75,7 @@ export async function startApprovals(tx: WorkspaceTx, change: ChangeRow, now: Da
         first ? 'pending' : 'waiting',
         now,
         first ? now : null,
+        step.cab === true,
       ],
     );
     if (first)
@@ -82,6 +85,7 @@ export async function startApprovals(tx: WorkspaceTx, change: ChangeRow, now: Da
         step_name: step.name,
         approver_ids: approvers,
         quorum,
+        cab: step.cab === true,
       });
   }
 }
@@ -145,15 +149,22 @@ export async function openRetrospective(tx: WorkspaceTx, change: ChangeRow, now:
     step_name: 'Retrospective review',
     approver_ids: approvers,
     quorum: 1,
+    cab: false,
   });
 }
 
 async function recordRequested(
   tx: WorkspaceTx,
   change: ChangeRow,
-  request: Pick<RequestRow, 'id' | 'position' | 'step_name' | 'approver_ids' | 'quorum'>,
+  request: Pick<RequestRow, 'id' | 'position' | 'step_name' | 'approver_ids' | 'quorum' | 'cab'>,
 ): Promise<void> {
-  const about = { requestId: request.id, step: request.position, stepName: request.step_name };
+  // A CAB step is decided in a meeting: `cab` tells notifications it waits on the board.
+  const about = {
+    requestId: request.id,
+    step: request.position,
+    stepName: request.step_name,
+    cab: request.cab,
+  };
   await tx.record({
     action: 'approval.requested',
     target: { type: 'change', id: change.id },

@@ -4,7 +4,8 @@ import { displayNames, personOf } from './people.ts';
 
 /**
  * "My approvals": every open request waiting on me, as one of its approvers who has not decided
- * yet, or as the delegate (at `now`) of one who has not. My own changes never wait on me.
+ * yet, or as the delegate (at `now`) of one who has not. My own changes never wait on me, nor
+ * does a CAB step: the board decides it in a meeting (cab-decisions.ts).
  */
 
 export type MyApproval = {
@@ -62,7 +63,7 @@ export async function myApprovals(tx: WorkspaceTx, actor: Actor, now: Date): Pro
     `WITH open AS (
        SELECT r.*, ARRAY(SELECT coalesce(d.on_behalf_of, d.decided_by) FROM approval_decisions d WHERE d.request_id = r.id) AS decided,
               (SELECT count(*)::int FROM approval_decisions d WHERE d.request_id = r.id AND d.decision = 'approve') AS approvals
-       FROM approval_requests r WHERE r.state = 'pending'
+       FROM approval_requests r WHERE r.state = 'pending' AND NOT r.cab
      ), mine AS (
        SELECT o.*, ($1::uuid = ANY(o.approver_ids) AND NOT $1::uuid = ANY(o.decided)) AS as_approver,
               ARRAY(SELECT DISTINCT g.approver_id FROM delegations g

@@ -21,6 +21,8 @@ export type DecisionRow = {
   comment: string;
   revision: number;
   decided_at: Date;
+  /** The CAB meeting whose decision this is (0011); null for an approver's own. */
+  cab_meeting_id: string | null;
 };
 
 const CLOSED_WORDS: Record<NonNullable<RequestRow['closed_reason']>, string> = {

@@ -14,6 +14,7 @@ import {
 } from './change-records.ts';
 import { personOf } from './people.ts';
 import { scoreChange } from './risk.ts';
+import { afterPlanMoved, PLAN_FIELDS } from './schedule-checks.ts';
 import { approvedTemplate } from './templates.ts';
 
 /**
@@ -140,6 +141,7 @@ export async function createChange(
       payload: { ...changeEventPayload(row), automatic: true, templateId: template.id },
     });
   }
+  await afterPlanMoved(tx, row, false, now);
   return changeView(row, now);
 }
 
@@ -210,5 +212,8 @@ export async function updateChange(
     await supersedeOpen(tx, row.id, 'edited', now);
     await startApprovals(tx, updated, now);
   }
+  // A scheduled change moved into a freeze window is refused here, as scheduling it would be.
+  if (given.some((f) => (PLAN_FIELDS as readonly string[]).includes(f)))
+    await afterPlanMoved(tx, updated, updated.state === 'scheduled', now);
   return changeView(updated, now);
 }

@@ -3,6 +3,7 @@ import type { WorkspaceTx } from '../db/tx.ts';
 import type { RequestRow } from './approval-flow.ts';
 import type { DecisionRow } from './approval-refusals.ts';
 import { type Change, type ChangeRow, changeView, findChange } from './change-records.ts';
+import { type Collision, collisionsOf } from './collisions.ts';
 import { displayNames } from './people.ts';
 
 /** Reading changes: the list with filters, and one change with its approval trail. */
@@ -22,7 +23,10 @@ export async function listChanges(
   tx: WorkspaceTx,
   filter: ChangeFilter,
   now: Date,
-): Promise<{ changes: Change[]; nextCursor: { createdAt: Date; id: string } | null }> {
+): Promise<{
+  changes: Array<Change & { collisions: Collision[] }>;
+  nextCursor: { createdAt: Date; id: string } | null;
+}> {
   const where: string[] = [];
   const values: unknown[] = [];
   const add = (sql: (n: string) => string, value: unknown) => {
@@ -45,8 +49,13 @@ export async function listChanges(
   );
   const page = rows.slice(0, filter.limit);
   const last = page.at(-1);
+  // One more query for the page: what each change collides with, as found at its last move.
+  const collisions = await collisionsOf(
+    tx,
+    page.map((r) => r.id),
+  );
   return {
-    changes: page.map((r) => changeView(r, now)),
+    changes: page.map((r) => ({ ...changeView(r, now), collisions: collisions.get(r.id) ?? [] })),
     nextCursor: rows.length > filter.limit && last ? { createdAt: last.created_at, id: last.id } : null,
   };
 }
@@ -57,6 +66,8 @@ type Person = { id: string; name: string };
 export type ApprovalTrailStep = {
   requestId: string;
   kind: RequestRow['kind'];
+  /** Decided by the CAB in a meeting. */
+  cab: boolean;
   step: number;
   stepName: string;
   state: RequestRow['state'];
@@ -75,6 +86,8 @@ export type ApprovalTrailStep = {
     onBehalfOf: Person | null;
     revision: number;
     decidedAt: Date;
+    /** The CAB meeting whose decision this is. */
+    cabMeetingId: string | null;
   }>;
 };
 
@@ -83,7 +96,14 @@ export async function getChange(
   tx: WorkspaceTx,
   id: string,
   now: Date,
-): Promise<Change & { requester: Person; assignee: Person | null; approvals: ApprovalTrailStep[] }> {
+): Promise<
+  Change & {
+    requester: Person;
+    assignee: Person | null;
+    approvals: ApprovalTrailStep[];
+    collisions: Collision[];
+  }
+> {
   const row = await findChange(tx, id);
   const requests = (
     await tx.query<RequestRow>(
@@ -104,13 +124,16 @@ export async function getChange(
     ...decisions.flatMap((d) => [d.decided_by, ...(d.on_behalf_of ? [d.on_behalf_of] : [])]),
   ]);
   const person = (pid: string): Person => ({ id: pid, name: names.get(pid) ?? pid });
+  const collisions = (await collisionsOf(tx, [id])).get(id) ?? [];
   return {
     ...changeView(row, now),
+    collisions,
     requester: person(row.requester_id),
     assignee: row.assignee_id ? person(row.assignee_id) : null,
     approvals: requests.map((r) => ({
       requestId: r.id,
       kind: r.kind,
+      cab: r.cab,
       step: r.position,
       stepName: r.step_name,
       state: r.state,
@@ -130,6 +153,7 @@ export async function getChange(
           onBehalfOf: d.on_behalf_of ? person(d.on_behalf_of) : null,
           revision: d.revision,
           decidedAt: d.decided_at,
+          cabMeetingId: d.cab_meeting_id,
         })),
     })),
   };

@@ -43,6 +43,21 @@ export type ChangeRow = {
   submitted_at: Date | null;
   approved_at: Date | null;
   closed_at: Date | null;
+  /** What completed it without a person (0011): the snapshots showing a renewed certificate. */
+  evidence: RenewalEvidence | null;
+};
+
+/** The scans that showed a renewal done: each affected host serving a new certificate. */
+export type RenewalEvidence = {
+  kind: 'renewed_certificate';
+  renewedFingerprint: string;
+  snapshots: Array<{
+    hostId: string;
+    snapshotId: string;
+    scannedAt: string;
+    fingerprint: string;
+    notAfter: string;
+  }>;
 };
 
 /** A change as the API returns it. */
@@ -79,6 +94,7 @@ export type Change = {
   submittedAt: Date | null;
   approvedAt: Date | null;
   closedAt: Date | null;
+  evidence: RenewalEvidence | null;
 };
 
 /** The stored row as the API's shape, with what is computed on read at `now`. */
@@ -123,6 +139,7 @@ export function changeView(row: ChangeRow, now: Date): Change {
     submittedAt: row.submitted_at,
     approvedAt: row.approved_at,
     closedAt: row.closed_at,
+    evidence: row.evidence ?? null,
   };
 }
 

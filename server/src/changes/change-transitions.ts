@@ -11,6 +11,7 @@ import {
   requireRevision,
 } from './change-records.ts';
 import { scoreChange } from './risk.ts';
+import { afterPlanMoved } from './schedule-checks.ts';
 
 /**
  * The moves a person makes (`changes.transition`): submit, withdraw, cancel, schedule, start and
@@ -46,6 +47,9 @@ export async function transitionChange(
   );
   const moved = rows[0] as ChangeRow;
   await recordMove(tx, row, moved, input.note);
+  // Scheduling meets the freeze windows and collisions; a change that is over leaves the others.
+  if (moved.state === 'scheduled' || isFinal(input.to))
+    await afterPlanMoved(tx, moved, moved.state === 'scheduled', now);
   return changeView(moved, now);
 }
 

@@ -25,7 +25,13 @@ export type PolicyRow = {
 };
 
 /** What a change needs when no policy matches it. */
-export const DEFAULT_STEP: ApprovalStep = { name: 'Approval', approverIds: [], group: 'approver', quorum: 1 };
+export const DEFAULT_STEP: ApprovalStep = {
+  name: 'Approval',
+  approverIds: [],
+  group: 'approver',
+  quorum: 1,
+  cab: false,
+};
 
 /** True when the policy's filters all hold for a change of this type, risk and tags. */
 export function policyMatches(

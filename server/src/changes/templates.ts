@@ -18,6 +18,8 @@ export type TemplateRow = {
   rollback_plan: string;
   test_plan: string;
   affected_tags: string[];
+  /** The template certificate renewals are drafted from (renewal-draft.ts); at most one. */
+  renewal: boolean;
   state: 'proposed' | 'approved';
   proposed_by: string;
   approved_by: string | null;
@@ -35,6 +37,7 @@ export function templateView(r: TemplateRow) {
     rollbackPlan: r.rollback_plan,
     testPlan: r.test_plan,
     affectedTags: r.affected_tags,
+    renewal: r.renewal,
     state: r.state,
     proposedBy: r.proposed_by,
     approvedBy: r.approved_by,
@@ -65,6 +68,12 @@ export async function approvedTemplate(tx: WorkspaceTx, id: string): Promise<Tem
   return template;
 }
 
+/** The template renewals are drafted from, approved or not, or undefined when none is named. */
+export async function renewalTemplate(tx: WorkspaceTx): Promise<TemplateRow | undefined> {
+  const { rows } = await tx.query<TemplateRow>('SELECT * FROM change_templates WHERE renewal FOR SHARE');
+  return rows[0];
+}
+
 /** Proposes a template; it serves changes once another approver approves it. */
 export async function createTemplate(
   tx: WorkspaceTx,
@@ -73,10 +82,18 @@ export async function createTemplate(
   now: Date,
 ): Promise<ChangeTemplate> {
   const me = await personOf(tx, actor);
+  if (input.renewal) {
+    const current = await renewalTemplate(tx);
+    if (current)
+      throw invalidField(
+        ['renewal'],
+        `"${current.name}" is the renewal template already: remove it first to name another`,
+      );
+  }
   const { rows } = await tx.query<TemplateRow>(
     `INSERT INTO change_templates (workspace_id, name, description, implementation_plan, rollback_plan, test_plan,
-       affected_tags, proposed_by, created_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (workspace_id, name) DO NOTHING RETURNING *`,
+       affected_tags, proposed_by, created_at, renewal)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (workspace_id, name) DO NOTHING RETURNING *`,
     [
       tx.workspaceId,
       input.name,
@@ -87,6 +104,7 @@ export async function createTemplate(
       input.affectedTags,
       me,
       now,
+      input.renewal,
     ],
   );
   const row = rows[0];
@@ -94,7 +112,7 @@ export async function createTemplate(
   await tx.record({
     action: 'change_template.created',
     target: { type: 'change_template', id: row.id },
-    summary: { after: { name: row.name, state: row.state } },
+    summary: { after: { name: row.name, state: row.state, renewal: row.renewal } },
     event: 'change_template.created',
     payload: { templateId: row.id, name: row.name },
   });

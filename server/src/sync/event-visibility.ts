@@ -74,6 +74,15 @@ const EVENT_SUBJECT: Record<EventType, Subject> = {
   'project.created': table('projects'),
   'project.updated': table('projects'),
   'project.removed': table('projects'),
+  'freeze_window.created': table('freeze_windows'),
+  'freeze_window.updated': table('freeze_windows'),
+  'freeze_window.removed': table('freeze_windows'),
+  'change.collisions_updated': table('change_collisions'),
+  'change.freeze_exception': table('changes'),
+  'cab_meeting.created': table('cab_meetings'),
+  'cab_meeting.updated': table('cab_meetings'),
+  'cab_meeting.agenda_updated': table('cab_agenda_items'),
+  'cab_meeting.decided': table('cab_agenda_items'),
 };
 
 const KNOWN = new Set<string>(EVENT_TYPES);

@@ -28,6 +28,11 @@ export const REPLICATED_TABLES = {
   incident_links: 'read',
   tasks: 'read',
   projects: 'read',
+  // The change calendar (0011): freeze windows, CAB meetings and their agendas, collisions.
+  freeze_windows: 'read',
+  cab_meetings: 'read',
+  cab_agenda_items: 'read',
+  change_collisions: 'read',
 } as const satisfies Record<string, Permission>;
 
 export type ReplicatedTable = keyof typeof REPLICATED_TABLES;

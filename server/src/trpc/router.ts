@@ -7,6 +7,8 @@ import { approvalsRouter } from './routers/approvals.ts';
 import { changeTemplatesRouter } from './routers/change-templates.ts';
 import { changesRouter } from './routers/changes.ts';
 import { delegationsRouter } from './routers/delegations.ts';
+import { cabRouter } from './routers/cab.ts';
+import { freezeWindowsRouter } from './routers/freeze-windows.ts';
 import { apiTokensRouter } from './routers/api-tokens.ts';
 import { certificatesRouter } from './routers/certificates.ts';
 import { hostsRouter } from './routers/hosts.ts';
@@ -44,6 +46,8 @@ export const appRouter = router({
   approvalPolicies: approvalPoliciesRouter,
   changeTemplates: changeTemplatesRouter,
   delegations: delegationsRouter,
+  freezeWindows: freezeWindowsRouter,
+  cab: cabRouter,
   sync: syncRouter,
   incidents: incidentsRouter,
   tasks: tasksRouter,

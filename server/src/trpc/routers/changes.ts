@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { createChange, updateChange } from '../../changes/change-actions.ts';
 import { getChange, listChanges } from '../../changes/change-list.ts';
 import { transitionChange } from '../../changes/change-transitions.ts';
+import { draftRenewal } from '../../changes/renewal-draft.ts';
 import { workspaceRef } from '../authorize.ts';
 import { router, workspaceProcedure } from '../init.ts';
 
@@ -56,5 +57,15 @@ export const changesRouter = router({
     .input(changeTransitionInput.extend({ workspace: workspaceRef }))
     .mutation(({ ctx, input: { workspace: _, ...move } }) =>
       ctx.tx((tx) => transitionChange(tx, move, ctx.auth.actor, ctx.services.clock())),
+    ),
+
+  /**
+   * From an alert about an expiring certificate, drafts the change renewing it: the host, the
+   * certificate, a window before the expiry outside freeze windows, the renewal template if any.
+   */
+  draftRenewal: workspaceProcedure
+    .input(z.object({ workspace: workspaceRef, alertId: z.uuid('alertId must be an alert id') }))
+    .mutation(({ ctx, input }) =>
+      ctx.tx((tx) => draftRenewal(tx, { alertId: input.alertId }, ctx.auth.actor, ctx.services.clock())),
     ),
 });
