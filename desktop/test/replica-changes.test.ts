@@ -9,7 +9,7 @@ import { openReplicaDb } from '../src/core/replica/replica.ts';
 import { tempDir } from './support/core.ts';
 
 /**
- * Replica step 5 (change management) on a real SQLite file: a version-4 replica holding the new
+ * Replica steps 5 and 6 (change management, collisions) on a real SQLite file: a version-4 replica holding the new
  * tables' rows (they arrived as generic records before the step) is upgraded, and the queue,
  * detail and incident views read them; the queries use the step's indexes. Then the notification
  * policy for approvals assigned to me, pure.
@@ -23,7 +23,7 @@ function insert(db: Database.Database, tbl: string, id: string, data: Record<str
   db.prepare('INSERT INTO records (tbl, id, data) VALUES (?, ?, ?)').run(tbl, id, JSON.stringify(data));
 }
 
-describe('replica step 5: change management', () => {
+describe('replica steps 5 and 6: change management', () => {
   it('upgrades a version-4 replica holding changes, requests, delegations and incidents', () => {
     const { dir, cleanup } = tempDir();
     try {
@@ -78,6 +78,13 @@ describe('replica step 5: change management', () => {
         starts_at: '2026-02-28T00:00:00+00:00',
         ends_at: '2026-03-10T00:00:00+00:00',
       });
+      insert(old, 'change_collisions', 'k1', {
+        id: 'k1',
+        change_id: 'c1',
+        kind: 'host_overlap',
+        reason: 'overlaps “Patch www” on www.example.test',
+        detected_at: '2026-03-01T10:00:00.000+00:00',
+      });
       insert(old, 'incidents', 'i1', {
         id: 'i1',
         title: 'www down',
@@ -120,6 +127,7 @@ describe('replica step 5: change management', () => {
         state: 'submitted',
         risk: { level: 'moderate', reasons: [{ text: 'touches production: www' }] },
         allowedTransitions: ['draft', 'cancelled'],
+        collisions: [{ kind: 'host_overlap', message: 'overlaps “Patch www” on www.example.test' }],
         approvals: [
           { step: 1, state: 'pending' },
           { step: 2, state: 'waiting' },

@@ -130,7 +130,7 @@ export function changeDetail(
           }))
         : [],
     },
-    collisions: collisionsOf(c),
+    collisions: collisionsOf(db, changeId),
     revision: typeof c.revision === 'number' ? c.revision : 1,
     allowedTransitions: allowedTransitions(state),
     approvals,
@@ -141,19 +141,14 @@ export function changeDetail(
   };
 }
 
-/**
- * The collisions the server recorded on the change, whatever their exact shape (a kind or code,
- * and words): they warn, and the page shows their words as given.
- */
-function collisionsOf(c: Row): Collision[] {
-  const list = c.collisions;
-  if (!Array.isArray(list)) return [];
-  return list.flatMap((x: unknown) => {
-    if (typeof x !== 'object' || x === null) return [];
-    const o = x as Row;
-    const message = str(o.message) ?? str(o.text) ?? str(o.reason);
-    return message ? [{ kind: str(o.kind) ?? str(o.code) ?? 'collision', message }] : [];
-  });
+/** The collisions the server found on the change's plan (they warn; the page shows their words). */
+function collisionsOf(db: Database.Database, changeId: string): Collision[] {
+  return db
+    .prepare<[string], { kind: string; reason: string }>(
+      'SELECT kind, reason FROM change_collisions WHERE change_id = ? ORDER BY kind, julianday(detected_at), id',
+    )
+    .all(changeId)
+    .map((c) => ({ kind: c.kind, message: c.reason }));
 }
 
 type RequestRow = {

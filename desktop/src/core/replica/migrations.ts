@@ -271,6 +271,21 @@ export const REPLICA_MIGRATIONS: ReadonlyArray<{ version: number; name: string; 
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 6,
+    name: 'change_collisions',
+    sql: `
+      -- The collisions the server finds on a change's plan (server migration 0011): warnings the
+      -- change's detail lists with their words, found by the change they belong to.
+      CREATE VIEW change_collisions AS SELECT id,
+        json_extract(data, '$.change_id') AS change_id, json_extract(data, '$.kind') AS kind,
+        json_extract(data, '$.reason') AS reason, json_extract(data, '$.other_change_id') AS other_change_id,
+        json_extract(data, '$.host_id') AS host_id, json_extract(data, '$.detected_at') AS detected_at
+        FROM records WHERE tbl = 'change_collisions';
+      CREATE INDEX records_collision_change ON records (tbl, json_extract(data, '$.change_id'))
+        WHERE tbl = 'change_collisions';
+    `,
+  },
 ];
 
 /** Brings a replica file up to the latest step, each step in its own transaction. */
