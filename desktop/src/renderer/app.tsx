@@ -1,14 +1,16 @@
 import { useEffect } from 'react';
 import { roleGrants, workspaceRoleSchema } from '@vigilo/shared/roles';
+import { Approvals } from './features/approvals/approvals.tsx';
 import { AuditReview } from './features/audit/audit.tsx';
 import { Certificates } from './features/certificates/certificates.tsx';
+import { Changes } from './features/changes/changes.tsx';
 import { Inbox } from './features/inbox/inbox.tsx';
+import { Incidents } from './features/incidents/incidents.tsx';
 import { CommandPalette } from './features/palette/palette.tsx';
 import { SignIn } from './features/session/sign-in.tsx';
 import { UserMenu } from './features/session/user-menu.tsx';
 import { WorkspaceSwitcher } from './features/session/workspace-switcher.tsx';
 import { Settings } from './features/settings/settings.tsx';
-import { ComingPage } from './features/shell/coming.tsx';
 import { NAV } from './features/shell/nav.ts';
 import { applyTheme } from './features/shell/theme.ts';
 import { ThemeToggle } from './features/shell/theme-toggle.tsx';
@@ -62,9 +64,9 @@ export function App() {
         {page === 'certificates' ? <Certificates /> : null}
         {page === 'audit' ? <AuditReview /> : null}
         {page === 'settings' ? <Settings /> : null}
-        {page === 'approvals' || page === 'incidents' || page === 'changes' ? (
-          <ComingPage page={page} />
-        ) : null}
+        {page === 'approvals' ? <Approvals /> : null}
+        {page === 'changes' ? <Changes /> : null}
+        {page === 'incidents' ? <Incidents /> : null}
       </main>
       <CommandPalette />
     </div>

@@ -1,6 +1,9 @@
 import { bridge } from './bridge/transport.ts';
+import { APPROVAL_TABLES } from './features/approvals/slice.ts';
 import { HOST_TABLES } from './features/certificates/slice.ts';
+import { CHANGE_TABLES } from './features/changes/slice.ts';
 import { ALERT_DETAIL_TABLES } from './features/inbox/slice.ts';
+import { INCIDENT_TABLES } from './features/incidents/slice.ts';
 import { sessionMoved, signInOnFirstLoad } from './features/session/slice.ts';
 import { openTarget } from './features/shell/deep-link.ts';
 import { useStore } from './store.ts';
@@ -25,7 +28,19 @@ export function connectStore(): () => void {
       useStore.getState().setSession(e.session);
       // Another workspace (or nobody) is open now: everything shown belongs to the old one.
       if (moved) {
-        useStore.setState({ inbox: [], selected: 0, audit: [], chain: undefined, alertDetail: undefined });
+        useStore.setState({
+          inbox: [],
+          selected: 0,
+          audit: [],
+          chain: undefined,
+          alertDetail: undefined,
+          approvals: [],
+          approvalDetail: undefined,
+          changes: [],
+          changeDetail: undefined,
+          incidents: [],
+          incidentDetail: undefined,
+        });
         void loadInbox();
         void searchAudit({});
         void useStore.getState().loadHosts();
@@ -34,7 +49,13 @@ export function connectStore(): () => void {
     }
     if (e.type === 'state') setSync(e.state);
     if (e.type === 'changed') {
-      if (e.tables.includes('alerts') || e.tables.includes('comments')) void loadInbox();
+      const touches = (tables: string[]) => e.tables.some((t) => tables.includes(t));
+      if (touches(['alerts', 'comments', ...APPROVAL_TABLES])) void loadInbox();
+      const s = useStore.getState();
+      // Each page re-reads what it shows; the lists of pages not open are read when opened.
+      if (s.page === 'approvals' && touches(APPROVAL_TABLES)) void s.loadApprovals();
+      if (s.page === 'changes' && touches(CHANGE_TABLES)) void s.loadChanges();
+      if (s.page === 'incidents' && touches(INCIDENT_TABLES)) void s.loadIncidents();
       if (e.tables.some((t) => ALERT_DETAIL_TABLES.includes(t))) void useStore.getState().reloadAlert();
       if (e.tables.includes('audit_events')) void searchAudit(useStore.getState().auditQuery);
       if (e.tables.some((t) => HOST_TABLES.includes(t))) void useStore.getState().loadHosts();

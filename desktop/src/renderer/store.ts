@@ -1,8 +1,11 @@
 import { create } from 'zustand';
 import type { Action, AuditEntry, AuditQuery, ChainCheck, InboxItem, SyncState } from '../bridge/contract.ts';
 import { bridge } from './bridge/transport.ts';
+import { type ApprovalsSlice, createApprovalsSlice } from './features/approvals/slice.ts';
 import { type CertificatesSlice, createCertificatesSlice } from './features/certificates/slice.ts';
+import { type ChangesSlice, createChangesSlice } from './features/changes/slice.ts';
 import { createInboxDetailSlice, type InboxDetailSlice } from './features/inbox/slice.ts';
+import { createIncidentsSlice, type IncidentsSlice } from './features/incidents/slice.ts';
 import { createSessionSlice, type SessionSlice } from './features/session/slice.ts';
 
 /**
@@ -38,12 +41,18 @@ export type Store = SyncSlice &
   UiSlice &
   CertificatesSlice &
   SessionSlice &
-  InboxDetailSlice;
+  InboxDetailSlice &
+  ApprovalsSlice &
+  ChangesSlice &
+  IncidentsSlice;
 
 export const useStore = create<Store>()((set, get, api) => ({
   ...createCertificatesSlice(set, get, api),
   ...createSessionSlice(set, get, api),
   ...createInboxDetailSlice(set, get, api),
+  ...createApprovalsSlice(set, get, api),
+  ...createChangesSlice(set, get, api),
+  ...createIncidentsSlice(set, get, api),
 
   sync: undefined,
   // The newest reading wins: an answer to an earlier call can arrive after a newer pushed state.

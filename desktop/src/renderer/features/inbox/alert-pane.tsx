@@ -13,6 +13,7 @@ const WORDS: Record<AlertDetail['timeline'][number]['kind'], string> = {
 export function AlertPane({ detail, canOperate }: { detail: AlertDetail; canOperate: boolean }) {
   const mode = useStore((s) => s.inboxMode);
   const [body, setBody] = useState('');
+  const [refusal, setRefusal] = useState<string | undefined>();
   const box = useRef<HTMLTextAreaElement>(null);
 
   useEffect(() => {
@@ -46,6 +47,25 @@ export function AlertPane({ detail, canOperate }: { detail: AlertDetail; canOper
         <dt>State</dt>
         <dd>{detail.state}</dd>
       </dl>
+      {canOperate ? (
+        <div className="actions">
+          <button
+            onClick={() =>
+              void useStore
+                .getState()
+                .raiseIncident({ fromAlertId: detail.id })
+                .then((r) => setRefusal(r.ok ? undefined : `No incident opened: ${r.message}.`))
+            }
+          >
+            Open incident
+          </button>
+        </div>
+      ) : null}
+      {refusal ? (
+        <p role="status" className="bad" data-testid="alert-action-result">
+          {refusal}
+        </p>
+      ) : null}
       <ol className="timeline">
         {detail.timeline.map((t, i) => (
           <li

@@ -1,7 +1,7 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { roleGrants, workspaceRoleSchema } from '@vigilo/shared/roles';
 import { useEffect, useRef } from 'react';
-import type { InboxItem } from '../../../bridge/contract.ts';
+import { type InboxItem, needsMe } from '../../../bridge/contract.ts';
 import { useStore } from '../../store.ts';
 import { AlertPane } from './alert-pane.tsx';
 
@@ -14,7 +14,9 @@ const typing = (e: KeyboardEvent) =>
   e.target instanceof HTMLSelectElement;
 
 /**
- * The triage inbox: most severe and newest first, keyboard-first — j/k to move, a to
+ * The triage inbox: approvals waiting on me, then alerts most severe and newest first,
+ * keyboard-first — j/k to move, Enter (or y / n) on an approval decides it on the Approvals
+ * page; on an alert a to
  * acknowledge, s then 1/2/3 to snooze for an hour/day/week, r to resolve, c to comment, Enter to
  * open the timeline, Esc to close it. Virtualised so ten thousand items scroll like ten. Every
  * action goes through the outbox: it shows at once, online or not.
@@ -38,7 +40,17 @@ export function Inbox() {
     const onKey = (e: KeyboardEvent) => {
       if (typing(e) || e.metaKey || e.ctrlKey || e.altKey) return;
       const s = useStore.getState();
-      const item: InboxItem | undefined = s.inbox[s.selected];
+      const current: InboxItem | undefined = s.inbox[s.selected];
+      // An approval is decided on the Approvals page: Enter (or y / n) takes it there.
+      if (current?.kind === 'approval' && ['Enter', 'o', 'y', 'n'].includes(e.key)) {
+        e.preventDefault();
+        const draft = e.key === 'y' || e.key === 'n' ? e.key : undefined;
+        void s.showApprovalOf(current.changeId).then(() => {
+          if (draft) s.setDecisionDraft({ decision: draft === 'y' ? 'approve' : 'reject' });
+        });
+        return;
+      }
+      const item = current?.kind === 'alert' ? current : undefined;
       if (s.inboxMode === 'snooze') {
         const duration = SNOOZE_KEYS[e.key as keyof typeof SNOOZE_KEYS];
         if (duration && item) void s.act({ kind: 'alert.snooze', args: { alertId: item.id, duration } });
@@ -73,14 +85,14 @@ export function Inbox() {
         <h1>
           Inbox{' '}
           <span className="badge" data-testid="inbox-count">
-            {items.filter((i) => !i.acknowledged).length}
+            {items.filter(needsMe).length}
           </span>
         </h1>
         <p className="hint" data-testid="inbox-hint">
           {mode === 'snooze'
             ? 'Snooze for: 1 an hour · 2 a day · 3 a week · Esc cancel'
             : canOperate
-              ? 'j / k move · a acknowledge · s snooze · r resolve · c comment · Enter open'
+              ? 'j / k move · a acknowledge · s snooze · r resolve · c comment · Enter open · approvals: y / n decide'
               : 'j / k move · Enter open · your role can read, not act'}
         </p>
         {items.length === 0 ? <p className="muted">Nothing needs you right now.</p> : null}
@@ -95,12 +107,45 @@ export function Inbox() {
             {rows.getVirtualItems().map((v) => {
               const item = items[v.index];
               if (!item) return null;
+              if (item.kind === 'approval')
+                return (
+                  <div
+                    key={item.id}
+                    role="option"
+                    aria-selected={v.index === selected}
+                    data-testid="inbox-item"
+                    data-kind="approval"
+                    data-id={item.id}
+                    data-pending={item.pending}
+                    className={`row approval ${v.index === selected ? 'selected' : ''}`}
+                    style={{
+                      position: 'absolute',
+                      top: 0,
+                      transform: `translateY(${v.start}px)`,
+                      width: '100%',
+                    }}
+                    onClick={() => useStore.setState({ selected: v.index })}
+                    onDoubleClick={() => void useStore.getState().showApprovalOf(item.changeId)}
+                  >
+                    <span className="sev">approval</span>
+                    <span className="title">{item.title}</span>
+                    <span className="muted host">
+                      {item.stepName} · {item.risk} risk · by {item.requester.name}
+                    </span>
+                    <span className="state">
+                      {item.myDecision
+                        ? `${item.myDecision === 'approve' ? 'approved' : 'rejected'}${item.pending ? ' (sending…)' : ''}`
+                        : 'waiting on you'}
+                    </span>
+                  </div>
+                );
               return (
                 <div
                   key={item.id}
                   role="option"
                   aria-selected={v.index === selected}
                   data-testid="inbox-item"
+                  data-kind="alert"
                   data-id={item.id}
                   data-acknowledged={item.acknowledged}
                   data-pending={item.pending}

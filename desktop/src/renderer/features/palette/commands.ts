@@ -21,7 +21,8 @@ export function commandsFor(s: Store, theme: Theme): Command[] {
     label: `Go to ${n.label}`,
     run: go(n.page),
   }));
-  const item = s.page === 'inbox' ? s.inbox[s.selected] : undefined;
+  const selected = s.page === 'inbox' ? s.inbox[s.selected] : undefined;
+  const item = selected?.kind === 'alert' ? selected : undefined;
   if (item && may('operate')) {
     const alertId = item.id;
     if (!item.acknowledged) {
@@ -51,6 +52,32 @@ export function commandsFor(s: Store, theme: Theme): Command[] {
       run: () => s.act({ kind: 'alert.resolve', args: { alertId } }),
     });
   }
+  const approval = s.page === 'approvals' ? s.approvals[s.approvalSelected] : undefined;
+  if (approval && !approval.myDecision && may('approve')) {
+    commands.push(
+      {
+        id: 'approval.approve',
+        label: `Approve “${approval.title}”`,
+        hint: 'y',
+        run: () => s.setDecisionDraft({ decision: 'approve' }),
+      },
+      {
+        id: 'approval.reject',
+        label: `Reject “${approval.title}”`,
+        hint: 'n',
+        run: () => s.setDecisionDraft({ decision: 'reject' }),
+      },
+    );
+  }
+  if (may('operate'))
+    commands.push({
+      id: 'change.new',
+      label: 'New change',
+      run: () => {
+        s.go('changes');
+        s.setChangeFormOpen(true);
+      },
+    });
   for (const w of s.session?.canSwitch ? s.session.workspaces : []) {
     if (w.slug === s.session?.current) continue;
     commands.push({

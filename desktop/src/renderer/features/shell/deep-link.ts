@@ -1,12 +1,14 @@
 import { useStore } from '../../store.ts';
 
-/** What a vigilo:// link names: vigilo://<workspace>/<alerts|hosts>/<id>. */
-export function parseTarget(
-  target: string,
-): { workspace: string; kind: 'alerts' | 'hosts'; id: string } | undefined {
-  const m = /^vigilo:\/\/([a-z0-9-]+)\/(alerts|hosts)\/([A-Za-z0-9-]+)$/.exec(target);
-  if (!m) return undefined;
-  return { workspace: m[1]!, kind: m[2] as 'alerts' | 'hosts', id: m[3]! };
+const KINDS = ['alerts', 'hosts', 'changes', 'incidents'] as const;
+type LinkKind = (typeof KINDS)[number];
+
+/** What a vigilo:// link names: vigilo://<workspace>/<alerts|hosts|changes|incidents>/<id>. */
+export function parseTarget(target: string): { workspace: string; kind: LinkKind; id: string } | undefined {
+  const m = /^vigilo:\/\/([a-z0-9-]+)\/([a-z]+)\/([A-Za-z0-9-]+)$/.exec(target);
+  const kind = KINDS.find((k) => k === m?.[2]);
+  if (!m || !kind) return undefined;
+  return { workspace: m[1]!, kind, id: m[3]! };
 }
 
 /**
@@ -29,14 +31,30 @@ export async function openTarget(target: string): Promise<void> {
     }
     await s.switchWorkspace(link.workspace);
   }
-  if (link.kind === 'alerts') {
-    s.go('inbox');
-    await s.loadInbox();
-    const index = useStore.getState().inbox.findIndex((i) => i.id === link.id);
-    if (index >= 0) useStore.setState({ selected: index });
-    await useStore.getState().openAlert(link.id);
-  } else {
-    s.go('certificates');
-    await s.openHost(link.id);
+  switch (link.kind) {
+    case 'alerts': {
+      s.go('inbox');
+      await s.loadInbox();
+      const index = useStore.getState().inbox.findIndex((i) => i.id === link.id);
+      if (index >= 0) useStore.setState({ selected: index });
+      await useStore.getState().openAlert(link.id);
+      return;
+    }
+    case 'hosts':
+      s.go('certificates');
+      await s.openHost(link.id);
+      return;
+    case 'changes':
+      // An approval assigned to me opens in my queue; any other change on the Changes page.
+      await s.showApprovalOf(link.id);
+      return;
+    case 'incidents':
+      s.go('incidents');
+      await s.openIncident(link.id);
+      return;
+    default: {
+      const never: never = link.kind;
+      s.setError(`cannot open ${String(never)}`);
+    }
   }
 }

@@ -1,0 +1,157 @@
+import { CHANGE_STATES, CHANGE_TYPES } from '@vigilo/shared/change-states';
+import { RISK_LEVELS } from '@vigilo/shared/change-risk';
+import { roleGrants, workspaceRoleSchema } from '@vigilo/shared/roles';
+import { useEffect } from 'react';
+import type { ChangeFilter } from '../../../bridge/changes.ts';
+import { useStore } from '../../store.ts';
+import { ChangeDetailPane } from './change-detail.tsx';
+import { ChangeForm } from './change-form.tsx';
+import { ChangeMoves } from './change-moves.tsx';
+
+const typing = (t: EventTarget | null) =>
+  t instanceof HTMLInputElement || t instanceof HTMLSelectElement || t instanceof HTMLTextAreaElement;
+
+const day = (iso: string | undefined) => (iso ? new Date(iso).toLocaleDateString() : '—');
+
+/** Filters: words of the title, state, type and risk. */
+function ChangeFilters() {
+  const filter = useStore((s) => s.changeFilter);
+  const update = (patch: Partial<ChangeFilter>) => {
+    const next: ChangeFilter = { ...filter, ...patch };
+    for (const k of Object.keys(next) as Array<keyof ChangeFilter>) if (!next[k]) delete next[k];
+    void useStore.getState().setChangeFilter(next);
+  };
+  return (
+    <div className="filters" role="search">
+      <input
+        data-search
+        aria-label="Filter changes"
+        placeholder="Filter by title…"
+        value={filter.text ?? ''}
+        onChange={(e) => update({ text: e.target.value })}
+        onKeyDown={(e) => {
+          if (e.key === 'Escape' || e.key === 'Enter') e.currentTarget.blur();
+        }}
+      />
+      <select
+        aria-label="State"
+        value={filter.state ?? ''}
+        onChange={(e) => update({ state: e.target.value as never })}
+      >
+        <option value="">Any state</option>
+        {CHANGE_STATES.map((s) => (
+          <option key={s} value={s}>
+            {s.replace('_', ' ')}
+          </option>
+        ))}
+      </select>
+      <select
+        aria-label="Type"
+        value={filter.type ?? ''}
+        onChange={(e) => update({ type: e.target.value as never })}
+      >
+        <option value="">Any type</option>
+        {CHANGE_TYPES.map((t) => (
+          <option key={t}>{t}</option>
+        ))}
+      </select>
+      <select
+        aria-label="Risk"
+        value={filter.risk ?? ''}
+        onChange={(e) => update({ risk: e.target.value as never })}
+      >
+        <option value="">Any risk</option>
+        {RISK_LEVELS.map((r) => (
+          <option key={r}>{r}</option>
+        ))}
+      </select>
+    </div>
+  );
+}
+
+/**
+ * Changes: every change newest first, filtered by state, type and risk, with the open change's
+ * risk reasons, collisions, approval trail and timeline, and the moves allowed from its state.
+ * j / k move, Enter opens, Esc closes, c raises a new change. Creating and moving need the
+ * server; the server's refusals are shown in its own words.
+ */
+export function Changes() {
+  const changes = useStore((s) => s.changes);
+  const selected = useStore((s) => s.changeSelected);
+  const detail = useStore((s) => s.changeDetail);
+  const formOpen = useStore((s) => s.changeFormOpen);
+  const role = workspaceRoleSchema.safeParse(useStore((s) => s.sync?.workspace?.role));
+  const canOperate = role.success && roleGrants(role.data, 'operate');
+
+  useEffect(() => {
+    void useStore.getState().loadChanges();
+    const onKey = (e: KeyboardEvent) => {
+      if (typing(e.target) || e.metaKey || e.ctrlKey || e.altKey) return;
+      const s = useStore.getState();
+      const row = s.changes[s.changeSelected];
+      if (e.key === 'j') s.moveChange(1);
+      else if (e.key === 'k') s.moveChange(-1);
+      else if (e.key === 'Enter' && row) void s.openChange(row.id);
+      else if (e.key === 'Escape') s.closeChange();
+      else if (e.key === 'c' && canOperate) s.setChangeFormOpen(true);
+      else return;
+      e.preventDefault();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [canOperate]);
+
+  return (
+    <div className={detail ? 'changes with-pane' : 'changes'}>
+      <section aria-label="Changes" data-testid="page-changes">
+        <h1>
+          Changes <span className="badge">{changes.length}</span>{' '}
+          {canOperate ? (
+            <button onClick={() => useStore.getState().setChangeFormOpen(!formOpen)}>New change (c)</button>
+          ) : null}
+        </h1>
+        <p className="hint">j / k move · Enter open · Esc close · c new change · / filter</p>
+        {formOpen ? <ChangeForm /> : null}
+        <ChangeFilters />
+        {changes.length === 0 ? <p className="muted">No changes match.</p> : null}
+        <div
+          className="list short"
+          role="listbox"
+          aria-label="Changes list"
+          data-empty={changes.length === 0}
+        >
+          {changes.map((c, i) => (
+            <div
+              key={c.id}
+              role="option"
+              aria-selected={i === selected}
+              data-testid="change-row"
+              data-id={c.id}
+              data-state={c.state}
+              className={`row ${i === selected ? 'selected' : ''} risk-${c.risk}`}
+              onClick={() => useStore.setState({ changeSelected: i })}
+              onDoubleClick={() => void useStore.getState().openChange(c.id)}
+            >
+              <span className="title">{c.title}</span>
+              <span className="muted">
+                {c.type} · by {c.requester.name} · {day(c.plannedStart)}
+              </span>
+              <span className="risk">{c.risk}</span>
+              <span className="state">
+                {c.state.replace('_', ' ')}
+                {c.waitingOnMe ? ' · waiting on you' : ''}
+              </span>
+            </div>
+          ))}
+        </div>
+      </section>
+      {detail ? (
+        <ChangeDetailPane
+          detail={detail}
+          onClose={() => useStore.getState().closeChange()}
+          actions={canOperate ? <ChangeMoves detail={detail} /> : null}
+        />
+      ) : null}
+    </div>
+  );
+}
