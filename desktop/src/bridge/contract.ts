@@ -180,6 +180,8 @@ export type AlertDetail = {
   hostname: string | undefined;
   port: number | undefined;
   rule: string | undefined;
+  /** True when its rule is about an expiring certificate: a renewal change can be drafted from it. */
+  renewable: boolean;
   /** Opened, acknowledged, comments and resolution, oldest first; `pending` until the server has it. */
   timeline: Array<{
     at: string;
@@ -222,6 +224,7 @@ export const bridgeCalls = {
   'changes.detail': { input: z.object({ changeId: z.string().min(1).max(100) }) },
   'changes.create': { input: changeDraftSchema },
   'changes.transition': { input: changeTransitionSchema },
+  'changes.draftRenewal': { input: z.object({ alertId: z.string().min(1).max(100) }) },
   'incidents.list': { input: incidentFilterSchema },
   'incidents.detail': { input: z.object({ incidentId: z.string().min(1).max(100) }) },
   'incidents.open': { input: incidentOpenSchema },
@@ -257,6 +260,7 @@ export type BridgeOutputs = {
   'changes.detail': ChangeDetail | null;
   'changes.create': ChangeCreated | OnlineRefusal;
   'changes.transition': OnlineResult;
+  'changes.draftRenewal': OnlineResult<{ id: string }>;
   'incidents.list': IncidentListRow[];
   'incidents.detail': IncidentDetail | null;
   'incidents.open': OnlineResult<{ id: string }>;

@@ -9,7 +9,7 @@ import {
 } from '../bridge/contract.ts';
 import { type DesktopApp, SessionError } from './desktop-app.ts';
 import type { DesktopCore } from './desktop-core.ts';
-import { createChange, openIncident, transitionChange } from './changes-online.ts';
+import { createChange, draftRenewal, openIncident, transitionChange } from './changes-online.ts';
 import { addHost, refreshHistory } from './hosts-online.ts';
 import { myApprovals } from './replica/approvals.ts';
 import { changeDetail, changeList } from './replica/changes.ts';
@@ -147,6 +147,12 @@ const HANDLERS: {
     const moved = await transitionChange(core, move);
     if (moved.ok) await core.engine.syncNow();
     return moved;
+  },
+  'changes.draftRenewal': async ({ alertId }, ctx) => {
+    const core = openCore(ctx);
+    const drafted = await draftRenewal(core, alertId);
+    if (drafted.ok) await core.engine.syncNow();
+    return drafted;
   },
   'incidents.list': (filter, { app }) => (app.core ? incidentList(app.core.db, filter) : []),
   'incidents.detail': ({ incidentId }, ctx) => incidentDetail(openCore(ctx).db, incidentId),

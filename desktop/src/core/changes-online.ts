@@ -12,8 +12,8 @@ import { onlineRefusal } from './online-refusal.ts';
 
 /**
  * The change and incident operations that need the server at once: creating a change (the
- * server scores its risk and gives its id), moving it (submitting starts its approvals), and
- * opening an incident. They do not wait in the outbox; offline they are refused in words, and the
+ * server scores its risk and gives its id), moving it (submitting starts its approvals),
+ * drafting a certificate's renewal from its expiry alert, and opening an incident. They do not wait in the outbox; offline they are refused in words, and the
  * rows they make arrive through the change log like any other. Decisions, notes and incident
  * moves are outbox actions instead (they work offline).
  */
@@ -75,6 +75,20 @@ export async function transitionChange(
     return { ok: true };
   } catch (err) {
     return onlineRefusal(err, 'moving a change');
+  }
+}
+
+/**
+ * Drafts the change renewing the certificate an expiry alert is about (the server picks the
+ * host, the certificate, a window before the expiry outside freeze windows, and the renewal
+ * template when there is an approved one).
+ */
+export async function draftRenewal(deps: OnlineDeps, alertId: string): Promise<OnlineResult<{ id: string }>> {
+  try {
+    const drafted = await deps.api.changes.draftRenewal.mutate({ workspace: deps.workspace, alertId });
+    return { ok: true, id: drafted.id };
+  } catch (err) {
+    return onlineRefusal(err, 'drafting a renewal');
   }
 }
 

@@ -94,12 +94,13 @@ export function alertDetail(db: Database.Database, alertId: string): AlertDetail
         hostname: string | null;
         port: number | null;
         rule: string | null;
+        rule_kind: string | null;
         pending: string | null;
       }
     >(
       `SELECT a.id, a.severity, a.summary, a.state, a.opened_at, a.acknowledged_at, a.acknowledged_by, a.ack_note,
          json_extract(r.data, '$.resolved_at') AS resolved_at, h.hostname, h.port,
-         json_extract(rule.data, '$.name') AS rule,
+         json_extract(rule.data, '$.name') AS rule, json_extract(rule.data, '$.predicate.kind') AS rule_kind,
          (SELECT group_concat(o.kind) FROM outbox o WHERE o.tbl = 'alerts' AND o.row_id = a.id AND o.state = 'pending') AS pending
        FROM alerts a JOIN records r ON r.tbl = 'alerts' AND r.id = a.id
        LEFT JOIN hosts h ON h.id = a.host_id
@@ -147,6 +148,7 @@ export function alertDetail(db: Database.Database, alertId: string): AlertDetail
     hostname: a.hostname ?? undefined,
     port: a.port ?? undefined,
     rule: a.rule ?? undefined,
+    renewable: a.rule_kind === 'expires_within',
     timeline,
   };
 }

@@ -7,6 +7,7 @@ import type {
   ChangeFilter,
   ChangeListRow,
   OnlineRefusal,
+  OnlineResult,
 } from '../../../bridge/changes.ts';
 import { bridge } from '../../bridge/transport.ts';
 import type { Store } from '../../store.ts';
@@ -44,6 +45,8 @@ export type ChangesSlice = {
   transitionChange: (to: ChangeState, note?: string) => Promise<void>;
   setChangeFormOpen: (open: boolean) => void;
   createChange: (draft: ChangeDraft) => Promise<ChangeCreated | OnlineRefusal>;
+  /** Drafts the renewal of the certificate an expiry alert is about, and shows it. */
+  draftRenewal: (alertId: string) => Promise<OnlineResult<{ id: string }>>;
 };
 
 export const createChangesSlice: StateCreator<Store, [], [], ChangesSlice> = (set, get) => {
@@ -119,6 +122,21 @@ export const createChangesSlice: StateCreator<Store, [], [], ChangesSlice> = (se
                 ok: true,
                 text: result.submitted ? 'Created and submitted for approval.' : 'Created as a draft.',
               },
+        });
+      }
+      return result;
+    },
+    draftRenewal: async (alertId) => {
+      const result = await bridge.call('changes.draftRenewal', { alertId });
+      if (result.ok) {
+        get().go('changes');
+        await get().loadChanges();
+        await get().openChange(result.id);
+        set({
+          changeMessage: {
+            ok: true,
+            text: 'Renewal drafted from the alert: check its window, then submit it.',
+          },
         });
       }
       return result;

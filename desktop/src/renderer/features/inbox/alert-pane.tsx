@@ -59,6 +59,18 @@ export function AlertPane({ detail, canOperate }: { detail: AlertDetail; canOper
           >
             Open incident
           </button>
+          {detail.renewable ? (
+            <button
+              onClick={() =>
+                void useStore
+                  .getState()
+                  .draftRenewal(detail.id)
+                  .then((r) => setRefusal(r.ok ? undefined : `No renewal drafted: ${r.message}.`))
+              }
+            >
+              Draft renewal change
+            </button>
+          ) : null}
         </div>
       ) : null}
       {refusal ? (
