@@ -20,6 +20,8 @@ export async function openDesktopUi(opts: {
   who?: string;
   viewport?: { width: number; height: number };
   colorScheme?: 'light' | 'dark';
+  /** The core's way to the server (e.g. one a test can cut while the server keeps running). */
+  fetch?: typeof globalThis.fetch;
 }): Promise<DesktopUi> {
   const token = opts.world.tokens[opts.who ?? 'owner'];
   const core = new DesktopCore({
@@ -27,6 +29,7 @@ export async function openDesktopUi(opts: {
     serverUrl: opts.world.server.url,
     workspace: 'acme',
     token: () => Promise.resolve(token),
+    ...(opts.fetch ? { fetch: opts.fetch } : {}),
     schedule: (fn, ms) => {
       const t = setTimeout(fn, Math.min(ms, 500));
       return () => clearTimeout(t);
