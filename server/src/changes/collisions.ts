@@ -152,8 +152,15 @@ async function applyDiff(
   now: Date,
 ): Promise<void> {
   const wantedKeys = new Set(wanted.map(keyOf));
-  const existingKeys = new Set(existing.map(rowKey));
-  const gone = existing.filter((r) => !wantedKeys.has(rowKey(r)));
+  const existingKeys = new Set<string>();
+  // Two changes moved at once can each write the other side of their overlap: a second copy of
+  // a row is removed like a row no longer wanted.
+  const gone = existing.filter((r) => {
+    const key = rowKey(r);
+    const twice = existingKeys.has(key);
+    existingKeys.add(key);
+    return twice || !wantedKeys.has(key);
+  });
   const added = wanted.filter((w) => !existingKeys.has(keyOf(w)));
   if (gone.length === 0 && added.length === 0) return;
   const changed = [...new Set([...gone.map((r) => r.change_id), ...added.map((w) => w.changeId)])].sort();
