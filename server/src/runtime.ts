@@ -14,6 +14,7 @@ import { startDispatcher } from './events/dispatcher.ts';
 import { DEFAULT_DELIVERY_BACKOFF } from './integrations/backoff.ts';
 import { outboundPolicy } from './integrations/outbound/policy.ts';
 import { SecretBox } from './integrations/secrets.ts';
+import { complianceJobs } from './jobs/compliance-jobs.ts';
 import { monitoringJobs } from './jobs/monitoring-jobs.ts';
 import { createScheduler } from './jobs/scheduler.ts';
 import { createDirectSink } from './monitoring/ingest/direct-sink.ts';
@@ -148,7 +149,10 @@ export async function startRuntime(opts: {
   if (opts.background !== false && roles.has('scheduler')) {
     const scheduler = createScheduler({
       owner: db.owner,
-      jobs: monitoringJobs(db.owner, { retentionDays: opts.config.snapshotRetentionDays }),
+      jobs: [
+        ...monitoringJobs(db.owner, { retentionDays: opts.config.snapshotRetentionDays }),
+        ...complianceJobs(db),
+      ],
       clock,
       log: opts.log.child({ component: 'scheduler' }),
     });

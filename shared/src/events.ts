@@ -73,6 +73,10 @@ export const EVENT_TYPES = [
   'cab_meeting.updated',
   'cab_meeting.agenda_updated',
   'cab_meeting.decided',
+  // Automated control tests (server/src/compliance/control-tests/).
+  'control_test.failed',
+  'control_test.recovered',
+  'control_test.configured',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

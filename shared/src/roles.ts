@@ -138,6 +138,13 @@ export const PROCEDURE_ACCESS = {
   'projects.create': 'operate',
   'projects.update': 'operate',
   'projects.remove': 'administer',
+  // Automated control tests and the audit bundle (issue 13): reading is `audit`, running a test
+  // or changing its settings (it may open tasks) is `approve`.
+  'controlTests.list': 'audit',
+  'controlTests.results': 'audit',
+  'controlTests.run': 'approve',
+  'controlTests.configure': 'approve',
+  'audit.bundle': 'audit',
   // Desktop sync: each sync.push kind checks its own permission (server/src/sync/mutations.ts).
   'sync.pull': 'read',
   'sync.audit': 'audit',

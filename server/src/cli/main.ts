@@ -2,6 +2,7 @@ import pg from 'pg';
 import { loadConfig } from '../config/env.ts';
 import { runningEmbeddedUrl } from '../embedded/postgres.ts';
 import { VigiloError } from '../errors.ts';
+import { AUDIT_USAGE, runAuditBundle, runAuditVerify } from './audit.ts';
 import { exitWith } from './exit.ts';
 import { runTokenCommand, TOKEN_USAGE } from './tokens.ts';
 import { runUserCommand, USER_USAGE } from './users.ts';
@@ -19,11 +20,13 @@ Commands:
   workspace   add and list workspaces
   member      add a user to a workspace with a role
   token       mint an API token for a member (printed once)
+  audit       verify an audit bundle offline, or write one
   help        show this text
 
 ${USER_USAGE}
 ${WORKSPACE_USAGE}
-${TOKEN_USAGE}`;
+${TOKEN_USAGE}
+${AUDIT_USAGE}`;
 
 const print = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -47,6 +50,13 @@ async function main(argv: string[]): Promise<number> {
       );
     case 'token':
       return withAdminDatabase((pool) => runTokenCommand(pool, argv.slice(1), print));
+    case 'audit':
+      // verify reads only the file: it works on a machine without Vigilo's database.
+      if (argv[1] === 'verify') return runAuditVerify(argv.slice(2), print);
+      if (argv[1] === 'bundle')
+        return withAdminDatabase((pool) => runAuditBundle(pool, argv.slice(2), print));
+      process.stderr.write(AUDIT_USAGE);
+      return 2;
     case undefined:
     case 'help':
     case '--help':

@@ -83,6 +83,9 @@ const EVENT_SUBJECT: Record<EventType, Subject> = {
   'cab_meeting.updated': table('cab_meetings'),
   'cab_meeting.agenda_updated': table('cab_agenda_items'),
   'cab_meeting.decided': table('cab_agenda_items'),
+  'control_test.failed': table('control_test_results'),
+  'control_test.recovered': table('control_test_results'),
+  'control_test.configured': table('control_test_settings'),
 };
 
 const KNOWN = new Set<string>(EVENT_TYPES);

@@ -33,6 +33,9 @@ export const REPLICATED_TABLES = {
   cab_meetings: 'read',
   cab_agenda_items: 'read',
   change_collisions: 'read',
+  // Automated control tests (0012): results with what they looked at, and per-test settings.
+  control_test_results: 'audit',
+  control_test_settings: 'audit',
 } as const satisfies Record<string, Permission>;
 
 export type ReplicatedTable = keyof typeof REPLICATED_TABLES;

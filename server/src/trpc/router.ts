@@ -22,6 +22,7 @@ import { platformRouter } from './routers/platform.ts';
 import { projectsRouter } from './routers/projects.ts';
 import { syncRouter } from './routers/sync.ts';
 import { systemRouter } from './routers/system.ts';
+import { controlTestsRouter } from './routers/control-tests.ts';
 import { tasksRouter } from './routers/tasks.ts';
 import { workspaceRouter } from './routers/workspace.ts';
 
@@ -52,6 +53,7 @@ export const appRouter = router({
   incidents: incidentsRouter,
   tasks: tasksRouter,
   projects: projectsRouter,
+  controlTests: controlTestsRouter,
 });
 
 // Checked once at start, so a procedure built with the wrong builder for its access in the role

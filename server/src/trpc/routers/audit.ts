@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { exportAuditBundle } from '../../compliance/audit-bundle/export.ts';
 import { auditFilterSchema, listAudit, verifyAudit } from '../../platform/audit-log.ts';
 import { workspaceRef } from '../authorize.ts';
 import { router, workspaceProcedure } from '../init.ts';
@@ -22,4 +23,21 @@ export const auditRouter = router({
   verify: workspaceProcedure
     .input(z.object({ workspace: workspaceRef }))
     .query(({ ctx }) => ctx.tx((tx) => verifyAudit(tx))),
+
+  /**
+   * The audit bundle for a period and filter (shared/src/audit-bundle.ts): the manifest, the rows
+   * as CSV and as JSON lines, in one document that `vigilo audit verify` checks offline.
+   */
+  bundle: workspaceProcedure
+    .input(z.object({ workspace: workspaceRef, filter: auditFilterSchema.optional() }))
+    .query(({ ctx, input }) =>
+      ctx.tx((tx) =>
+        exportAuditBundle(tx, {
+          filter: input.filter ?? {},
+          workspaceSlug: ctx.auth.workspace?.slug ?? '',
+          exportedBy: `${ctx.auth.actor.type}:${ctx.auth.actor.id}`,
+          now: ctx.services.clock(),
+        }),
+      ),
+    ),
 });
