@@ -38,7 +38,7 @@ export async function runAuditVerify(argv: string[], print: (line: string) => vo
     print(
       m.rows === 0
         ? `OK: the bundle of ${m.workspace.slug} holds no rows`
-        : `OK: ${m.rows} row(s) of ${m.workspace.slug}, seq ${m.firstSeq} to ${m.lastSeq}, verify (last hash ${m.lastHash})`,
+        : `OK: ${m.rows} row(s) of ${m.workspace.slug}, seq ${m.firstSeq} to ${m.lastSeq}: every row verifies (last hash ${m.lastHash})`,
     );
     return 0;
   }
