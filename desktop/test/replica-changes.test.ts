@@ -121,6 +121,22 @@ describe('replica steps 5 and 6: change management', () => {
           requester: { id: ALICE, name: 'alice@x.test' },
         }),
       ]);
+      // A CAB step waits on the board's meeting, not on me, even when I am among its approvers.
+      insert(db, 'approval_requests', 'r3', {
+        id: 'r3',
+        change_id: 'c1',
+        kind: 'approval',
+        position: 3,
+        step_name: 'Board',
+        approver_ids: [ME],
+        quorum: 1,
+        revision: 1,
+        state: 'pending',
+        cab: true,
+        opened_at: '2026-03-01T10:06:00.000+00:00',
+      });
+      expect(myApprovals(db, ME, during).map((a) => a.requestId)).toEqual(['r1']);
+      db.prepare(`DELETE FROM records WHERE tbl = 'approval_requests' AND id = 'r3'`).run();
       // After the delegation ends, nothing waits on me (the second step is not open yet).
       expect(myApprovals(db, ME, new Date('2026-03-11T00:00:00Z'))).toEqual([]);
       expect(changeDetail(db, 'c1', ME, during)).toMatchObject({
@@ -194,6 +210,7 @@ describe('notification policy: approvals assigned to me', () => {
     expect(notificationFor(request({ approver_ids: [BOB] }), null, opts)).toBeUndefined();
     expect(notificationFor(request({ state: 'waiting' }), null, opts)).toBeUndefined();
     expect(notificationFor(request({ state: 'approved' }), null, opts)).toBeUndefined();
+    expect(notificationFor(request({ cab: true }), null, opts)).toBeUndefined();
     expect(notificationFor(request({}), null, { ...opts, me: undefined })).toBeUndefined();
     const mine = { ...opts, row: () => ({ title: 'Mine', requester_id: ME }) };
     expect(notificationFor(request({}), null, mine)).toBeUndefined();

@@ -55,6 +55,8 @@ function approvalRequested(
 ): NotificationRequest | undefined {
   const me = opts.me;
   if (!me || r.state !== 'pending' || previous?.state === 'pending') return undefined;
+  // A CAB step is decided in the board's meeting, not by one approver: nothing to notify.
+  if (r.cab === true) return undefined;
   const approvers = Array.isArray(r.approver_ids) ? r.approver_ids : [];
   const mine = approvers.some((a) => a === me || (typeof a === 'string' && opts.standsInFor?.has(a)));
   if (!mine || typeof r.change_id !== 'string') return undefined;

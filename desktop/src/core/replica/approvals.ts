@@ -39,7 +39,11 @@ export function myApprovals(db: Database.Database, me: string | undefined, now: 
          r.opened_at, r.my_decision, c.title, c.type, c.risk_level, c.requester_id, c.planned_start, c.planned_end,
          EXISTS (SELECT 1 FROM outbox o WHERE o.tbl = 'approval_requests' AND o.row_id = r.id AND o.state = 'pending') AS pending
        FROM approval_requests r JOIN changes c ON c.id = r.change_id
+         JOIN records rec ON rec.tbl = 'approval_requests' AND rec.id = r.id
        WHERE r.state = 'pending' AND c.requester_id IS NOT @me
+         -- A CAB step is decided by the board in its meeting, never by one approver (the server
+         -- refuses it and leaves it out of approvals.mine): it waits on nobody's queue.
+         AND coalesce(json_extract(rec.data, '$.cab'), 0) = 0
        ORDER BY julianday(r.opened_at), r.id`,
     )
     .all({ me });
