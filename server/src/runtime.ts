@@ -15,6 +15,7 @@ import { DEFAULT_DELIVERY_BACKOFF } from './integrations/backoff.ts';
 import { outboundPolicy } from './integrations/outbound/policy.ts';
 import { SecretBox } from './integrations/secrets.ts';
 import { complianceJobs } from './jobs/compliance-jobs.ts';
+import { complianceReminderJobs } from './jobs/compliance-reminders.ts';
 import { monitoringJobs } from './jobs/monitoring-jobs.ts';
 import { createScheduler } from './jobs/scheduler.ts';
 import { createDirectSink } from './monitoring/ingest/direct-sink.ts';
@@ -152,6 +153,7 @@ export async function startRuntime(opts: {
       jobs: [
         ...monitoringJobs(db.owner, { retentionDays: opts.config.snapshotRetentionDays }),
         ...complianceJobs(db),
+        ...complianceReminderJobs(db),
       ],
       clock,
       log: opts.log.child({ component: 'scheduler' }),

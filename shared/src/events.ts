@@ -77,6 +77,20 @@ export const EVENT_TYPES = [
   'control_test.failed',
   'control_test.recovered',
   'control_test.configured',
+  // Risk register and vendors (server/src/compliance/risks/, vendors/).
+  'risk.created',
+  'risk.updated',
+  'risk.removed',
+  'risk.signal_recorded',
+  'risk.flagged',
+  'risk.review_due',
+  'vendor.created',
+  'vendor.updated',
+  'vendor.removed',
+  'vendor.renewal_due',
+  'assessment_template.created',
+  'assessment.created',
+  'assessment.recorded',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type pg from 'pg';
 import { eventMatches } from '@vigilo/shared/events';
 import { type TxContext, withWorkspace } from '../db/tx.ts';
+import { recordRiskSignals } from '../compliance/risks/risk-signals.ts';
 import type { BusEvent, EventBus } from './bus.ts';
 
 const CONSUMER = 'dispatcher';
@@ -142,6 +143,9 @@ export function startDispatcher(deps: {
           created += res.rowCount ?? 0;
         }
       }
+      // Live risk signals ride the same transaction as the cursor: each event becomes signals
+      // exactly once (server/src/compliance/risks/risk-signals.ts says why here).
+      await recordRiskSignals(tx, events.rows);
       const last = events.rows.at(-1)?.seq ?? after;
       await tx.query('UPDATE event_cursors SET last_seq = $3 WHERE consumer = $1 AND workspace_id = $2', [
         CONSUMER,

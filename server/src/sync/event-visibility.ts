@@ -86,6 +86,19 @@ const EVENT_SUBJECT: Record<EventType, Subject> = {
   'control_test.failed': table('control_test_results'),
   'control_test.recovered': table('control_test_results'),
   'control_test.configured': table('control_test_settings'),
+  'risk.created': table('risks'),
+  'risk.updated': table('risks'),
+  'risk.removed': table('risks'),
+  'risk.signal_recorded': table('risk_signals'),
+  'risk.flagged': table('risks'),
+  'risk.review_due': table('risks'),
+  'vendor.created': table('vendors'),
+  'vendor.updated': table('vendors'),
+  'vendor.removed': table('vendors'),
+  'vendor.renewal_due': table('vendors'),
+  'assessment_template.created': table('assessment_templates'),
+  'assessment.created': table('vendor_assessments'),
+  'assessment.recorded': table('vendor_assessments'),
 };
 
 const KNOWN = new Set<string>(EVENT_TYPES);

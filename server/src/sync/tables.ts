@@ -36,6 +36,18 @@ export const REPLICATED_TABLES = {
   // Automated control tests (0012): results with what they looked at, and per-test settings.
   control_test_results: 'audit',
   control_test_settings: 'audit',
+  // Risk register and vendors (0013): everything but the scheduler's announcement markers.
+  risks: 'audit',
+  risk_hosts: 'audit',
+  risk_vendors: 'audit',
+  risk_controls: 'audit',
+  risk_tasks: 'audit',
+  risk_history: 'audit',
+  risk_signals: 'audit',
+  vendors: 'audit',
+  vendor_hosts: 'audit',
+  assessment_templates: 'audit',
+  vendor_assessments: 'audit',
 } as const satisfies Record<string, Permission>;
 
 export type ReplicatedTable = keyof typeof REPLICATED_TABLES;

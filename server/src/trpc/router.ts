@@ -24,6 +24,9 @@ import { syncRouter } from './routers/sync.ts';
 import { systemRouter } from './routers/system.ts';
 import { controlTestsRouter } from './routers/control-tests.ts';
 import { tasksRouter } from './routers/tasks.ts';
+import { risksRouter } from './routers/risks.ts';
+import { vendorsRouter } from './routers/vendors.ts';
+import { assessmentsRouter } from './routers/assessments.ts';
 import { workspaceRouter } from './routers/workspace.ts';
 
 /** The whole API: one sub-router per domain. Who may call what: shared/src/roles.ts. */
@@ -53,6 +56,9 @@ export const appRouter = router({
   incidents: incidentsRouter,
   tasks: tasksRouter,
   projects: projectsRouter,
+  risks: risksRouter,
+  vendors: vendorsRouter,
+  assessments: assessmentsRouter,
   controlTests: controlTestsRouter,
 });
 
