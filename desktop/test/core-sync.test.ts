@@ -61,6 +61,7 @@ describe('initial and incremental sync into a real SQLite replica', () => {
     await world
       .client('owner')
       .members.add.mutate({ workspace: 'acme', email: 'viewer@example.test', role: 'viewer' });
+    await world.client('viewer').workspace.mine.query(); // the invitee signs in again: a member
   });
 
   it('copies the audit log, verifies the chain locally and finds rows by text', async () => {

@@ -2,12 +2,14 @@ import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMigratedDatabase } from '@vigilo/tests/support/database';
 import { runWorkspaceCommand } from '../src/cli/workspaces.ts';
+import { withWorkspace } from '../src/db/tx.ts';
 import { createLocalAccount } from '../src/identity/local-accounts.ts';
+import { inviteMember } from '../src/workspaces/members.ts';
 
 /**
  * `vigilo workspace …` / `vigilo member …` write through the same domain functions as the API
  * (workspaces/create.ts, workspaces/members.ts) in one owner transaction each, attributed to the
- * CLI, and answer a refusal in one plain line.
+ * CLI, and answer a refusal in one plain line. `member add` adds directly (members.add invites).
  */
 const ISSUER = 'http://127.0.0.1:1/oidc';
 let db: Awaited<ReturnType<typeof createMigratedDatabase>>;
@@ -77,5 +79,37 @@ describe('vigilo workspace / member', () => {
       { action: 'member.added', summary: '{"after":{"expiresAt":null,"role":"viewer"}}' },
     ]);
     expect((await run('workspace', 'list')).out).toEqual(['acme\tAcme\t2 member(s)']);
+  });
+
+  it('adds directly, as the operator it is, and closes an invitation of the email an admin made', async () => {
+    const cy = await createLocalAccount(pool, {
+      email: 'cy@example.com',
+      name: 'Cy',
+      password: 'correct horse battery',
+    });
+    const { rows: ws } = await pool.query<{ id: string }>("SELECT id FROM workspaces WHERE slug = 'acme'");
+    const invited = await withWorkspace(
+      pool,
+      ws[0]!.id,
+      { actor: { type: 'system', id: 'test' }, requestId: undefined },
+      (tx) => inviteMember(tx, 'owner', cy.email, { role: 'member' }, new Date()),
+    );
+    expect(invited).toEqual({ email: 'cy@example.com', role: 'member', status: 'invited' });
+    expect(
+      await run('member', 'add', '--workspace', 'acme', '--email', 'Cy@Example.com', '--role', 'viewer'),
+    ).toEqual({ code: 0, out: ['added Cy@Example.com to acme as viewer'] });
+    expect(
+      (await pool.query("SELECT 1 FROM invitations WHERE lower(email) = 'cy@example.com'")).rowCount,
+    ).toBe(0);
+    const { rows } = await pool.query<{ summary: string; target_type: string }>(
+      `SELECT a.summary, a.target_type FROM audit_events a JOIN workspaces w ON w.id = a.workspace_id
+       WHERE w.slug = 'acme' AND a.action LIKE 'member.%' ORDER BY a.seq DESC LIMIT 2`,
+    );
+    const [added, invitation] = rows;
+    expect(invitation?.target_type).toBe('invitation');
+    expect(JSON.parse(added!.summary)).toMatchObject({
+      after: { role: 'viewer' },
+      invitation: expect.any(String),
+    });
   });
 });

@@ -9,6 +9,8 @@ export const EVENT_TYPES = [
   'member.added',
   'member.role_changed',
   'member.removed',
+  'member.invited',
+  'member.invitation_withdrawn',
   'api_token.created',
   'api_token.revoked',
   'channel.created',

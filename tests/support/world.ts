@@ -69,6 +69,9 @@ export async function createWorld(
     role: 'auditor',
     expiresAt: new Date(now.getTime() + 1000),
   });
+  // members.add invites: each invitee becomes a member on their next sign-in, as a person would.
+  for (const name of [...ROLES, 'auditor', 'expired_auditor'])
+    await apiClient(server.url, tokens[name]).workspace.mine.query();
   // Ended by itself: move the grant into the past directly (the API refuses past dates).
   await ownerInWorkspace(server.services.db.owner, workspace.id, (client) =>
     client.query(

@@ -100,7 +100,10 @@ export async function runWorkspaceCommand(
         );
       const tx = await enterWorkspace(client, id, CLI);
       const userId = await userIdFor(client, issuer, input.email);
-      // The CLI is the administrator's way in: it grants as the system, any role.
+      // The CLI is the administrator's way in: it grants as the system, any role, and adds the
+      // member directly rather than inviting (members.add invites so that an admin of one
+      // workspace cannot tell which emails have an account; an operator of the server can read
+      // its users anyway). An open invitation of the email is closed by it (workspaces/members.ts).
       await addMember(
         tx,
         undefined,

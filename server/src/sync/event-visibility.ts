@@ -22,6 +22,9 @@ const EVENT_SUBJECT: Record<EventType, Subject> = {
   'member.added': table('memberships'),
   'member.role_changed': table('memberships'),
   'member.removed': table('memberships'),
+  // Invitations are not replicated rows: members.list shows them, with `read`.
+  'member.invited': readWith('read'),
+  'member.invitation_withdrawn': readWith('read'),
   'api_token.created': readWith('administer'),
   'api_token.revoked': readWith('administer'),
   'channel.created': table('channels'),

@@ -75,7 +75,9 @@ async function resolveMembership(
     if (principal.workspaceId !== ws.id) throw notFound();
     return { ...ws, role: principal.role };
   }
-  const m = await ctx.directory.membership(ws.id, principal.userId);
+  const m =
+    (await ctx.directory.membership(ws.id, principal.userId)) ??
+    (await joinByInvitation(ctx, principal, ws.id));
   if (!m) throw notFound();
   if (m.expiresAt && m.expiresAt <= ctx.services.clock()) {
     throw new TRPCError({
@@ -84,6 +86,24 @@ async function resolveMembership(
     });
   }
   return { ...ws, role: m.role };
+}
+
+/**
+ * Not a member yet: an open invitation of the caller's email to this workspace becomes their
+ * membership now, so an invitee reaches it on their first call. Runs only for non-members, so
+ * members pay nothing for it.
+ */
+async function joinByInvitation(
+  ctx: Context,
+  principal: Extract<Principal, { kind: 'user' }>,
+  workspaceId: string,
+): Promise<{ role: WorkspaceRole; expiresAt: Date | null } | undefined> {
+  if (!principal.email) return undefined;
+  const found = await ctx.directory.acceptInvitations(
+    { userId: principal.userId, email: principal.email },
+    { now: ctx.services.clock(), requestId: ctx.requestId, workspaceId },
+  );
+  return found > 0 ? ctx.directory.membership(workspaceId, principal.userId) : undefined;
 }
 
 function requirePermission(role: WorkspaceRole, permission: Permission): void {

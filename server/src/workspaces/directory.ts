@@ -1,9 +1,10 @@
 import { type WorkspaceRole, workspaceRoleSchema } from '@vigilo/shared/roles';
 import type pg from 'pg';
 import { z } from 'zod';
-import { type TxContext, withOwnerTx } from '../db/tx.ts';
-import { findUserIdByEmail } from '../identity/users.ts';
+import { type TxContext, withOwnerTx, withWorkspace } from '../db/tx.ts';
 import { createWorkspace, type NewWorkspace } from './create.ts';
+import { workspacesInviting } from './invitations.ts';
+import { joinByInvitation } from './members.ts';
 
 /** A workspace a user belongs to, with their role in it. */
 export type MyWorkspace = {
@@ -35,8 +36,16 @@ export type Directory = {
     workspaceId: string,
     userId: string,
   ): Promise<{ role: WorkspaceRole; expiresAt: Date | null } | undefined>;
-  /** The user with this email (see identity/users.ts). */
-  userIdByEmail(email: string): Promise<string | undefined>;
+  /**
+   * Makes the signed-in user's open invitations (to every workspace, or only `workspaceId`) their
+   * memberships, each in its workspace's transaction and recorded as theirs. Returns how many
+   * invitations it found: when any, read the membership again (a concurrent call may have taken it).
+   * There is no lookup of a user by email here: which emails have an account is nobody's answer.
+   */
+  acceptInvitations(
+    invitee: { userId: string; email: string },
+    opts: { now: Date; requestId: string | undefined; workspaceId?: string },
+  ): Promise<number>;
   /** Creates a workspace with its owner (workspaces/create.ts) in an owner transaction of its own. */
   createWorkspace(ws: NewWorkspace, ctx: TxContext): Promise<{ id: string; createdAt: Date }>;
 };
@@ -104,7 +113,13 @@ export function createDirectory(owner: pg.Pool): Directory {
       return m && { role: workspaceRoleSchema.parse(m.role), expiresAt: m.expires_at };
     },
 
-    userIdByEmail: (email) => findUserIdByEmail(owner, email),
+    async acceptInvitations(invitee, opts) {
+      const workspaces = await workspacesInviting(owner, invitee.email, opts.now, opts.workspaceId);
+      const ctx: TxContext = { actor: { type: 'user', id: invitee.userId }, requestId: opts.requestId };
+      for (const workspaceId of workspaces)
+        await withWorkspace(owner, workspaceId, ctx, (tx) => joinByInvitation(tx, invitee, opts.now));
+      return workspaces.length;
+    },
 
     createWorkspace: (ws, ctx) => withOwnerTx(owner, (client) => createWorkspace(client, ws, ctx)),
   };

@@ -136,7 +136,7 @@ describe('delegation', () => {
     });
     const memberId = (await world.client('member').members.list.query({ workspace: WS })).find(
       (m) => m.email === 'member@example.test',
-    )!.userId;
+    )!.userId!;
     await expect(
       alice.client.delegations.create.mutate({
         workspace: WS,

@@ -23,6 +23,7 @@ export async function addPerson(
   const client = apiClient(world.server.url, token);
   await client.workspace.mine.query();
   await world.client('owner').members.add.mutate({ workspace: WS, email, role });
+  await client.workspace.mine.query(); // the invitee signs in again: now a member
   world.tokens[subject] = token;
   const { rows } = await world.server.services.db.owner.query<{ id: string }>(
     'UPDATE users SET name = $2 WHERE lower(email) = $1 RETURNING id',

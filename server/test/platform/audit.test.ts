@@ -29,9 +29,12 @@ describe('audit log', () => {
     const next = await owner.audit.list.query({ workspace: 'acme', limit: 3, cursor: all.nextCursor });
     expect(next.rows[0]!.seq).toBe(all.rows[2]!.seq - 1);
 
-    const added = await owner.audit.list.query({ workspace: 'acme', filter: { action: 'member.*' } });
+    // Six invitations, each accepted by its invitee.
+    const members = await owner.audit.list.query({ workspace: 'acme', filter: { action: 'member.*' } });
+    expect(members.rows.length).toBe(12);
+    expect(new Set(members.rows.map((r) => r.action))).toEqual(new Set(['member.invited', 'member.added']));
+    const added = await owner.audit.list.query({ workspace: 'acme', filter: { action: 'member.added' } });
     expect(added.rows.length).toBe(6);
-    expect(new Set(added.rows.map((r) => r.action))).toEqual(new Set(['member.added']));
     const byTarget = await owner.audit.list.query({ workspace: 'acme', filter: { targetType: 'workspace' } });
     expect(byTarget.rows.map((r) => r.action)).toEqual(['workspace.updated', 'workspace.created']);
     const none = await owner.audit.list.query({

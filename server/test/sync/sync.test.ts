@@ -70,6 +70,7 @@ describe('sync.pull: the per-row change log', () => {
     await world
       .client('owner')
       .members.add.mutate({ workspace: 'acme', email: 'viewer@example.test', role: 'viewer' });
+    await world.client('viewer').workspace.mine.query(); // the invitee signs in again: a member
   });
 
   it('is refused to roles without read and to outsiders', async () => {

@@ -234,7 +234,10 @@ export class SyncEngine {
     const members = await this.#o.api.members.list.query({ workspace: this.#o.workspace });
     replacePeople(
       this.#o.store.db,
-      members.map((m) => ({ userId: m.userId, name: m.name, email: m.email })),
+      // Open invitations are listed too, with no user yet: only members are people to name.
+      members.flatMap((m) =>
+        m.status === 'member' ? [{ userId: m.userId, name: m.name, email: m.email }] : [],
+      ),
     );
     this.#changed(['people']);
   }

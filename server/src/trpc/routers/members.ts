@@ -1,7 +1,7 @@
 import { instant } from '@vigilo/shared/safe-input';
 import { workspaceRoleSchema } from '@vigilo/shared/roles';
 import { z } from 'zod';
-import { addMember, listMembers, removeMember, setMemberRole } from '../../workspaces/members.ts';
+import { inviteMember, listMembers, removeMember, setMemberRole } from '../../workspaces/members.ts';
 import { workspaceRef } from '../authorize.ts';
 import { router, workspaceProcedure } from '../init.ts';
 
@@ -19,26 +19,29 @@ const memberInput = z
     path: ['expiresAt'],
   });
 
+// Nothing here looks a user up by email across the server: members.ts finds people inside the
+// workspace only, so no answer tells an admin whether an email has an account elsewhere.
 export const membersRouter = router({
+  /** Members and open invitations, alike for every invited email. */
   list: workspaceProcedure
     .input(z.object({ workspace: workspaceRef }))
-    .query(({ ctx }) => ctx.tx(listMembers)),
+    .query(({ ctx }) => ctx.tx((tx) => listMembers(tx, ctx.services.clock()))),
 
-  add: workspaceProcedure.input(memberInput).mutation(async ({ ctx, input }) => {
-    // Users are global: the one named by email is a directory lookup, outside the workspace.
-    const who = { email: input.email, userId: await ctx.directory.userIdByEmail(input.email) };
-    return ctx.tx((tx) => addMember(tx, ctx.workspace.role, who, input));
-  }),
+  /** Invites the email: the same answer for every email; membership begins at their next call. */
+  add: workspaceProcedure
+    .input(memberInput)
+    .mutation(({ ctx, input }) =>
+      ctx.tx((tx) => inviteMember(tx, ctx.workspace.role, input.email, input, ctx.services.clock())),
+    ),
 
-  setRole: workspaceProcedure.input(memberInput).mutation(async ({ ctx, input }) => {
-    const who = { email: input.email, userId: await ctx.directory.userIdByEmail(input.email) };
-    return ctx.tx((tx) => setMemberRole(tx, ctx.workspace.role, who, input));
-  }),
+  setRole: workspaceProcedure
+    .input(memberInput)
+    .mutation(({ ctx, input }) => ctx.tx((tx) => setMemberRole(tx, ctx.workspace.role, input.email, input))),
 
+  /** Removes a member, or withdraws the invitation of an email that is not one yet. */
   remove: workspaceProcedure
     .input(z.object({ workspace: workspaceRef, email }))
-    .mutation(async ({ ctx, input }) => {
-      const who = { email: input.email, userId: await ctx.directory.userIdByEmail(input.email) };
-      return ctx.tx((tx) => removeMember(tx, ctx.workspace.role, who));
-    }),
+    .mutation(({ ctx, input }) =>
+      ctx.tx((tx) => removeMember(tx, ctx.workspace.role, input.email, ctx.services.clock())),
+    ),
 });

@@ -32,8 +32,19 @@ export const workspaceRouter = router({
       return { id: ws.id, slug: input.slug, name: input.name, role: 'owner' as const };
     }),
 
-  /** The workspaces the caller belongs to, with their role in each. */
-  mine: userProcedure.query(({ ctx }) => ctx.directory.workspacesOf(ctx.user.userId, ctx.services.clock())),
+  /**
+   * The workspaces the caller belongs to, with their role in each. Every client asks this at
+   * sign-in, so the caller's open invitations become memberships here first.
+   */
+  mine: userProcedure.query(async ({ ctx }) => {
+    const now = ctx.services.clock();
+    if (ctx.user.email)
+      await ctx.directory.acceptInvitations(
+        { userId: ctx.user.userId, email: ctx.user.email },
+        { now, requestId: ctx.requestId },
+      );
+    return ctx.directory.workspacesOf(ctx.user.userId, now);
+  }),
 
   /**
    * The workspace, the caller's role and the person behind the call (an API token's creator), so
