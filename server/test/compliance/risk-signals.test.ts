@@ -43,6 +43,36 @@ const incidentOn = (hostId: string, title: string) =>
   world
     .client('member')
     .incidents.create.mutate({ workspace: 'acme', title, severity: 'SEV3', hostIds: [hostId] });
+/** A change on the linked host taken through approval to `end`, the way people would. */
+async function changeEnding(end: 'failed' | 'completed'): Promise<string> {
+  const member = world.client('member');
+  const start = new Date(Date.now() + 72 * 3_600_000);
+  const { id } = await member.changes.create.mutate({
+    workspace: 'acme',
+    title: `payments config (${end})`,
+    riskAnswers: {
+      reach: 'team',
+      interruption: 'none',
+      tested: 'yes',
+      rollback: 'automatic',
+      familiar: 'routine',
+    },
+    plannedStart: start,
+    plannedEnd: new Date(start.getTime() + 7_200_000),
+    affectedHostIds: [linked],
+  });
+  const move = (to: 'submitted' | 'scheduled' | 'implementing' | 'failed' | 'completed') =>
+    member.changes.transition.mutate({ workspace: 'acme', id, to });
+  await move('submitted');
+  const { approvals } = await member.changes.get.query({ workspace: 'acme', id });
+  await world
+    .client('approver')
+    .approvals.decide.mutate({ workspace: 'acme', requestId: approvals[0]!.requestId, decision: 'approve' });
+  await move('scheduled');
+  await move('implementing');
+  await move(end);
+  return id;
+}
 const riskOf = (id: string) => world.client('approver').risks.get.query({ workspace: 'acme', id });
 
 describe('live risk signals', () => {
@@ -111,6 +141,26 @@ describe('live risk signals', () => {
     got = await riskOf(risk.id);
     expect(got.signals).toHaveLength(3);
     expect(got.needsReassessment).toBe(false);
+  });
+
+  it('records a failed change on a linked host as a signal, not one that completes', async () => {
+    const risk = await world.client('approver').risks.create.mutate({
+      workspace: 'acme',
+      title: 'Payments misconfigured',
+      category: 'change',
+      likelihood: 3,
+      impact: 4,
+      hostIds: [linked],
+      signalThreshold: 1,
+    });
+    const failed = await changeEnding('failed');
+    await changeEnding('completed');
+    await dispatcher.runOnce();
+    const got = await riskOf(risk.id);
+    expect(got.signals.filter((s) => s.kind === 'failed_change')).toMatchObject([
+      { sourceId: failed, hostId: linked },
+    ]);
+    expect(got.needsReassessment).toBe(true);
   });
 
   it('records nothing for a risk without linked hosts', async () => {
