@@ -12,7 +12,8 @@ export type VigiloErrorCode =
   | 'DATA_DIR_LOCKED'
   | 'POSTGRES_FAILED'
   | 'MIGRATION_FAILED'
-  | 'DATABASE_NEWER';
+  | 'DATABASE_NEWER'
+  | 'DATABASE_TOO_OLD';
 
 export class VigiloError extends Error {
   override readonly name = 'VigiloError';

@@ -4,7 +4,13 @@ import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '@vigilo/tests/support/postgres';
-import { loadMigrations, migrate, migrationStatus, type Migration } from '../src/db/migrate.ts';
+import {
+  checkServerVersion,
+  loadMigrations,
+  migrate,
+  migrationStatus,
+  type Migration,
+} from '../src/db/migrate.ts';
 
 let database: TestDatabase;
 let pool: pg.Pool;
@@ -32,6 +38,14 @@ function fake(version: number, sql: string): Migration {
 }
 
 describe('migrate', () => {
+  it('refuses a PostgreSQL older than 15 in words, and takes 15 and later', () => {
+    expect(() => checkServerVersion(140011)).toThrow(
+      /the database is PostgreSQL 14; Vigilo needs PostgreSQL 15 or later/,
+    );
+    expect(() => checkServerVersion(150019)).not.toThrow();
+    expect(() => checkServerVersion(180000)).not.toThrow();
+  });
+
   it('loads the repository migrations in order with no gaps', async () => {
     const migrations = await loadMigrations();
     expect(migrations.length).toBeGreaterThan(0);

@@ -46,6 +46,8 @@ export async function migrate(
   migrations: Migration[],
   log: (msg: string) => void = () => {},
 ): Promise<MigrationStatus> {
+  const version = await client.query<{ server_version_num: string }>('SHOW server_version_num');
+  checkServerVersion(Number(version.rows[0]?.server_version_num ?? 0));
   await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
   try {
     await client.query(`CREATE TABLE IF NOT EXISTS vigilo_migrations (
@@ -82,6 +84,22 @@ export async function migrate(
   } finally {
     await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
   }
+}
+
+/** The oldest PostgreSQL the migrations run on (0014's `ON DELETE SET NULL (column)` needs 15). */
+export const MIN_SERVER_VERSION_NUM = 150000;
+
+/**
+ * Refuses an older PostgreSQL before any migration runs, in words, rather than letting one fail
+ * half-way with a syntax error that names none of this.
+ */
+export function checkServerVersion(versionNum: number): void {
+  if (versionNum >= MIN_SERVER_VERSION_NUM) return;
+  const major = Math.floor(versionNum / 10000);
+  throw new VigiloError(
+    'DATABASE_TOO_OLD',
+    `the database is PostgreSQL ${major || 'of an unknown version'}; Vigilo needs PostgreSQL 15 or later: upgrade it, or unset DATABASE_URL to use the embedded one`,
+  );
 }
 
 /** Reports whether the database is at this build's latest migration, without changing anything. */
