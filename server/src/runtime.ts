@@ -16,6 +16,7 @@ import { outboundPolicy } from './integrations/outbound/policy.ts';
 import { SecretBox } from './integrations/secrets.ts';
 import { complianceJobs } from './jobs/compliance-jobs.ts';
 import { complianceReminderJobs } from './jobs/compliance-reminders.ts';
+import { evidenceJobs } from './jobs/evidence-jobs.ts';
 import { monitoringJobs } from './jobs/monitoring-jobs.ts';
 import { createScheduler } from './jobs/scheduler.ts';
 import { createDirectSink } from './monitoring/ingest/direct-sink.ts';
@@ -154,6 +155,7 @@ export async function startRuntime(opts: {
         ...monitoringJobs(db.owner, { retentionDays: opts.config.snapshotRetentionDays }),
         ...complianceJobs(db),
         ...complianceReminderJobs(db),
+        ...evidenceJobs(db),
       ],
       clock,
       log: opts.log.child({ component: 'scheduler' }),

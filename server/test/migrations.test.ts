@@ -223,6 +223,7 @@ const LANDED: ReadonlyArray<[number, string]> = [
   [12, '8203daf4182960f58617d96b720e0168b969b7e034e32c1176f416ee475f17a2'],
   [13, '407de36b2856d4b5d425acaeeb779f81b0011fba9118e046eddba6fb12cb8264'],
   [14, 'b1d146ab445b5ee1753b3b929e7ab704894ac65137d382855e81d57a87c40d85'],
+  [15, '066f1a79675dc5f57d6634005a80a3be07b7cf8ce14935560b2c5d4a08563d0c'],
 ];
 
 describe('landed migrations', () => {

@@ -93,6 +93,17 @@ export const EVENT_TYPES = [
   'assessment_template.created',
   'assessment.created',
   'assessment.recorded',
+  // Frameworks, controls and evidence (server/src/compliance/frameworks/, controls/).
+  'framework.imported',
+  'control.created',
+  'control.updated',
+  'control.removed',
+  'control.needs_evidence',
+  'control.evidence_current',
+  'evidence.added',
+  'evidence.removed',
+  'evidence.expired',
+  'evidence.expiring',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

@@ -164,6 +164,22 @@ export const PROCEDURE_ACCESS = {
   'assessments.createTemplate': 'approve',
   'assessments.create': 'approve',
   'assessments.record': 'approve',
+  // Frameworks, controls and evidence (issue 13): reading is `audit`, changing controls and
+  // evidence is `approve`, importing a framework (a workspace-wide catalogue) is `administer`.
+  'frameworks.list': 'audit',
+  'frameworks.get': 'audit',
+  'frameworks.coverage': 'audit',
+  'frameworks.import': 'administer',
+  'controls.list': 'audit',
+  'controls.get': 'audit',
+  'controls.reminders': 'audit',
+  'controls.create': 'approve',
+  'controls.update': 'approve',
+  'controls.remove': 'approve',
+  'evidence.list': 'audit',
+  'evidence.file': 'audit',
+  'evidence.add': 'approve',
+  'evidence.remove': 'approve',
   // Desktop sync: each sync.push kind checks its own permission (server/src/sync/mutations.ts).
   'sync.pull': 'read',
   'sync.audit': 'audit',

@@ -102,6 +102,16 @@ const EVENT_SUBJECT: Record<EventType, Subject> = {
   'assessment_template.created': table('assessment_templates'),
   'assessment.created': table('vendor_assessments'),
   'assessment.recorded': table('vendor_assessments'),
+  'framework.imported': table('frameworks'),
+  'control.created': table('controls'),
+  'control.updated': table('controls'),
+  'control.removed': table('controls'),
+  'control.needs_evidence': table('controls'),
+  'control.evidence_current': table('controls'),
+  'evidence.added': table('evidence'),
+  'evidence.removed': table('evidence'),
+  'evidence.expired': table('evidence'),
+  'evidence.expiring': table('evidence'),
 };
 
 const KNOWN = new Set<string>(EVENT_TYPES);

@@ -48,6 +48,12 @@ export const REPLICATED_TABLES = {
   vendor_hosts: 'audit',
   assessment_templates: 'audit',
   vendor_assessments: 'audit',
+  // Frameworks, controls and evidence (0015): evidence metadata, never the files' bytes.
+  frameworks: 'audit',
+  framework_requirements: 'audit',
+  controls: 'audit',
+  control_requirements: 'audit',
+  evidence: 'audit',
 } as const satisfies Record<string, Permission>;
 
 export type ReplicatedTable = keyof typeof REPLICATED_TABLES;

@@ -23,6 +23,9 @@ import { projectsRouter } from './routers/projects.ts';
 import { syncRouter } from './routers/sync.ts';
 import { systemRouter } from './routers/system.ts';
 import { controlTestsRouter } from './routers/control-tests.ts';
+import { controlsRouter } from './routers/controls.ts';
+import { evidenceRouter } from './routers/evidence.ts';
+import { frameworksRouter } from './routers/frameworks.ts';
 import { tasksRouter } from './routers/tasks.ts';
 import { risksRouter } from './routers/risks.ts';
 import { vendorsRouter } from './routers/vendors.ts';
@@ -60,6 +63,9 @@ export const appRouter = router({
   vendors: vendorsRouter,
   assessments: assessmentsRouter,
   controlTests: controlTestsRouter,
+  frameworks: frameworksRouter,
+  controls: controlsRouter,
+  evidence: evidenceRouter,
 });
 
 // Checked once at start, so a procedure built with the wrong builder for its access in the role

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { enterWorkspace, type TxContext } from '../db/tx.ts';
+import { ensureBuiltinFrameworks } from '../compliance/frameworks/builtin.ts';
 import { ActionRefused } from '../domain-errors.ts';
 
 export type NewWorkspace = { slug: string; name: string; ownerUserId: string };
@@ -33,5 +34,7 @@ export async function createWorkspace(
     event: 'workspace.created',
     payload: { id: created.id, slug: ws.slug, name: ws.name },
   });
+  // Every workspace starts with the shipped NIST CSF 2.0, so its coverage shows from day one.
+  await ensureBuiltinFrameworks(tx, created.created_at);
   return { id: created.id, createdAt: created.created_at };
 }
