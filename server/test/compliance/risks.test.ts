@@ -181,6 +181,36 @@ describe('bad input', () => {
   });
 });
 
+describe('replication', () => {
+  type Change = { table: string; rowId: string; row: Record<string, unknown> | null };
+  async function pullAll(who: string) {
+    const changes: Change[] = [];
+    let cursor = 0;
+    let more = true;
+    while (more) {
+      const page = await world.client(who).sync.pull.query({ workspace: 'acme', cursor, limit: 1000 });
+      changes.push(...(page.changes as Change[]));
+      ({ cursor, more } = page);
+    }
+    return changes;
+  }
+
+  it('sends the register, its links and history to approvers, not to members', async () => {
+    const risk = await approver().risks.create.mutate({ ...base, title: 'Replicated', hostIds: [hostId] });
+    const changes = await pullAll('approver');
+    expect(changes.find((c) => c.table === 'risks' && c.rowId === risk.id)?.row).toMatchObject({
+      title: 'Replicated',
+    });
+    expect(changes.find((c) => c.table === 'risks' && c.rowId === risk.id)?.row).not.toHaveProperty(
+      'review_announced_for',
+    );
+    expect(changes.some((c) => c.table === 'risk_hosts' && c.row?.risk_id === risk.id)).toBe(true);
+    expect(changes.some((c) => c.table === 'risk_history' && c.row?.risk_id === risk.id)).toBe(true);
+    const member = await pullAll('member');
+    expect(member.some((c) => c.table.startsWith('risk'))).toBe(false);
+  });
+});
+
 describe('access and tenancy', () => {
   it('lets auditors read and not write; members neither', async () => {
     expect((await refusal(() => world.client('auditor').risks.create.mutate(base))).code).toBe('FORBIDDEN');
