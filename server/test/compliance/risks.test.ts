@@ -100,6 +100,25 @@ describe('the risk register', () => {
     ).toBe(2);
   });
 
+  it('removes a risk with its links and history, keeping what it was in the audit log', async () => {
+    const { id } = await approver().risks.create.mutate({ ...base, title: 'Gone soon', hostIds: [hostId] });
+    await approver().risks.update.mutate({ workspace: 'acme', id, status: 'accepted' });
+    expect(await approver().risks.remove.mutate({ workspace: 'acme', id })).toEqual({ id });
+    expect(await count('SELECT 1 FROM risk_history WHERE risk_id = $1', [id])).toBe(0);
+    expect(await count('SELECT 1 FROM risk_hosts WHERE risk_id = $1', [id])).toBe(0);
+    const audit = await scopedQuery<{ summary: string }>(
+      world,
+      "SELECT summary FROM audit_events WHERE action = 'risk.removed' AND target_id = $1",
+      [id],
+    );
+    expect(JSON.parse(audit[0]!.summary)).toMatchObject({
+      before: { title: 'Gone soon', status: 'accepted' },
+    });
+    expect((await refusal(() => approver().risks.get.query({ workspace: 'acme', id }))).code).toBe(
+      'NOT_FOUND',
+    );
+  });
+
   it('draws the heat map from the register (closed risks left out)', async () => {
     const { id } = await approver().risks.create.mutate({
       ...base,

@@ -224,6 +224,30 @@ describe('assessments', () => {
     expect(dup.fieldErrors.period).toBe('already has an assessment');
   });
 
+  it('removes a vendor with its assessments and unlinks its risks', async () => {
+    const v = await approver().vendors.create.mutate({ ...base, name: 'Short-lived', tier: 'low' });
+    const a = await approver().assessments.create.mutate({
+      workspace: 'acme',
+      vendorId: v.id,
+      templateId,
+      period: '2026',
+    });
+    const r = await approver().risks.create.mutate({
+      workspace: 'acme',
+      title: 'Short-lived vendor fails',
+      category: 'third party',
+      likelihood: 1,
+      impact: 2,
+      vendorIds: [v.id],
+    });
+    expect(await approver().vendors.remove.mutate({ workspace: 'acme', id: v.id })).toEqual({ id: v.id });
+    expect(await count('SELECT 1 FROM vendor_assessments WHERE id = $1', [a.id])).toBe(0);
+    expect((await approver().risks.get.query({ workspace: 'acme', id: r.id })).vendorIds).toEqual([]);
+    expect(
+      await count("SELECT 1 FROM audit_events WHERE action = 'vendor.removed' AND target_id = $1", [v.id]),
+    ).toBe(1);
+  });
+
   it('refuses a template with a bad weight or a repeated question, naming it', async () => {
     const r = await refusal(() =>
       approver().assessments.createTemplate.mutate({
