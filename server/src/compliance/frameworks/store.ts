@@ -4,7 +4,7 @@ import type { Catalogue } from './catalogue-format.ts';
 
 /**
  * Stores a checked catalogue (catalogue-format.ts) as a framework of the workspace, with its
- * requirements in one statement, and records `framework.imported`. A key already present in the
+ * requirements in one statement, and records `framework.imported` (for an import, not a builtin). A key already present in the
  * workspace is refused naming `document`: a catalogue is imported once, under its key.
  */
 export async function storeCatalogue(
@@ -57,12 +57,15 @@ export async function storeCatalogue(
     requirements: catalogue.requirements.length,
     builtin: opts.builtin,
   };
-  await tx.record({
-    action: 'framework.imported',
-    target: { type: 'framework', id: framework.id },
-    summary: { after: summary },
-    event: 'framework.imported',
-    payload: { id: framework.id, ...summary },
-  });
+  // The shipped catalogue comes with the workspace (its `workspace.created` row covers it), so
+  // only an import is a recorded change: a fresh workspace's audit log starts with its creation.
+  if (!opts.builtin)
+    await tx.record({
+      action: 'framework.imported',
+      target: { type: 'framework', id: framework.id },
+      summary: { after: summary },
+      event: 'framework.imported',
+      payload: { id: framework.id, ...summary },
+    });
   return { id: framework.id, key: catalogue.key, requirements: catalogue.requirements.length };
 }
