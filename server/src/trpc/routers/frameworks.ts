@@ -1,3 +1,4 @@
+import { text } from '@vigilo/shared/safe-input';
 import { z } from 'zod';
 import { frameworkCoverage } from '../../compliance/frameworks/coverage.ts';
 import { ensureBuiltinFrameworks } from '../../compliance/frameworks/builtin.ts';
@@ -49,8 +50,7 @@ export const frameworksRouter = router({
     .input(
       z.object({
         workspace: workspaceRef,
-        document: z
-          .string({ error: 'document must be the catalogue as JSON text' })
+        document: text('document')
           .min(1, 'document must not be empty')
           .max(MAX_DOCUMENT, `document must be at most ${MAX_DOCUMENT} characters`),
       }),
