@@ -322,3 +322,60 @@ describe('frameworks.coverage', () => {
     expect(cov.groups.find((g) => g.ref === 'PR')!.share).toBeCloseTo(2 / 22);
   });
 });
+
+describe('row security', () => {
+  it("keeps another workspace's controls, evidence and files out of reach", async () => {
+    const outsider = world.client('outsider');
+    const theirs = await outsider.controls.create.mutate({
+      workspace: 'other',
+      title: 'Theirs',
+      requirements: [csf('PR.DS-01')],
+    });
+    const file = await outsider.evidence.add.mutate({
+      workspace: 'other',
+      controlId: theirs.id,
+      title: 'secret',
+      file: {
+        name: 's.txt',
+        mediaType: 'text/plain',
+        contentBase64: Buffer.from('secret').toString('base64'),
+      },
+    });
+    expect((await refusal(() => approver().controls.get.query({ workspace: WS, id: theirs.id }))).code).toBe(
+      'NOT_FOUND',
+    );
+    expect((await refusal(() => approver().evidence.file.query({ workspace: WS, id: file.id }))).code).toBe(
+      'NOT_FOUND',
+    );
+    const add = await refusal(() =>
+      approver().evidence.add.mutate({
+        workspace: WS,
+        controlId: theirs.id,
+        title: 'x',
+        url: 'https://example.test',
+      }),
+    );
+    expect(add.fieldErrors.controlId).toMatch(/no control/);
+    // As the server's own role (no BYPASSRLS): inside acme their rows do not exist.
+    const asApp = async (workspaceId: string) => {
+      const client = await world.server.services.db.app.connect();
+      try {
+        await client.query('BEGIN');
+        await client.query("SELECT set_config('vigilo.workspace_id', $1, true)", [workspaceId]);
+        const counts = await Promise.all(
+          [
+            'controls WHERE id = $1',
+            'evidence WHERE control_id = $1',
+            'evidence_files f JOIN evidence e ON e.id = f.evidence_id WHERE e.control_id = $1',
+          ].map(async (from) => (await client.query(`SELECT 1 FROM ${from}`, [theirs.id])).rowCount),
+        );
+        await client.query('COMMIT');
+        return counts;
+      } finally {
+        client.release();
+      }
+    };
+    expect(await asApp(world.workspace.id)).toEqual([0, 0, 0]);
+    expect(await asApp(world.other.id)).toEqual([1, 1, 1]);
+  });
+});
