@@ -143,6 +143,8 @@ export const changeDraftSchema = z.object({
   riskAnswers: z.record(z.string().max(40), z.string().max(40)).default({}),
   /** Submit for approval right after creating it. */
   submit: z.boolean().default(false),
+  /** Raise it from this approved standard-change template (approved at once, never submitted). */
+  templateId: z.string().max(100).optional(),
 });
 export type ChangeDraft = z.input<typeof changeDraftSchema>;
 

@@ -2,6 +2,7 @@ import type { AuditRow } from '@vigilo/shared/audit-chain';
 import { nonEmpty, OUTBOX, type OutboxKind } from '@vigilo/shared/outbox';
 import type { WorkspaceRole } from '@vigilo/shared/roles';
 import { z } from 'zod';
+import { type ChangeAdminOutputs, changeAdminCalls } from './change-admin.ts';
 import {
   type ApprovalItem,
   type ChangeCreated,
@@ -232,6 +233,7 @@ export const bridgeCalls = {
   'session.signIn': { input: z.object({}) },
   'session.signOut': { input: z.object({}) },
   'workspace.switch': { input: z.object({ workspace: z.string().min(1).max(200) }) },
+  ...changeAdminCalls,
 } as const;
 export type BridgeCall = keyof typeof bridgeCalls;
 
@@ -269,7 +271,7 @@ export type BridgeOutputs = {
   'session.signIn': { redirect: string | undefined };
   'session.signOut': SessionState;
   'workspace.switch': SessionState;
-};
+} & ChangeAdminOutputs;
 export type BridgeInput<C extends BridgeCall> = z.input<(typeof bridgeCalls)[C]['input']>;
 
 /** Pushed to the renderer when the replica or the sync state changed: it re-reads what it shows. */

@@ -9,6 +9,7 @@ import {
 } from '../bridge/contract.ts';
 import { type DesktopApp, SessionError } from './desktop-app.ts';
 import type { DesktopCore } from './desktop-core.ts';
+import { CHANGE_ADMIN_HANDLERS } from './change-admin-handlers.ts';
 import { createChange, draftRenewal, openIncident, transitionChange } from './changes-online.ts';
 import { addHost, refreshHistory } from './hosts-online.ts';
 import { myApprovals } from './replica/approvals.ts';
@@ -166,4 +167,5 @@ const HANDLERS: {
   'session.signIn': (_input, ctx) => ctx.signIn(),
   'session.signOut': (_input, { app }) => app.signOut(),
   'workspace.switch': ({ workspace }, { app }) => app.switchWorkspace(workspace),
+  ...CHANGE_ADMIN_HANDLERS,
 };

@@ -23,27 +23,35 @@ export async function createChange(
   deps: OnlineDeps,
   draft: z.output<typeof changeDraftSchema>,
 ): Promise<ChangeCreated | OnlineRefusal> {
+  const given = <T extends Record<string, string>>(texts: T): Partial<T> =>
+    draft.templateId ? (Object.fromEntries(Object.entries(texts).filter(([, v]) => v)) as Partial<T>) : texts;
   let id: string;
   try {
     const created = await deps.api.changes.create.mutate({
       workspace: deps.workspace,
-      title: draft.title,
-      type: draft.type,
-      description: draft.description,
-      implementationPlan: draft.implementationPlan,
-      rollbackPlan: draft.rollbackPlan,
-      testPlan: draft.testPlan,
+      // From a template, a text left empty is the template's (its name for the title).
+      ...given({
+        title: draft.title,
+        description: draft.description,
+        implementationPlan: draft.implementationPlan,
+        rollbackPlan: draft.rollbackPlan,
+        testPlan: draft.testPlan,
+      }),
+      // A standard change is of the standard type; the server refuses any other from a template.
+      type: draft.templateId ? 'standard' : draft.type,
       ...(draft.plannedStart ? { plannedStart: draft.plannedStart } : {}),
       ...(draft.plannedEnd ? { plannedEnd: draft.plannedEnd } : {}),
       affectedHostIds: draft.affectedHostIds,
       // The server checks each answer against its question and names a wrong one.
       riskAnswers: draft.riskAnswers,
+      ...(draft.templateId ? { templateId: draft.templateId } : {}),
     });
     id = created.id;
   } catch (err) {
     return onlineRefusal(err, 'creating a change');
   }
-  if (!draft.submit) return { ok: true, id, submitted: false, message: undefined };
+  // A standard change is approved on creation: there is nothing to submit.
+  if (!draft.submit || draft.templateId) return { ok: true, id, submitted: false, message: undefined };
   const submitted = await transitionChange(deps, { changeId: id, to: 'submitted' });
   return {
     ok: true,
