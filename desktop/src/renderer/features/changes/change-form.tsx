@@ -1,6 +1,8 @@
 import { RISK_QUESTIONS } from '@vigilo/shared/change-risk';
 import { CHANGE_TYPES, type ChangeType } from '@vigilo/shared/change-states';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
+import type { TemplateView } from '../../../bridge/change-admin.ts';
+import { bridge } from '../../bridge/transport.ts';
 import { useStore } from '../../store.ts';
 
 type Text = 'title' | 'description' | 'implementationPlan' | 'rollbackPlan' | 'testPlan';
@@ -48,6 +50,14 @@ export function ChangeForm() {
   const [busy, setBusy] = useState(false);
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [message, setMessage] = useState<string | undefined>();
+  // Approved standard-change templates: a change raised from one is approved at once.
+  const [templates, setTemplates] = useState<TemplateView[]>([]);
+  const [templateId, setTemplateId] = useState('');
+  useEffect(() => {
+    void bridge
+      .call('templates.list', {})
+      .then((r) => setTemplates(r.ok ? r.templates.filter((t) => t.state === 'approved') : []));
+  }, []);
 
   const send = async () => {
     setBusy(true);
@@ -60,6 +70,7 @@ export function ChangeForm() {
         affectedHostIds: hostIds,
         riskAnswers: answers,
         submit,
+        ...(templateId ? { templateId } : {}),
       });
       if (result.ok) {
         setErrors({});
@@ -85,6 +96,20 @@ export function ChangeForm() {
         void send();
       }}
     >
+      {templates.length ? (
+        <label>
+          From a standard-change template
+          <select value={templateId} onChange={(e) => setTemplateId(e.target.value)}>
+            <option value="">None: a change that needs approval</option>
+            {templates.map((t) => (
+              <option key={t.id} value={t.id}>
+                {t.name}
+              </option>
+            ))}
+          </select>
+          <FieldError errors={errors} field="templateId" />
+        </label>
+      ) : null}
       {TEXTS.map(([field, label, long]) => (
         <label key={field}>
           {label}

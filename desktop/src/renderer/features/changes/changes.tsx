@@ -1,8 +1,13 @@
 import { CHANGE_STATES, CHANGE_TYPES } from '@vigilo/shared/change-states';
 import { RISK_LEVELS } from '@vigilo/shared/change-risk';
 import { roleGrants, workspaceRoleSchema } from '@vigilo/shared/roles';
-import { useEffect } from 'react';
+import { useEffect, useState } from 'react';
 import type { ChangeFilter } from '../../../bridge/changes.ts';
+import { Away } from '../change-admin/away.tsx';
+import { Calendar } from '../change-admin/calendar.tsx';
+import { ChangeEditor } from '../change-admin/change-edit.tsx';
+import { Policies } from '../change-admin/policies.tsx';
+import { Templates } from '../change-admin/templates.tsx';
 import { useStore } from '../../store.ts';
 import { ChangeDetailPane } from './change-detail.tsx';
 import { ChangeForm } from './change-form.tsx';
@@ -75,7 +80,7 @@ function ChangeFilters() {
  * j / k move, Enter opens, Esc closes, c raises a new change. Creating and moving need the
  * server; the server's refusals are shown in its own words.
  */
-export function Changes() {
+function ChangeList() {
   const changes = useStore((s) => s.changes);
   const selected = useStore((s) => s.changeSelected);
   const detail = useStore((s) => s.changeDetail);
@@ -149,9 +154,49 @@ export function Changes() {
         <ChangeDetailPane
           detail={detail}
           onClose={() => useStore.getState().closeChange()}
-          actions={canOperate ? <ChangeMoves detail={detail} /> : null}
+          actions={
+            canOperate ? (
+              <>
+                <ChangeMoves detail={detail} />
+                <ChangeEditor key={`${detail.id}:${detail.revision}`} detail={detail} />
+              </>
+            ) : null
+          }
         />
       ) : null}
     </div>
+  );
+}
+
+/** The Changes page's tabs: the changes, and the rules they follow. */
+const TABS = [
+  ['changes', 'Changes'],
+  ['policies', 'Policies'],
+  ['templates', 'Templates'],
+  ['calendar', 'Freeze & CAB'],
+  ['away', "I'm away"],
+] as const;
+
+/**
+ * Changes, with the rules around them as tabs: approval policies, standard-change templates,
+ * freeze windows and CAB meetings, and delegations while I am away.
+ */
+export function Changes() {
+  const [tab, setTab] = useState<(typeof TABS)[number][0]>('changes');
+  return (
+    <>
+      <div className="tabs" role="tablist" aria-label="Change management">
+        {TABS.map(([key, label]) => (
+          <button key={key} role="tab" aria-selected={tab === key} onClick={() => setTab(key)}>
+            {label}
+          </button>
+        ))}
+      </div>
+      {tab === 'changes' ? <ChangeList /> : null}
+      {tab === 'policies' ? <Policies /> : null}
+      {tab === 'templates' ? <Templates /> : null}
+      {tab === 'calendar' ? <Calendar /> : null}
+      {tab === 'away' ? <Away /> : null}
+    </>
   );
 }
