@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { workspaceRoleSchema } from '@vigilo/shared/roles';
 import type pg from 'pg';
+import { instant } from '@vigilo/shared/safe-input';
 import { z } from 'zod';
 import { enterWorkspace, type TxContext, withOwnerTx } from '../db/tx.ts';
 import { ActionRefused } from '../domain-errors.ts';
@@ -20,7 +21,7 @@ const tokenAddSchema = z.object({
   email: z.email('--email must be the email of a member'),
   role: workspaceRoleSchema,
   name: z.string({ error: '--name is required' }).trim().min(1, '--name must not be empty').max(100),
-  expires: z.coerce.date({ error: '--expires must be a date (e.g. 2027-01-31)' }).optional(),
+  expires: instant('--expires (a date such as 2027-01-31)').optional(),
 });
 
 /**

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { workspaceRoleSchema } from '@vigilo/shared/roles';
 import type pg from 'pg';
+import { instant } from '@vigilo/shared/safe-input';
 import { z } from 'zod';
 import { enterWorkspace, type TxContext, withOwnerTx } from '../db/tx.ts';
 import { ActionRefused } from '../domain-errors.ts';
@@ -35,7 +36,7 @@ const memberAddSchema = z
     workspace: z.string({ error: '--workspace is required' }).min(1),
     email: z.email('--email must be an email address'),
     role: workspaceRoleSchema,
-    expires: z.coerce.date({ error: '--expires must be a date (e.g. 2027-01-31)' }).optional(),
+    expires: instant('--expires (a date such as 2027-01-31)').optional(),
   })
   .refine((m) => m.role !== 'auditor' || m.expires, {
     message: 'the auditor role is time-boxed: give --expires',

@@ -1,4 +1,5 @@
 import { workspaceRoleSchema } from '@vigilo/shared/roles';
+import { instant } from '@vigilo/shared/safe-input';
 import { z } from 'zod';
 import { createApiToken, listApiTokens, revokeApiToken } from '../../platform/api-tokens.ts';
 import { workspaceRef } from '../authorize.ts';
@@ -16,7 +17,7 @@ export const apiTokensRouter = router({
         workspace: workspaceRef,
         name: z.string().trim().min(1, 'name must not be empty').max(100),
         role: workspaceRoleSchema,
-        expiresAt: z.coerce.date({ error: 'expiresAt must be a date' }).optional(),
+        expiresAt: instant('expiresAt').optional(),
       }),
     )
     .mutation(({ ctx, input }) => {
