@@ -3,6 +3,7 @@ import { nonEmpty, OUTBOX, type OutboxKind } from '@vigilo/shared/outbox';
 import type { WorkspaceRole } from '@vigilo/shared/roles';
 import { z } from 'zod';
 import { type ChangeAdminOutputs, changeAdminCalls } from './change-admin.ts';
+import { type ComplianceOutputs, complianceCalls } from './compliance.ts';
 import {
   type ApprovalItem,
   type ChangeCreated,
@@ -234,6 +235,7 @@ export const bridgeCalls = {
   'session.signOut': { input: z.object({}) },
   'workspace.switch': { input: z.object({ workspace: z.string().min(1).max(200) }) },
   ...changeAdminCalls,
+  ...complianceCalls,
 } as const;
 export type BridgeCall = keyof typeof bridgeCalls;
 
@@ -271,7 +273,8 @@ export type BridgeOutputs = {
   'session.signIn': { redirect: string | undefined };
   'session.signOut': SessionState;
   'workspace.switch': SessionState;
-} & ChangeAdminOutputs;
+} & ChangeAdminOutputs &
+  ComplianceOutputs;
 export type BridgeInput<C extends BridgeCall> = z.input<(typeof bridgeCalls)[C]['input']>;
 
 /** Pushed to the renderer when the replica or the sync state changed: it re-reads what it shows. */

@@ -10,6 +10,7 @@ import {
 import { type DesktopApp, SessionError } from './desktop-app.ts';
 import type { DesktopCore } from './desktop-core.ts';
 import { CHANGE_ADMIN_HANDLERS } from './change-admin-handlers.ts';
+import { COMPLIANCE_HANDLERS } from './compliance-handlers.ts';
 import { createChange, draftRenewal, openIncident, transitionChange } from './changes-online.ts';
 import { addHost, refreshHistory } from './hosts-online.ts';
 import { myApprovals } from './replica/approvals.ts';
@@ -168,4 +169,5 @@ const HANDLERS: {
   'session.signOut': (_input, { app }) => app.signOut(),
   'workspace.switch': ({ workspace }, { app }) => app.switchWorkspace(workspace),
   ...CHANGE_ADMIN_HANDLERS,
+  ...COMPLIANCE_HANDLERS,
 };

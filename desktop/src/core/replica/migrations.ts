@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { COMPLIANCE_STEP } from './compliance-migration.ts';
 
 /**
  * The replica's schema, one numbered step per entry, applied in order and recorded in
@@ -286,6 +287,7 @@ export const REPLICA_MIGRATIONS: ReadonlyArray<{ version: number; name: string; 
         WHERE tbl = 'change_collisions';
     `,
   },
+  COMPLIANCE_STEP,
 ];
 
 /** Brings a replica file up to the latest step, each step in its own transaction. */

@@ -1,0 +1,80 @@
+import type { z } from 'zod';
+import type {
+  ComplianceOutputs,
+  complianceCalls,
+  evidenceLinkSchema,
+  riskDraftSchema,
+} from '../bridge/compliance.ts';
+import type { OnlineResult } from '../bridge/changes.ts';
+import type { BridgeContext } from './bridge-handlers.ts';
+import { online } from './change-admin-online.ts';
+import type { DesktopCore } from './desktop-core.ts';
+import { SessionError } from './desktop-app.ts';
+import type { OnlineDeps } from './hosts-online.ts';
+import { controlsOverview } from './replica/controls.ts';
+import { riskDetail, riskHeatmap, riskList, vendorDetail, vendorList } from './replica/risks.ts';
+
+type Call = keyof typeof complianceCalls;
+type Parsed<C extends Call> = z.output<(typeof complianceCalls)[C]['input']>;
+
+function openCore(ctx: BridgeContext): DesktopCore {
+  const core = ctx.app.core;
+  if (!core) throw new SessionError('signed_out', 'sign in and open a workspace first');
+  return core;
+}
+
+/** Records a risk (online: the server checks the ratings and names each bad field). */
+export function createRisk(
+  deps: OnlineDeps,
+  draft: z.output<typeof riskDraftSchema>,
+): Promise<OnlineResult<{ id: string }>> {
+  return online('recording a risk', async () => {
+    const risk = await deps.api.risks.create.mutate({ workspace: deps.workspace, ...draft });
+    return { id: risk.id };
+  });
+}
+
+/** Adds a link as evidence of a control (online; '' for no expiry). */
+export function addEvidenceLink(
+  deps: OnlineDeps,
+  draft: z.output<typeof evidenceLinkSchema>,
+): Promise<OnlineResult<{ id: string }>> {
+  const { expiresAt, ...link } = draft;
+  return online('adding evidence', async () => {
+    const added = await deps.api.evidence.add.mutate({
+      workspace: deps.workspace,
+      ...link,
+      ...(expiresAt ? { expiresAt } : {}),
+    });
+    return { id: added.id };
+  });
+}
+
+/** Pulls the change log once a call changed something, so the pages show it at once. */
+async function thenSync<T extends { ok: boolean }>(core: DesktopCore, result: T): Promise<T> {
+  if (result.ok) await core.engine.syncNow();
+  return result;
+}
+
+/** How the compliance calls of the contract are served (spread into HANDLERS). */
+export const COMPLIANCE_HANDLERS: {
+  [C in Call]: (input: Parsed<C>, ctx: BridgeContext) => ComplianceOutputs[C] | Promise<ComplianceOutputs[C]>;
+} = {
+  'risks.list': (filter, { app }) => (app.core ? riskList(app.core.db, filter) : []),
+  'risks.heatmap': ({ view }, ctx) => riskHeatmap(openCore(ctx).db, view),
+  'risks.detail': ({ riskId }, ctx) => riskDetail(openCore(ctx).db, riskId),
+  'risks.create': async (draft, ctx) => {
+    const core = openCore(ctx);
+    return thenSync(core, await createRisk(core, draft));
+  },
+  'vendors.list': (_input, { app }) => (app.core ? vendorList(app.core.db) : []),
+  'vendors.detail': ({ vendorId }, ctx) => vendorDetail(openCore(ctx).db, vendorId),
+  'controls.overview': (_input, ctx) => {
+    const core = openCore(ctx);
+    return controlsOverview(core.db, core.clock());
+  },
+  'evidence.addLink': async (draft, ctx) => {
+    const core = openCore(ctx);
+    return thenSync(core, await addEvidenceLink(core, draft));
+  },
+};
