@@ -194,7 +194,7 @@ describe('change management from the desktop alone, in Chromium', () => {
     await page.getByRole('button', { name: 'Add freeze window' }).click();
     await until(() => page.getByTestId('field-error-name').textContent()).toBe('name must not be empty');
     await page.getByLabel('Freeze name').fill('Year-end freeze');
-    await page.getByLabel('Reason').fill('the sales peak');
+    await page.getByLabel('Reason', { exact: true }).fill('the sales peak');
     await page.getByLabel('Starts').fill(local(20 * DAY));
     await page.getByLabel('Ends').fill(local(22 * DAY));
     await page.getByRole('button', { name: 'Add freeze window' }).click();
@@ -233,18 +233,77 @@ describe('change management from the desktop alone, in Chromium', () => {
     expect((await onServer()).state).toBe('scheduled');
   }, 240_000);
 
+  it('a template proposed by one approver and approved by another raises a change approved at once', async () => {
+    const { page } = admin;
+    await changesPage(page);
+    await tab(page, 'Templates');
+    await page.getByRole('button', { name: 'New template' }).click();
+    await page.getByLabel('Template name').fill('Restart the web tier');
+    await page.getByLabel('Rollback plan').fill('Nothing to roll back: a restart.');
+    await page.getByRole('button', { name: 'Propose template' }).click();
+    const row = page.getByTestId('template-row');
+    await until(() => row.getAttribute('data-state')).toBe('proposed');
+    // The proposer cannot approve their own template: the server's words, shown.
+    await row.getByRole('button', { name: 'Approve' }).click();
+    await until(() => page.getByTestId('templates-result').textContent()).toBe(
+      'you proposed this template: another approver must approve it',
+    );
+    const owner = await desktopOf('owner');
+    await changesPage(owner.page);
+    await tab(owner.page, 'Templates');
+    await owner.page.getByTestId('template-row').getByRole('button', { name: 'Approve' }).click();
+    await until(() => owner.page.getByTestId('template-row').getAttribute('data-state')).toBe('approved');
+    expect(await owner.page.getByTestId('template-row').textContent()).toContain(
+      'approved by owner@example.test',
+    );
+    await closeDesktop(owner);
+
+    // The member raises a change from it: a standard change, approved on creation.
+    const m = member.page;
+    await tab(m, 'Changes');
+    await m.getByRole('button', { name: 'New change (c)' }).click();
+    const form = m.getByTestId('change-form');
+    await form.getByLabel('From a standard-change template').selectOption({ label: 'Restart the web tier' });
+    await form.getByRole('button', { name: 'Create change' }).click();
+    const detail = m.getByTestId('change-detail');
+    await until(() => detail.getByRole('heading', { level: 2 }).textContent()).toBe('Restart the web tier');
+    await until(() => m.getByTestId('change-state').textContent()).toBe('approved');
+  }, 180_000);
+
+  it('an approver names a delegate while away, and removes it', async () => {
+    const { page } = admin;
+    await tab(page, "I'm away");
+    await page.getByLabel('Delegate', { exact: true }).selectOption({ label: 'approver@example.test' });
+    await page.getByLabel('From', { exact: true }).fill(local(DAY));
+    await page.getByLabel('Until', { exact: true }).fill(local(DAY / 2));
+    await page.getByRole('button', { name: 'Name delegate' }).click();
+    await until(() => page.getByTestId('field-error-endsAt').textContent()).toBe(
+      'endsAt must be after startsAt',
+    );
+    await page.getByLabel('Until', { exact: true }).fill(local(8 * DAY));
+    await page.getByLabel('Reason', { exact: true }).fill('conference');
+    await page.getByRole('button', { name: 'Name delegate' }).click();
+    const row = page.getByTestId('delegation-row');
+    await until(() => row.textContent()).toContain('admin@example.test → approver@example.test');
+    expect(await row.textContent()).toContain('(conference)');
+    expect(await world.client('viewer').delegations.list.query({ workspace: 'acme' })).toHaveLength(1);
+    await row.getByRole('button', { name: 'Remove' }).click();
+    await until(() => row.count()).toBe(0);
+    expect(await world.client('viewer').delegations.list.query({ workspace: 'acme' })).toHaveLength(0);
+  }, 180_000);
+
   it('the audit trail shows who raised, approved and scheduled it', async () => {
     const { page } = admin;
     await page.getByRole('button', { name: 'Sync now' }).click();
     await page.getByRole('button', { name: 'Audit', exact: true }).click();
     await page.getByLabel('Target').fill(changeId);
     await page.getByRole('button', { name: 'Filter' }).click();
-    const actions = async () =>
-      (await page.getByTestId('audit-row').all()).length
-        ? await Promise.all(
-            (await page.getByTestId('audit-row').all()).map((r) => r.locator('td').nth(3).textContent()),
-          )
-        : [];
+    // Read in one go: the table re-renders as rows arrive, so no row is waited on alone.
+    type Cells = { children: ArrayLike<{ textContent: string | null }> };
+    const actions = () =>
+      page
+        .getByTestId('audit-row')
+        .evaluateAll((rows) => rows.map((r) => (r as unknown as Cells).children[3]?.textContent ?? ''));
     await until(async () => (await actions()).filter((a) => a === 'approval.decided').length).toBe(2);
     const seen = await actions();
     for (const action of ['change.created', 'change.updated', 'change.submitted', 'change.transitioned'])

@@ -51,7 +51,11 @@ export function Away() {
         >
           <label>
             Delegate
-            <select value={d.delegateId} onChange={(e) => setD({ ...d, delegateId: e.target.value })}>
+            <select
+              aria-label="Delegate"
+              value={d.delegateId}
+              onChange={(e) => setD({ ...d, delegateId: e.target.value })}
+            >
               <option value="">Pick a member</option>
               {people.map((p) => (
                 <option key={p.id} value={p.id}>
@@ -65,6 +69,7 @@ export function Away() {
             From
             <input
               type="datetime-local"
+              aria-label="From"
               value={d.startsAt}
               onChange={(e) => setD({ ...d, startsAt: e.target.value })}
             />
@@ -74,6 +79,7 @@ export function Away() {
             Until
             <input
               type="datetime-local"
+              aria-label="Until"
               value={d.endsAt}
               onChange={(e) => setD({ ...d, endsAt: e.target.value })}
             />
@@ -81,7 +87,11 @@ export function Away() {
           </label>
           <label>
             Reason
-            <input value={d.reason} onChange={(e) => setD({ ...d, reason: e.target.value })} />
+            <input
+              aria-label="Reason"
+              value={d.reason}
+              onChange={(e) => setD({ ...d, reason: e.target.value })}
+            />
             <FieldError errors={errors} field="reason" />
           </label>
           <div className="actions">
