@@ -138,6 +138,13 @@ describe('change management from the desktop alone, in Chromium', () => {
       changeTypes: ['normal'],
       steps: [expect.objectContaining({ quorum: 2 })],
     });
+    // Edited: the same two approvers, now "all" of them (what the change below needs).
+    await row.getByRole('button', { name: 'Edit' }).click();
+    await page.getByTestId('policy-form').getByLabel('Quorum of step 1').fill('all');
+    await page.getByTestId('policy-form').getByRole('button', { name: 'Save policy' }).click();
+    await until(() => row.getByTestId('policy-step').textContent()).toBe(
+      'Service owners: all of approver@example.test, owner@example.test',
+    );
     await shot(page, 'change-policies');
   }, 180_000);
 
@@ -211,6 +218,9 @@ describe('change management from the desktop alone, in Chromium', () => {
     await shot(page, 'change-freeze-cab');
     const windows = await world.client('viewer').freezeWindows.list.query({ workspace: 'acme' });
     expect(windows.map((w) => w.name)).toEqual(['Year-end freeze']);
+    await page.getByTestId('freeze-row').getByRole('button', { name: 'Remove' }).click();
+    await until(() => page.getByTestId('freeze-row').count()).toBe(0);
+    expect(await world.client('viewer').freezeWindows.list.query({ workspace: 'acme' })).toEqual([]);
   }, 180_000);
 
   it('two approvers approve it, each in their own desktop, and the member schedules it', async () => {
