@@ -4,6 +4,9 @@ import { Approvals } from './features/approvals/approvals.tsx';
 import { AuditReview } from './features/audit/audit.tsx';
 import { Certificates } from './features/certificates/certificates.tsx';
 import { Changes } from './features/changes/changes.tsx';
+import { Controls } from './features/compliance/controls.tsx';
+import { Risks } from './features/compliance/risks.tsx';
+import { Vendors } from './features/compliance/vendors.tsx';
 import { Inbox } from './features/inbox/inbox.tsx';
 import { Incidents } from './features/incidents/incidents.tsx';
 import { CommandPalette } from './features/palette/palette.tsx';
@@ -67,6 +70,9 @@ export function App() {
         {page === 'approvals' ? <Approvals /> : null}
         {page === 'changes' ? <Changes /> : null}
         {page === 'incidents' ? <Incidents /> : null}
+        {page === 'risks' ? <Risks /> : null}
+        {page === 'vendors' ? <Vendors /> : null}
+        {page === 'controls' ? <Controls /> : null}
       </main>
       <CommandPalette />
     </div>

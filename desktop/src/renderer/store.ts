@@ -34,7 +34,17 @@ type UiSlice = {
   setError: (e: string | undefined) => void;
 };
 
-export type Page = 'inbox' | 'approvals' | 'certificates' | 'incidents' | 'changes' | 'audit' | 'settings';
+export type Page =
+  | 'inbox'
+  | 'approvals'
+  | 'certificates'
+  | 'incidents'
+  | 'changes'
+  | 'audit'
+  | 'settings'
+  | 'risks'
+  | 'vendors'
+  | 'controls';
 export type Store = SyncSlice &
   InboxSlice &
   AuditSlice &

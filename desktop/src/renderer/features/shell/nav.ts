@@ -12,5 +12,9 @@ export const NAV: Array<{ page: Page; label: string; needs: Permission }> = [
   { page: 'incidents', label: 'Incidents', needs: 'read' },
   { page: 'changes', label: 'Changes', needs: 'read' },
   { page: 'audit', label: 'Audit', needs: 'audit' },
+  // Compliance: auditors read these; writing on them needs 'approve' (the server checks too).
+  { page: 'risks', label: 'Risks', needs: 'audit' },
+  { page: 'vendors', label: 'Vendors', needs: 'audit' },
+  { page: 'controls', label: 'Controls', needs: 'audit' },
   { page: 'settings', label: 'Settings', needs: 'administer' },
 ];

@@ -1,0 +1,72 @@
+import { useState } from 'react';
+import { bridge } from '../../bridge/transport.ts';
+import { FieldError } from '../change-admin/form-bits.tsx';
+
+const RATINGS = [1, 2, 3, 4, 5];
+
+/** Records a risk (online): the server checks it and names each refused field beside it. */
+export function NewRiskForm() {
+  const [title, setTitle] = useState('');
+  const [category, setCategory] = useState('');
+  const [likelihood, setLikelihood] = useState(3);
+  const [impact, setImpact] = useState(3);
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [message, setMessage] = useState<{ ok: boolean; text: string } | undefined>();
+  return (
+    <form
+      className="filters"
+      aria-label="Record a risk"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void bridge.call('risks.create', { title, category, likelihood, impact }).then((r) => {
+          setErrors(r.ok ? {} : r.fieldErrors);
+          setMessage(
+            r.ok ? { ok: true, text: 'Risk recorded.' } : { ok: false, text: `Not recorded: ${r.message}.` },
+          );
+          if (r.ok) {
+            setTitle('');
+            setCategory('');
+          }
+        });
+      }}
+    >
+      <label>
+        Title <input aria-label="Risk title" value={title} onChange={(e) => setTitle(e.target.value)} />
+        <FieldError errors={errors} field="title" />
+      </label>
+      <label>
+        Category{' '}
+        <input aria-label="Risk category" value={category} onChange={(e) => setCategory(e.target.value)} />
+        <FieldError errors={errors} field="category" />
+      </label>
+      <label>
+        Likelihood{' '}
+        <select
+          aria-label="Likelihood"
+          value={likelihood}
+          onChange={(e) => setLikelihood(Number(e.target.value))}
+        >
+          {RATINGS.map((n) => (
+            <option key={n}>{n}</option>
+          ))}
+        </select>
+        <FieldError errors={errors} field="likelihood" />
+      </label>
+      <label>
+        Impact{' '}
+        <select aria-label="Impact" value={impact} onChange={(e) => setImpact(Number(e.target.value))}>
+          {RATINGS.map((n) => (
+            <option key={n}>{n}</option>
+          ))}
+        </select>
+        <FieldError errors={errors} field="impact" />
+      </label>
+      <button type="submit">Record risk</button>
+      {message ? (
+        <span role="status" className={message.ok ? 'ok' : 'bad'} data-testid="risk-form-outcome">
+          {message.text}
+        </span>
+      ) : null}
+    </form>
+  );
+}
