@@ -64,6 +64,7 @@ const counts = {
   rejected: 0,
   measured: 0,
   measuredAcknowledged: 0,
+  answeredInWindow: 0,
 };
 const rejectedWhy = new Map<string, number>();
 const windowStart = start + warmup * 1000;
@@ -92,6 +93,9 @@ function send(i: number, at: number): Promise<void> {
           const measured = at >= windowStart && at < windowEnd;
           if (res.statusCode === 200) {
             counts.acknowledged += ids.length;
+            // Answered inside the window (whenever it was sent): the rate the server acknowledged at.
+            const answered = Date.now();
+            if (answered >= windowStart && answered < windowEnd) counts.answeredInWindow += ids.length;
             acked.push(...ids);
             if (measured) {
               latencies.push(ms);
@@ -145,6 +149,7 @@ process.stdout.write(
     batches: counts.sent,
     measured_batches: counts.measured,
     measured_acknowledged: counts.measuredAcknowledged,
+    acknowledged_in_window: counts.answeredInWindow,
     acknowledged: counts.acknowledged,
     backpressure: counts.backpressure,
     rejected: counts.rejected,
