@@ -98,15 +98,21 @@ export function Controls() {
       <h2>
         Controls <span className="badge">{overview?.controls.length ?? 0}</span>
       </h2>
-      <div className="list" aria-label="Controls list">
+      <div aria-label="Controls list">
         {overview?.controls.map((c) => (
-          <div key={c.id} data-testid="control-row" data-needs-evidence={c.needsEvidence} className="row">
-            <span className="sev">{c.status.replace('_', ' ')}</span>
+          <div
+            key={c.id}
+            data-testid="control-row"
+            data-needs-evidence={c.needsEvidence}
+            className="row"
+            style={{ height: 'auto', flexWrap: 'wrap' }}
+          >
             <span className="title">{c.title}</span>
             <span className={c.needsEvidence ? 'bad' : 'muted'}>
               {c.needsEvidence ? 'needs evidence' : `${c.evidence.length} evidence`}
               {c.owner ? ` · ${c.owner.name}` : ''}
             </span>
+            <span className="state">{c.status.replace('_', ' ')}</span>
             {canWrite ? (
               <button onClick={() => setAdding(adding === c.id ? undefined : c.id)}>Add evidence link</button>
             ) : null}

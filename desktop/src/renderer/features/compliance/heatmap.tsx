@@ -27,7 +27,13 @@ export function HeatMap({ map }: { map: RiskHeatmap | undefined }) {
       role="grid"
       aria-label={`Risk heat map (${map?.view ?? 'inherent'})`}
       data-testid="risk-heatmap"
-      style={{ display: 'grid', gridTemplateColumns: 'auto repeat(5, 4.5em)', gap: 4, margin: '8px 0' }}
+      style={{
+        display: 'grid',
+        gridTemplateColumns: '2.5em repeat(5, 4.5em)',
+        gap: 4,
+        margin: '8px 0',
+        width: 'max-content',
+      }}
     >
       {[...LEVELS].reverse().map((likelihood) => (
         <div role="row" key={likelihood} style={{ display: 'contents' }}>

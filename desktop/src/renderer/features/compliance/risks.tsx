@@ -5,10 +5,11 @@ import { NewRiskForm } from './risk-form.tsx';
 import { RISK_TABLES, useCompliance } from './store.ts';
 import { useBridge } from './use-bridge.ts';
 
+/** The score the row sits at in the chosen view, and its ratings (residual falls back to inherent). */
 const rating = (r: RiskListRow, view: string) =>
   view === 'residual' && r.residualScore !== undefined
-    ? `${r.residualLikelihood}×${r.residualImpact} = ${r.residualScore}`
-    : `${r.likelihood}×${r.impact} = ${r.score}`;
+    ? { score: r.residualScore, words: `L${r.residualLikelihood} × I${r.residualImpact}` }
+    : { score: r.score, words: `L${r.likelihood} × I${r.impact}` };
 
 /** A risk's detail: ratings, treatment, what it concerns and the live signals that flagged it. */
 function RiskPane({ detail }: { detail: RiskDetail }) {
@@ -107,10 +108,12 @@ export function Risks() {
               className={`row ${r.id === riskId ? 'selected' : ''}`}
               onClick={() => useCompliance.setState({ riskId: r.id })}
             >
-              <span className="sev">{rating(r, riskView)}</span>
+              <span className="sev" data-testid="risk-score">
+                {rating(r, riskView).score}
+              </span>
               <span className="title">{r.title}</span>
               <span className="muted">
-                {r.category}
+                {rating(r, riskView).words} · {r.category}
                 {r.owner ? ` · ${r.owner.name}` : ''}
               </span>
               <span className="state">
