@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { enrollAgent } from '../support/agent.ts';
 import { launchChromium } from '../support/chromium.ts';
 import { openDesktopUi } from '../support/desktop-ui.ts';
 import { createWorld, type World } from '../support/world.ts';
@@ -14,8 +15,8 @@ import { tempDir } from '../../desktop/test/support/core.ts';
 /**
  * The Risks, Vendors and Controls pages in Chromium through the headless host, signed in as the
  * owner, with a register, vendors, controls, evidence and control-test results seeded through the
- * API: the heat map's cells filter the register (inherent and residual), a risk opens with its
- * signals, a vendor with its assessments, coverage shows a bar per CSF function, and the forms
+ * API: the heat map's cells filter the register (inherent and residual), a risk recorded on a monitored host opens with
+ * it and its signals, a vendor with its assessments, coverage shows a bar per CSF function, and the forms
  * show the server's field errors. Screenshots go to .tmp/artifacts/desktop/.
  */
 
@@ -41,7 +42,19 @@ beforeAll(async () => {
   [world, browser] = await Promise.all([createWorld(), launchChromium(), buildRenderer(rendererDir)]);
   const owner = world.client('owner');
   const ws = { workspace: 'acme' };
-  const vendor = await owner.vendors.create.mutate({ ...ws, name: 'Payroll Co', tier: 'critical' });
+  const agent = await enrollAgent(world);
+  const payrollHost = await owner.hosts.add.mutate({
+    ...ws,
+    hostname: 'payroll.example.test',
+    port: 443,
+    agentId: agent.id,
+  });
+  const vendor = await owner.vendors.create.mutate({
+    ...ws,
+    name: 'Payroll Co',
+    tier: 'critical',
+    hostIds: [payrollHost.id],
+  });
   await owner.vendors.create.mutate({ ...ws, name: 'Snack Supplier', tier: 'low' });
   for (const r of RISKS)
     await owner.risks.create.mutate({
@@ -148,10 +161,16 @@ describe('compliance pages in Chromium', () => {
     await page.getByLabel('Risk category').fill('vendors');
     await page.getByLabel('Likelihood', { exact: true }).selectOption('1');
     await page.getByLabel('Impact', { exact: true }).selectOption('5');
+    await page.getByLabel('Risk host').selectOption({ label: 'payroll.example.test:443' });
     await page.getByRole('button', { name: 'Record risk' }).click();
     await until(() => cell(1, 5).getAttribute('data-count')).toBe('1');
     await until(() => page.getByTestId('risk-form-outcome').textContent()).toBe('Risk recorded.');
     expect(await page.getByTestId('field-error-title').count()).toBe(0);
+    // On the monitored host it names: its incidents, failed changes and critical alerts are signals.
+    await cell(1, 5).click();
+    await page.getByTestId('risk-row').filter({ hasText: 'Supplier insolvency' }).click();
+    await until(() => page.getByTestId('risk-detail').textContent()).toContain('payroll.example.test');
+    await cell(1, 5).click();
   });
 
   it('vendors are listed by tier and open with their assessments', async () => {
@@ -163,6 +182,7 @@ describe('compliance pages in Chromium', () => {
     const detail = page.getByTestId('vendor-detail');
     await until(() => detail.getByRole('heading', { level: 2 }).textContent()).toBe('Payroll Co');
     expect(await detail.textContent()).toContain('Never assessed');
+    expect(await detail.getByTestId('vendor-hosts').textContent()).toContain('payroll.example.test');
   });
 
   it('coverage has a bar per CSF function, controls needing evidence come first, and test results show what they looked at', async () => {

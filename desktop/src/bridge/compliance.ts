@@ -60,6 +60,8 @@ export const riskDraftSchema = z.object({
   likelihood: z.number().int(),
   impact: z.number().int(),
   description: z.string().max(20_000).optional(),
+  /** The monitored hosts it concerns: their incidents, failed changes and critical alerts are its signals. */
+  hostIds: z.array(id).max(100).optional(),
 });
 export type RiskDraft = z.input<typeof riskDraftSchema>;
 

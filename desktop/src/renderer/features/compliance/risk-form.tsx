@@ -1,6 +1,9 @@
 import { useState } from 'react';
 import { bridge } from '../../bridge/transport.ts';
 import { FieldError } from '../change-admin/form-bits.tsx';
+import { useBridge } from './use-bridge.ts';
+
+const HOST_TABLES = ['hosts'];
 
 const RATINGS = [1, 2, 3, 4, 5];
 
@@ -10,6 +13,8 @@ export function NewRiskForm() {
   const [category, setCategory] = useState('');
   const [likelihood, setLikelihood] = useState(3);
   const [impact, setImpact] = useState(3);
+  const [hostId, setHostId] = useState('');
+  const hosts = useBridge('hosts.list', {}, HOST_TABLES).data ?? [];
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [message, setMessage] = useState<{ ok: boolean; text: string } | undefined>();
   return (
@@ -18,16 +23,26 @@ export function NewRiskForm() {
       aria-label="Record a risk"
       onSubmit={(e) => {
         e.preventDefault();
-        void bridge.call('risks.create', { title, category, likelihood, impact }).then((r) => {
-          setErrors(r.ok ? {} : r.fieldErrors);
-          setMessage(
-            r.ok ? { ok: true, text: 'Risk recorded.' } : { ok: false, text: `Not recorded: ${r.message}.` },
-          );
-          if (r.ok) {
-            setTitle('');
-            setCategory('');
-          }
-        });
+        void bridge
+          .call('risks.create', {
+            title,
+            category,
+            likelihood,
+            impact,
+            ...(hostId ? { hostIds: [hostId] } : {}),
+          })
+          .then((r) => {
+            setErrors(r.ok ? {} : r.fieldErrors);
+            setMessage(
+              r.ok
+                ? { ok: true, text: 'Risk recorded.' }
+                : { ok: false, text: `Not recorded: ${r.message}.` },
+            );
+            if (r.ok) {
+              setTitle('');
+              setCategory('');
+            }
+          });
       }}
     >
       <label>
@@ -60,6 +75,18 @@ export function NewRiskForm() {
           ))}
         </select>
         <FieldError errors={errors} field="impact" />
+      </label>
+      <label>
+        Host{' '}
+        <select aria-label="Risk host" value={hostId} onChange={(e) => setHostId(e.target.value)}>
+          <option value="">none</option>
+          {hosts.map((h) => (
+            <option key={h.id} value={h.id}>
+              {h.hostname}:{h.port}
+            </option>
+          ))}
+        </select>
+        <FieldError errors={errors} field="hostIds" />
       </label>
       <button type="submit">Record risk</button>
       {message ? (
