@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createWorld, type World } from '@vigilo/tests/support/world';
-import { addEvidenceLink, createRisk } from '../src/core/compliance-handlers.ts';
+import { addEvidenceLink, createRisk, recordAssessment } from '../src/core/compliance-handlers.ts';
 import { controlsOverview } from '../src/core/replica/controls.ts';
 import { riskDetail, riskHeatmap, riskList, vendorDetail, vendorList } from '../src/core/replica/risks.ts';
 import { openCore, switchableNetwork, tempDir } from './support/core.ts';
@@ -169,5 +169,52 @@ describe('compliance in the desktop replica', () => {
     await c.engine.syncNow();
     const row = controlsOverview(c.db, new Date()).controls.find((x) => x.id === control.id);
     expect(row?.evidence.map((e) => e.title)).toEqual(['Inventory export']);
+
+    // A vendor's open assessment shows its questions offline; recording it is online and scored.
+    const owner = world.client('owner');
+    const template = await owner.assessments.createTemplate.mutate({
+      workspace: 'acme',
+      name: 'Basic security',
+      questions: [
+        { id: 'mfa', text: 'Do staff use MFA?', weight: 3, type: 'yes_no' },
+        { id: 'patching', text: 'How timely is patching?', weight: 1, type: 'scale' },
+      ],
+    });
+    const vendor = (await owner.vendors.list.query({ workspace: 'acme' })).find(
+      (v) => v.name === 'Payroll Co',
+    )!;
+    const started = await owner.assessments.create.mutate({
+      workspace: 'acme',
+      vendorId: vendor.id,
+      templateId: template.id,
+      period: '2026',
+    });
+    await c.engine.syncNow();
+    expect(vendorDetail(c.db, vendor.id)?.assessments).toEqual([
+      expect.objectContaining({
+        period: '2026',
+        completedAt: undefined,
+        questions: [
+          expect.objectContaining({ id: 'mfa', type: 'yes_no' }),
+          expect.objectContaining({ id: 'patching', type: 'scale' }),
+        ],
+      }),
+    ]);
+    const unanswered = await recordAssessment(c, {
+      assessmentId: started.id,
+      answers: { mfa: true },
+      findings: '',
+      outcome: 'approved',
+    });
+    expect(unanswered.ok ? {} : unanswered.fieldErrors).toHaveProperty(['answers.patching']);
+    const recorded = await recordAssessment(c, {
+      assessmentId: started.id,
+      answers: { mfa: true, patching: 5 },
+      findings: 'Fine.',
+      outcome: 'approved',
+    });
+    expect(recorded.ok).toBe(true);
+    await c.engine.syncNow();
+    expect(vendorDetail(c.db, vendor.id)?.assessments[0]).toMatchObject({ score: 100, outcome: 'approved' });
   });
 });

@@ -56,6 +56,20 @@ beforeAll(async () => {
     hostIds: [payrollHost.id],
   });
   await owner.vendors.create.mutate({ ...ws, name: 'Snack Supplier', tier: 'low' });
+  const template = await owner.assessments.createTemplate.mutate({
+    ...ws,
+    name: 'Basic security',
+    questions: [
+      { id: 'mfa', text: 'Do staff use MFA?', weight: 3, type: 'yes_no' },
+      { id: 'patching', text: 'How timely is patching?', weight: 1, type: 'scale' },
+    ],
+  });
+  await owner.assessments.create.mutate({
+    ...ws,
+    vendorId: vendor.id,
+    templateId: template.id,
+    period: '2026',
+  });
   for (const r of RISKS)
     await owner.risks.create.mutate({
       ...ws,
@@ -173,7 +187,7 @@ describe('compliance pages in Chromium', () => {
     await cell(1, 5).click();
   });
 
-  it('vendors are listed by tier and open with their assessments', async () => {
+  it('vendors are listed by tier and open with their endpoints, and an open assessment is recorded', async () => {
     await page.getByRole('button', { name: 'Vendors', exact: true }).click();
     await until(() => page.getByTestId('vendor-row').count()).toBe(2);
     const tiers = await page.getByTestId('vendor-row').all();
@@ -181,8 +195,15 @@ describe('compliance pages in Chromium', () => {
     await page.getByTestId('vendor-row').first().click();
     const detail = page.getByTestId('vendor-detail');
     await until(() => detail.getByRole('heading', { level: 2 }).textContent()).toBe('Payroll Co');
-    expect(await detail.textContent()).toContain('Never assessed');
+    expect(await detail.getByTestId('vendor-assessments').textContent()).toContain('2026: in progress');
     expect(await detail.getByTestId('vendor-hosts').textContent()).toContain('payroll.example.test');
+    // Recording the open assessment: an unanswered question is the server's words; then scored.
+    await detail.getByLabel('Answer mfa').selectOption('true');
+    await detail.getByRole('button', { name: 'Record assessment' }).click();
+    await until(() => detail.getByTestId('field-error-answers').textContent()).toContain('must be answered');
+    await detail.getByLabel('Answer patching').selectOption('4');
+    await detail.getByRole('button', { name: 'Record assessment' }).click();
+    await until(() => detail.getByTestId('vendor-assessments').textContent()).toContain('/100, approved');
   });
 
   it('coverage has a bar per CSF function, controls needing evidence come first, and test results show what they looked at', async () => {

@@ -88,6 +88,8 @@ export type VendorDetail = {
     score: number | undefined;
     outcome: string | undefined;
     completedAt: string | undefined;
+    /** The questions it is answered against (its own copy of the template's). */
+    questions: Array<{ id: string; text: string; weight: number; type: string }>;
   }>;
   /** Its monitored endpoints with their latest TLS grade (the replica's host_status). */
   hosts: Array<{ id: string; name: string; grade: string | undefined }>;
@@ -143,6 +145,15 @@ export const evidenceLinkSchema = z.object({
 });
 export type EvidenceLinkDraft = z.input<typeof evidenceLinkSchema>;
 
+/** An assessment's answers (yes/no, 1–5, text by question id), findings and outcome: loose on purpose. */
+export const assessmentRecordSchema = z.object({
+  assessmentId: id,
+  answers: z.record(z.string().max(100), z.union([z.boolean(), z.number(), z.string().max(4000)])),
+  findings: z.string().max(20_000).default(''),
+  outcome: z.string().max(100),
+});
+export type AssessmentRecord = z.input<typeof assessmentRecordSchema>;
+
 export const complianceCalls = {
   'risks.list': { input: riskFilterSchema },
   'risks.heatmap': { input: z.object({ view: riskViewSchema.default('inherent') }) },
@@ -152,6 +163,7 @@ export const complianceCalls = {
   'vendors.detail': { input: z.object({ vendorId: id }) },
   'controls.overview': { input: z.object({}) },
   'evidence.addLink': { input: evidenceLinkSchema },
+  'assessments.record': { input: assessmentRecordSchema },
 } as const;
 
 export type ComplianceOutputs = {
@@ -163,4 +175,5 @@ export type ComplianceOutputs = {
   'vendors.detail': VendorDetail | null;
   'controls.overview': ControlsOverview;
   'evidence.addLink': OnlineResult<{ id: string }>;
+  'assessments.record': OnlineResult<{ id: string }>;
 };

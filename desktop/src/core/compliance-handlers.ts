@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type {
+  assessmentRecordSchema,
   ComplianceOutputs,
   complianceCalls,
   evidenceLinkSchema,
@@ -50,6 +51,24 @@ export function addEvidenceLink(
   });
 }
 
+/** Records a vendor assessment's answers (online: the server scores them and names bad ones). */
+export function recordAssessment(
+  deps: OnlineDeps,
+  draft: z.output<typeof assessmentRecordSchema>,
+): Promise<OnlineResult<{ id: string }>> {
+  const { assessmentId, outcome, ...rest } = draft;
+  return online('recording an assessment', async () => {
+    await deps.api.assessments.record.mutate({
+      workspace: deps.workspace,
+      id: assessmentId,
+      // The server names a bad outcome as a field error; the bridge passes the words through.
+      outcome: outcome as never,
+      ...rest,
+    });
+    return { id: assessmentId };
+  });
+}
+
 /** Pulls the change log once a call changed something, so the pages show it at once. */
 async function thenSync<T extends { ok: boolean }>(core: DesktopCore, result: T): Promise<T> {
   if (result.ok) await core.engine.syncNow();
@@ -76,5 +95,9 @@ export const COMPLIANCE_HANDLERS: {
   'evidence.addLink': async (draft, ctx) => {
     const core = openCore(ctx);
     return thenSync(core, await addEvidenceLink(core, draft));
+  },
+  'assessments.record': async (draft, ctx) => {
+    const core = openCore(ctx);
+    return thenSync(core, await recordAssessment(core, draft));
   },
 };

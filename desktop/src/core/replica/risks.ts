@@ -136,6 +136,25 @@ export function riskDetail(db: Database.Database, riskId: string): RiskDetail | 
   };
 }
 
+type Question = VendorDetail['assessments'][number]['questions'][number];
+
+/** An assessment's questions as the server stored them ([{id, text, weight, type}]). */
+function parseQuestions(json: string | null): Question[] {
+  try {
+    const list: unknown = JSON.parse(json ?? '[]');
+    if (!Array.isArray(list)) return [];
+    return list.flatMap((q: unknown) => {
+      const o = (q && typeof q === 'object' ? q : {}) as Record<string, unknown>;
+      return typeof o.id === 'string' && typeof o.text === 'string' && typeof o.type === 'string'
+        ? [{ id: o.id, text: o.text, weight: Number(o.weight ?? 0), type: o.type }]
+        : [];
+    });
+  } catch {
+    // The server writes JSON; a damaged row shows no questions rather than failing the page.
+    return [];
+  }
+}
+
 const TIER_RANK = `CASE tier WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END`;
 
 /** Vendors, most critical tier first, each with its latest completed assessment. */
@@ -194,10 +213,13 @@ export function vendorDetail(db: Database.Database, vendorId: string): VendorDet
         score: number | null;
         outcome: string | null;
         completed_at: string | null;
+        questions: string | null;
       }
     >(
-      `SELECT id, period, score, outcome, completed_at FROM vendor_assessments WHERE vendor_id = ?
-       ORDER BY julianday(created_at) DESC, period DESC`,
+      `SELECT a.id, a.period, a.score, a.outcome, a.completed_at,
+         json_extract(r.data, '$.questions') AS questions
+       FROM vendor_assessments a JOIN records r ON r.tbl = 'vendor_assessments' AND r.id = a.id
+       WHERE a.vendor_id = ? ORDER BY julianday(a.created_at) DESC, a.period DESC`,
     )
     .all(vendorId)
     .map((a) => ({
@@ -206,6 +228,7 @@ export function vendorDetail(db: Database.Database, vendorId: string): VendorDet
       score: a.score ?? undefined,
       outcome: a.outcome ?? undefined,
       completedAt: a.completed_at ?? undefined,
+      questions: parseQuestions(a.questions),
     }));
   const hosts = db
     .prepare<[string], { id: string; hostname: string | null; grade: string | null }>(

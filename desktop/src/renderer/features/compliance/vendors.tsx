@@ -1,10 +1,12 @@
 import type { VendorDetail } from '../../../bridge/compliance.ts';
-import { when } from '../change-admin/form-bits.tsx';
+import { useCan, when } from '../change-admin/form-bits.tsx';
+import { AssessmentForm } from './assessment-form.tsx';
 import { useCompliance, VENDOR_TABLES } from './store.ts';
 import { useBridge } from './use-bridge.ts';
 
 /** A vendor: its assessments (newest first) and the TLS grades of its monitored endpoints. */
 function VendorPane({ detail }: { detail: VendorDetail }) {
+  const canWrite = useCan('approve');
   return (
     <section aria-label="Vendor" data-testid="vendor-detail" className="host-detail">
       <header>
@@ -26,6 +28,7 @@ function VendorPane({ detail }: { detail: VendorDetail }) {
             {a.completedAt
               ? `${a.score ?? '—'}/100, ${a.outcome ?? ''} (${when(a.completedAt)})`
               : 'in progress'}
+            {!a.completedAt && canWrite ? <AssessmentForm assessment={a} /> : null}
           </li>
         ))}
       </ul>
