@@ -1,7 +1,10 @@
+import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createWorld, type World } from '@vigilo/tests/support/world';
 import { addEvidenceLink, createRisk, recordAssessment } from '../src/core/compliance-handlers.ts';
 import { controlsOverview } from '../src/core/replica/controls.ts';
+import { REPLICA_MIGRATIONS } from '../src/core/replica/migrations.ts';
+import { openReplicaDb } from '../src/core/replica/replica.ts';
 import { riskDetail, riskHeatmap, riskList, vendorDetail, vendorList } from '../src/core/replica/risks.ts';
 import { openCore, switchableNetwork, tempDir } from './support/core.ts';
 
@@ -216,5 +219,30 @@ describe('compliance in the desktop replica', () => {
     expect(recorded.ok).toBe(true);
     await c.engine.syncNow();
     expect(vendorDetail(c.db, vendor.id)?.assessments[0]).toMatchObject({ score: 100, outcome: 'approved' });
+  });
+
+  it('step 7 upgrades a version-6 replica that already holds compliance rows in place', () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const file = `${dir}/v6.sqlite`;
+      const old = new Database(file);
+      for (const m of REPLICA_MIGRATIONS.filter((m) => m.version <= 6)) old.exec(m.sql);
+      old.pragma('user_version = 6');
+      // Rows pulled before this build knew the tables: records keeps them as JSON all along.
+      const row = { id: 'r1', title: 'Old risk', category: 'ops', likelihood: 5, impact: 5, status: 'open' };
+      old
+        .prepare('INSERT INTO records (tbl, id, data) VALUES (?, ?, ?)')
+        .run('risks', 'r1', JSON.stringify(row));
+      old.close();
+      const db = openReplicaDb(file);
+      expect(db.pragma('user_version', { simple: true })).toBe(REPLICA_MIGRATIONS.at(-1)!.version);
+      expect(riskList(db, { view: 'inherent' })).toEqual([
+        expect.objectContaining({ title: 'Old risk', score: 25 }),
+      ]);
+      expect(riskHeatmap(db, 'residual').counts[4]![4]).toBe(1);
+      db.close();
+    } finally {
+      cleanup();
+    }
   });
 });
