@@ -78,10 +78,15 @@ describe('compliance in the desktop replica', () => {
     });
     await owner.controlTests.run.mutate({ workspace: 'acme' });
 
-    // An approver's replica (the server's sync.pull needs 'read', which an auditor lacks).
-    const { c, network } = coreOf('approver');
+    // An auditor's replica: it receives the compliance tables (and nothing it may not read).
+    const { c, network } = coreOf('auditor');
     await c.engine.syncNow();
     network.online = false;
+    expect(c.db.prepare(`SELECT count(*) AS n FROM records WHERE tbl IN ('hosts', 'changes')`).get()).toEqual(
+      {
+        n: 0,
+      },
+    );
 
     const inherent = riskList(c.db, { view: 'inherent', likelihood: 4, impact: 5 });
     expect(inherent.map((r) => r.title)).toEqual(['Payroll data leak']);

@@ -24,6 +24,12 @@ export const PERMISSIONS = {
   own: ['owner'],
   /** Read the audit log and compliance, export audit bundles. The auditor's grant is time-boxed. */
   audit: ['auditor', 'approver', 'admin', 'owner'],
+  /**
+   * Pull the change log into a desktop replica: every role, the auditor too. What each receives
+   * is only the tables its role may read (server/src/sync/tables.ts): an auditor gets the
+   * compliance tables and nothing of the monitoring or change data it may not read.
+   */
+  replicate: ['viewer', 'member', 'approver', 'admin', 'owner', 'auditor'],
 } as const satisfies Record<string, readonly WorkspaceRole[]>;
 export type Permission = keyof typeof PERMISSIONS;
 
@@ -181,7 +187,7 @@ export const PROCEDURE_ACCESS = {
   'evidence.add': 'approve',
   'evidence.remove': 'approve',
   // Desktop sync: each sync.push kind checks its own permission (server/src/sync/mutations.ts).
-  'sync.pull': 'read',
+  'sync.pull': 'replicate',
   'sync.audit': 'audit',
   'sync.push': 'read',
 } as const satisfies Record<string, Access>;

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { outcome } from '@vigilo/tests/support/client';
 import { createWorld, type World } from '@vigilo/tests/support/world';
 import { seedAlert } from '@vigilo/tests/support/alerts';
+import { tablesFor } from '../../src/sync/tables.ts';
 
 let world: World;
 beforeAll(async () => {
@@ -73,10 +74,12 @@ describe('sync.pull: the per-row change log', () => {
     await world.client('viewer').workspace.mine.query(); // the invitee signs in again: a member
   });
 
-  it('is refused to roles without read and to outsiders', async () => {
-    expect(await outcome(() => world.client('auditor').sync.pull.query({ workspace: 'acme' }))).toBe(
-      'FORBIDDEN',
-    );
+  it('gives an auditor only the tables its role may read, and refuses outsiders', async () => {
+    // The auditor replicates compliance (permission 'audit'), never hosts, alerts or changes.
+    const page = await world.client('auditor').sync.pull.query({ workspace: 'acme' });
+    expect(page.tables).toEqual(tablesFor('auditor'));
+    expect(page.tables).not.toContain('hosts');
+    expect(page.changes.every((c) => page.tables.includes(c.table))).toBe(true);
     expect(await outcome(() => world.client('outsider').sync.pull.query({ workspace: 'acme' }))).toBe(
       'NOT_FOUND',
     );

@@ -268,7 +268,7 @@ export class SyncEngine {
   async #pullChanges(): Promise<Set<string>> {
     const { store } = this.#o;
     const touched = new Set<string>();
-    if (!this.#may('read')) return touched;
+    if (!this.#may('replicate')) return touched;
     for (;;) {
       const cursor = store.meta.number('changes_cursor');
       const page = await this.#o.api.sync.pull.query({
