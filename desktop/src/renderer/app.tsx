@@ -1,5 +1,4 @@
 import { useEffect } from 'react';
-import { roleGrants, workspaceRoleSchema } from '@vigilo/shared/roles';
 import { Approvals } from './features/approvals/approvals.tsx';
 import { AuditReview } from './features/audit/audit.tsx';
 import { Certificates } from './features/certificates/certificates.tsx';
@@ -20,6 +19,7 @@ import { ThemeToggle } from './features/shell/theme-toggle.tsx';
 import { ConflictList, SyncIndicator } from './features/sync/sync-indicator.tsx';
 import { connectStore } from './connect-store.ts';
 import { useStore } from './store.ts';
+import { roleMay } from './features/session/can.ts';
 
 export function App() {
   const page = useStore((s) => s.page);
@@ -29,8 +29,7 @@ export function App() {
   const session = useStore((s) => s.session);
   useEffect(() => connectStore(), []);
   useEffect(applyTheme, []);
-  const role = workspaceRoleSchema.safeParse(sync?.workspace?.role);
-  const nav = NAV.filter((n) => role.success && roleGrants(role.data, n.needs));
+  const nav = NAV.filter((n) => roleMay(sync?.workspace?.role, n.needs));
 
   if (session && !session.signedIn) return <SignIn />;
   return (

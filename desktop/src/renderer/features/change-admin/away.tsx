@@ -2,7 +2,8 @@ import { useCallback, useEffect, useState } from 'react';
 import type { DelegationView } from '../../../bridge/change-admin.ts';
 import type { Person } from '../../../bridge/changes.ts';
 import { bridge } from '../../bridge/transport.ts';
-import { FieldError, instant, Outcome, useCan, when } from './form-bits.tsx';
+import { FieldError, instant, Outcome, when } from './form-bits.tsx';
+import { useCan } from '../session/can.ts';
 
 /**
  * "I'm away": names a delegate who also receives my approvals between two instants; lists the

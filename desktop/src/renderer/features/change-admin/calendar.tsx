@@ -1,7 +1,8 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { CabMeetingView, FreezeView } from '../../../bridge/change-admin.ts';
 import { bridge } from '../../bridge/transport.ts';
-import { FieldError, instant, Outcome, peopleNames, useCan, when, words } from './form-bits.tsx';
+import { FieldError, instant, Outcome, peopleNames, when, words } from './form-bits.tsx';
+import { useCan } from '../session/can.ts';
 
 type Message = { ok: boolean; text: string } | undefined;
 

@@ -1,6 +1,4 @@
-import { type Permission, roleGrants, workspaceRoleSchema } from '@vigilo/shared/roles';
 import type { Person } from '../../../bridge/changes.ts';
-import { useStore } from '../../store.ts';
 
 /** The server's words for one field (or the first of its sub-fields), under it. */
 export function FieldError({ errors, field }: { errors: Record<string, string>; field: string }) {
@@ -10,12 +8,6 @@ export function FieldError({ errors, field }: { errors: Record<string, string>; 
       {words}
     </span>
   ) : null;
-}
-
-/** True when my role in the open workspace grants `permission` (the server checks it anyway). */
-export function useCan(permission: Permission): boolean {
-  const role = workspaceRoleSchema.safeParse(useStore((s) => s.sync?.workspace?.role));
-  return role.success && roleGrants(role.data, permission);
 }
 
 /** A datetime-local value (the person's own clock) as an instant, or '' for none. */

@@ -5,7 +5,8 @@ import { useCallback, useEffect, useState } from 'react';
 import type { PolicyStepDraft, PolicyView } from '../../../bridge/change-admin.ts';
 import type { Person } from '../../../bridge/changes.ts';
 import { bridge } from '../../bridge/transport.ts';
-import { FieldError, Outcome, PeoplePicker, peopleNames, useCan, words } from './form-bits.tsx';
+import { FieldError, Outcome, PeoplePicker, peopleNames, words } from './form-bits.tsx';
+import { useCan } from '../session/can.ts';
 
 type Step = { name: string; approverIds: string[]; group: string; quorum: string };
 type Draft = {

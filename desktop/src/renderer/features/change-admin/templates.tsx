@@ -1,7 +1,8 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { TemplateView } from '../../../bridge/change-admin.ts';
 import { bridge } from '../../bridge/transport.ts';
-import { FieldError, Outcome, useCan, words } from './form-bits.tsx';
+import { FieldError, Outcome, words } from './form-bits.tsx';
+import { useCan } from '../session/can.ts';
 
 /** Proposes a template: what every change raised from it starts with. */
 function TemplateForm({ onDone }: { onDone: () => void }) {

@@ -1,6 +1,5 @@
 import { CHANGE_STATES, CHANGE_TYPES } from '@vigilo/shared/change-states';
 import { RISK_LEVELS } from '@vigilo/shared/change-risk';
-import { roleGrants, workspaceRoleSchema } from '@vigilo/shared/roles';
 import { useEffect, useState } from 'react';
 import type { ChangeFilter } from '../../../bridge/changes.ts';
 import { Away } from '../change-admin/away.tsx';
@@ -12,6 +11,7 @@ import { useStore } from '../../store.ts';
 import { ChangeDetailPane } from './change-detail.tsx';
 import { ChangeForm } from './change-form.tsx';
 import { ChangeMoves } from './change-moves.tsx';
+import { useCan } from '../session/can.ts';
 
 const typing = (t: EventTarget | null) =>
   t instanceof HTMLInputElement || t instanceof HTMLSelectElement || t instanceof HTMLTextAreaElement;
@@ -85,8 +85,7 @@ function ChangeList() {
   const selected = useStore((s) => s.changeSelected);
   const detail = useStore((s) => s.changeDetail);
   const formOpen = useStore((s) => s.changeFormOpen);
-  const role = workspaceRoleSchema.safeParse(useStore((s) => s.sync?.workspace?.role));
-  const canOperate = role.success && roleGrants(role.data, 'operate');
+  const canOperate = useCan('operate');
 
   useEffect(() => {
     void useStore.getState().loadChanges();

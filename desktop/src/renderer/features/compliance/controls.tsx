@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import type { ControlTestView, FrameworkCoverageView } from '../../../bridge/compliance.ts';
-import { useCan, when } from '../change-admin/form-bits.tsx';
+import { when } from '../change-admin/form-bits.tsx';
+import { useCan } from '../session/can.ts';
 import { EvidenceLinkForm } from './evidence-form.tsx';
 import { CONTROL_TABLES } from './store.ts';
 import { useBridge } from './use-bridge.ts';

@@ -1,5 +1,6 @@
 import type { RiskDetail, RiskListRow } from '../../../bridge/compliance.ts';
-import { useCan, when } from '../change-admin/form-bits.tsx';
+import { when } from '../change-admin/form-bits.tsx';
+import { useCan } from '../session/can.ts';
 import { HeatMap } from './heatmap.tsx';
 import { NewRiskForm } from './risk-form.tsx';
 import { RISK_TABLES, useCompliance } from './store.ts';

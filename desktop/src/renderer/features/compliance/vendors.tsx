@@ -1,5 +1,6 @@
 import type { VendorDetail } from '../../../bridge/compliance.ts';
-import { useCan, when } from '../change-admin/form-bits.tsx';
+import { when } from '../change-admin/form-bits.tsx';
+import { useCan } from '../session/can.ts';
 import { AssessmentForm } from './assessment-form.tsx';
 import { useCompliance, VENDOR_TABLES } from './store.ts';
 import { useBridge } from './use-bridge.ts';

@@ -1,9 +1,9 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { roleGrants, workspaceRoleSchema } from '@vigilo/shared/roles';
 import { useEffect, useRef } from 'react';
 import { type InboxItem, needsMe } from '../../../bridge/contract.ts';
 import { useStore } from '../../store.ts';
 import { AlertPane } from './alert-pane.tsx';
+import { useCan } from '../session/can.ts';
 
 const SNOOZE_KEYS = { '1': '1h', '2': '1d', '3': '1w' } as const;
 
@@ -26,9 +26,7 @@ export function Inbox() {
   const selected = useStore((s) => s.selected);
   const mode = useStore((s) => s.inboxMode);
   const detail = useStore((s) => s.alertDetail);
-  const role = useStore((s) => s.sync?.workspace?.role);
-  const parsedRole = workspaceRoleSchema.safeParse(role);
-  const canOperate = parsedRole.success && roleGrants(parsedRole.data, 'operate');
+  const canOperate = useCan('operate');
   const parent = useRef<HTMLDivElement>(null);
   const rows = useVirtualizer({
     count: items.length,

@@ -1,9 +1,9 @@
 import { INCIDENT_SEVERITIES, INCIDENT_STATES, type IncidentSeverity } from '@vigilo/shared/incident-states';
-import { roleGrants, workspaceRoleSchema } from '@vigilo/shared/roles';
 import { useEffect, useState } from 'react';
 import type { IncidentFilter } from '../../../bridge/incidents.ts';
 import { useStore } from '../../store.ts';
 import { IncidentPane } from './incident-detail.tsx';
+import { useCan } from '../session/can.ts';
 
 const typing = (t: EventTarget | null) =>
   t instanceof HTMLInputElement || t instanceof HTMLSelectElement || t instanceof HTMLTextAreaElement;
@@ -107,8 +107,7 @@ export function Incidents() {
   const incidents = useStore((s) => s.incidents);
   const selected = useStore((s) => s.incidentSelected);
   const detail = useStore((s) => s.incidentDetail);
-  const role = workspaceRoleSchema.safeParse(useStore((s) => s.sync?.workspace?.role));
-  const canOperate = role.success && roleGrants(role.data, 'operate');
+  const canOperate = useCan('operate');
 
   useEffect(() => {
     void useStore.getState().loadIncidents();

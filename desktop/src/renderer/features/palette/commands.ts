@@ -1,8 +1,9 @@
-import { roleGrants, workspaceRoleSchema, type Permission } from '@vigilo/shared/roles';
+import type { Permission } from '@vigilo/shared/roles';
 import { bridge } from '../../bridge/transport.ts';
 import type { Page, Store } from '../../store.ts';
 import { NAV } from '../shell/nav.ts';
 import { nextTheme, setTheme, THEME_LABELS, type Theme } from '../shell/theme.ts';
+import { roleMay } from '../session/can.ts';
 
 /** One thing the palette can do: a label to match, an optional shortcut to show, and the doing. */
 export type Command = { id: string; label: string; hint?: string; run: () => void | Promise<unknown> };
@@ -13,8 +14,7 @@ export type Command = { id: string; label: string; hint?: string; run: () => voi
  * from the store each time the palette opens, so it never offers what the user cannot do.
  */
 export function commandsFor(s: Store, theme: Theme): Command[] {
-  const role = workspaceRoleSchema.safeParse(s.sync?.workspace?.role);
-  const may = (p: Permission) => role.success && roleGrants(role.data, p);
+  const may = (p: Permission) => roleMay(s.sync?.workspace?.role, p);
   const go = (page: Page) => () => s.go(page);
   const commands: Command[] = NAV.filter((n) => may(n.needs)).map((n) => ({
     id: `go.${n.page}`,
