@@ -8,6 +8,7 @@ import { ChangeEditor } from '../change-admin/change-edit.tsx';
 import { Policies } from '../change-admin/policies.tsx';
 import { Templates } from '../change-admin/templates.tsx';
 import { useStore } from '../../store.ts';
+import { FilterSelect } from '../shell/filter-select.tsx';
 import { ChangeDetailPane } from './change-detail.tsx';
 import { ChangeForm } from './change-form.tsx';
 import { ChangeMoves } from './change-moves.tsx';
@@ -38,38 +39,28 @@ function ChangeFilters() {
           if (e.key === 'Escape' || e.key === 'Enter') e.currentTarget.blur();
         }}
       />
-      <select
-        aria-label="State"
-        value={filter.state ?? ''}
-        onChange={(e) => update({ state: e.target.value as never })}
-      >
-        <option value="">Any state</option>
-        {CHANGE_STATES.map((s) => (
-          <option key={s} value={s}>
-            {s.replace('_', ' ')}
-          </option>
-        ))}
-      </select>
-      <select
-        aria-label="Type"
-        value={filter.type ?? ''}
-        onChange={(e) => update({ type: e.target.value as never })}
-      >
-        <option value="">Any type</option>
-        {CHANGE_TYPES.map((t) => (
-          <option key={t}>{t}</option>
-        ))}
-      </select>
-      <select
-        aria-label="Risk"
-        value={filter.risk ?? ''}
-        onChange={(e) => update({ risk: e.target.value as never })}
-      >
-        <option value="">Any risk</option>
-        {RISK_LEVELS.map((r) => (
-          <option key={r}>{r}</option>
-        ))}
-      </select>
+      <FilterSelect
+        label="State"
+        any="Any state"
+        options={CHANGE_STATES}
+        text={(s) => s.replace('_', ' ')}
+        value={filter.state}
+        onChange={(state) => update({ state: state || undefined })}
+      />
+      <FilterSelect
+        label="Type"
+        any="Any type"
+        options={CHANGE_TYPES}
+        value={filter.type}
+        onChange={(type) => update({ type: type || undefined })}
+      />
+      <FilterSelect
+        label="Risk"
+        any="Any risk"
+        options={RISK_LEVELS}
+        value={filter.risk}
+        onChange={(risk) => update({ risk: risk || undefined })}
+      />
     </div>
   );
 }

@@ -2,6 +2,7 @@ import { INCIDENT_SEVERITIES, INCIDENT_STATES, type IncidentSeverity } from '@vi
 import { useEffect, useState } from 'react';
 import type { IncidentFilter } from '../../../bridge/incidents.ts';
 import { useStore } from '../../store.ts';
+import { FilterSelect } from '../shell/filter-select.tsx';
 import { IncidentPane } from './incident-detail.tsx';
 import { useCan } from '../session/can.ts';
 
@@ -28,27 +29,21 @@ function IncidentFilters() {
           if (e.key === 'Escape' || e.key === 'Enter') e.currentTarget.blur();
         }}
       />
-      <select
-        aria-label="State"
-        value={filter.state ?? ''}
-        onChange={(e) => update({ state: e.target.value as never })}
-      >
-        <option value="open">Open</option>
-        <option value="">Any state</option>
-        {INCIDENT_STATES.map((s) => (
-          <option key={s}>{s}</option>
-        ))}
-      </select>
-      <select
-        aria-label="Severity"
-        value={filter.severity ?? ''}
-        onChange={(e) => update({ severity: e.target.value as never })}
-      >
-        <option value="">Any severity</option>
-        {INCIDENT_SEVERITIES.map((s) => (
-          <option key={s}>{s}</option>
-        ))}
-      </select>
+      <FilterSelect<NonNullable<IncidentFilter['state']>>
+        label="State"
+        any="Any state"
+        before={<option value="open">Open</option>}
+        options={INCIDENT_STATES}
+        value={filter.state}
+        onChange={(state) => update({ state: state || undefined })}
+      />
+      <FilterSelect
+        label="Severity"
+        any="Any severity"
+        options={INCIDENT_SEVERITIES}
+        value={filter.severity}
+        onChange={(severity) => update({ severity: severity || undefined })}
+      />
     </div>
   );
 }
