@@ -3,6 +3,11 @@ import { nonEmpty, OUTBOX, type OutboxKind } from '@vigilo/shared/outbox';
 import type { WorkspaceRole } from '@vigilo/shared/roles';
 import { z } from 'zod';
 import { type ChangeAdminOutputs, changeAdminCalls } from './change-admin.ts';
+import { type AlertingAdminOutputs, alertingAdminCalls } from './alerting-admin.ts';
+import { type PeopleAdminOutputs, peopleAdminCalls } from './people-admin.ts';
+import { type AgentsAdminOutputs, agentsAdminCalls } from './agents-admin.ts';
+import { type OncallOutputs, oncallCalls } from './oncall.ts';
+import { type ReliabilityOutputs, reliabilityCalls } from './reliability.ts';
 import { type ComplianceOutputs, complianceCalls } from './compliance.ts';
 import {
   type ApprovalItem,
@@ -236,6 +241,11 @@ export const bridgeCalls = {
   'workspace.switch': { input: z.object({ workspace: z.string().min(1).max(200) }) },
   ...changeAdminCalls,
   ...complianceCalls,
+  ...alertingAdminCalls,
+  ...peopleAdminCalls,
+  ...agentsAdminCalls,
+  ...oncallCalls,
+  ...reliabilityCalls,
 } as const;
 export type BridgeCall = keyof typeof bridgeCalls;
 
@@ -274,7 +284,12 @@ export type BridgeOutputs = {
   'session.signOut': SessionState;
   'workspace.switch': SessionState;
 } & ChangeAdminOutputs &
-  ComplianceOutputs;
+  ComplianceOutputs &
+  AlertingAdminOutputs &
+  PeopleAdminOutputs &
+  AgentsAdminOutputs &
+  OncallOutputs &
+  ReliabilityOutputs;
 export type BridgeInput<C extends BridgeCall> = z.input<(typeof bridgeCalls)[C]['input']>;
 
 /** Pushed to the renderer when the replica or the sync state changed: it re-reads what it shows. */

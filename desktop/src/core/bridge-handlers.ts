@@ -11,6 +11,11 @@ import { type DesktopApp, SessionError } from './desktop-app.ts';
 import type { DesktopCore } from './desktop-core.ts';
 import { CHANGE_ADMIN_HANDLERS } from './change-admin-handlers.ts';
 import { COMPLIANCE_HANDLERS } from './compliance-handlers.ts';
+import { ALERTING_ADMIN_HANDLERS } from './alerting-admin-handlers.ts';
+import { PEOPLE_ADMIN_HANDLERS } from './people-admin-handlers.ts';
+import { AGENTS_ADMIN_HANDLERS } from './agents-admin-handlers.ts';
+import { ONCALL_HANDLERS } from './oncall-handlers.ts';
+import { RELIABILITY_HANDLERS } from './reliability-handlers.ts';
 import { createChange, draftRenewal, openIncident, transitionChange } from './changes-online.ts';
 import { addHost, refreshHistory } from './hosts-online.ts';
 import { myApprovals } from './replica/approvals.ts';
@@ -170,4 +175,9 @@ const HANDLERS: {
   'workspace.switch': ({ workspace }, { app }) => app.switchWorkspace(workspace),
   ...CHANGE_ADMIN_HANDLERS,
   ...COMPLIANCE_HANDLERS,
+  ...ALERTING_ADMIN_HANDLERS,
+  ...PEOPLE_ADMIN_HANDLERS,
+  ...AGENTS_ADMIN_HANDLERS,
+  ...ONCALL_HANDLERS,
+  ...RELIABILITY_HANDLERS,
 };

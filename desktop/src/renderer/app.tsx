@@ -13,6 +13,8 @@ import { SignIn } from './features/session/sign-in.tsx';
 import { UserMenu } from './features/session/user-menu.tsx';
 import { WorkspaceSwitcher } from './features/session/workspace-switcher.tsx';
 import { Settings } from './features/settings/settings.tsx';
+import { OnCall } from './features/oncall/oncall.tsx';
+import { Reliability } from './features/reliability/reliability.tsx';
 import { NAV } from './features/shell/nav.ts';
 import { applyTheme } from './features/shell/theme.ts';
 import { ThemeToggle } from './features/shell/theme-toggle.tsx';
@@ -72,6 +74,8 @@ export function App() {
         {page === 'risks' ? <Risks /> : null}
         {page === 'vendors' ? <Vendors /> : null}
         {page === 'controls' ? <Controls /> : null}
+        {page === 'oncall' ? <OnCall /> : null}
+        {page === 'reliability' ? <Reliability /> : null}
       </main>
       <CommandPalette />
     </div>

@@ -30,6 +30,12 @@ type AuditSlice = {
 type UiSlice = {
   page: Page;
   go: (p: Page) => void;
+  settingsTab: SettingsTab;
+  /** Opens Settings on one tab; `intent` asks that tab to open its form (the palette's "new rule"). */
+  openSettings: (tab: SettingsTab, intent?: string) => void;
+  /** What the palette asked the open settings tab to do; the tab clears it once done. */
+  settingsIntent: string | undefined;
+  clearSettingsIntent: () => void;
   error: string | undefined;
   setError: (e: string | undefined) => void;
 };
@@ -44,7 +50,11 @@ export type Page =
   | 'settings'
   | 'risks'
   | 'vendors'
-  | 'controls';
+  | 'controls'
+  | 'oncall'
+  | 'reliability';
+export type SettingsTab =
+  'workspace' | 'rules' | 'channels' | 'members' | 'agents' | 'tokens' | 'maintenance';
 export type Store = SyncSlice &
   InboxSlice &
   AuditSlice &
@@ -95,6 +105,10 @@ export const useStore = create<Store>()((set, get, api) => ({
 
   page: 'inbox',
   go: (page) => set({ page }),
+  settingsTab: 'workspace',
+  openSettings: (settingsTab, settingsIntent) => set({ page: 'settings', settingsTab, settingsIntent }),
+  settingsIntent: undefined,
+  clearSettingsIntent: () => set({ settingsIntent: undefined }),
   error: undefined,
   setError: (error) => set({ error }),
 }));

@@ -31,6 +31,10 @@ import { risksRouter } from './routers/risks.ts';
 import { vendorsRouter } from './routers/vendors.ts';
 import { assessmentsRouter } from './routers/assessments.ts';
 import { workspaceRouter } from './routers/workspace.ts';
+import { schedulesRouter } from './routers/schedules.ts';
+import { escalationPoliciesRouter } from './routers/escalation-policies.ts';
+import { slosRouter } from './routers/slos.ts';
+import { statusPagesRouter } from './routers/status-pages.ts';
 
 /** The whole API: one sub-router per domain. Who may call what: shared/src/roles.ts. */
 export const appRouter = router({
@@ -66,6 +70,10 @@ export const appRouter = router({
   frameworks: frameworksRouter,
   controls: controlsRouter,
   evidence: evidenceRouter,
+  schedules: schedulesRouter,
+  escalationPolicies: escalationPoliciesRouter,
+  slos: slosRouter,
+  statusPages: statusPagesRouter,
 });
 
 // Checked once at start, so a procedure built with the wrong builder for its access in the role

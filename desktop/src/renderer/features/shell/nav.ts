@@ -11,6 +11,8 @@ export const NAV: Array<{ page: Page; label: string; needs: Permission }> = [
   { page: 'certificates', label: 'Certificates', needs: 'read' },
   { page: 'incidents', label: 'Incidents', needs: 'read' },
   { page: 'changes', label: 'Changes', needs: 'read' },
+  { page: 'oncall', label: 'On-call', needs: 'read' },
+  { page: 'reliability', label: 'SLOs & status', needs: 'read' },
   { page: 'audit', label: 'Audit', needs: 'audit' },
   // Compliance: auditors read these; writing on them needs 'approve' (the server checks too).
   { page: 'risks', label: 'Risks', needs: 'audit' },

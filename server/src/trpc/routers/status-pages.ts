@@ -1,0 +1,4 @@
+import { router } from '../init.ts';
+
+/** Public status pages: what each shows, under which public names. */
+export const statusPagesRouter = router({});
