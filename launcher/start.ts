@@ -4,9 +4,11 @@
 //   VIGILO_DESKTOP=0            the server only
 //   VIGILO_DESKTOP_PORT=7310    the host's port on 127.0.0.1 (a free one when taken; 0: any free one)
 //   VIGILO_DESKTOP_HOME         the desktop's replicas and tokens (default $VIGILO_HOME/desktop)
+//   VIGILO_DEMO=0 or --no-demo  no demo endpoints and hosts (server/src/embedded/demo-setup.ts)
 import path from 'node:path';
 import { desktopEnvSchema, envProblems } from '../desktop/src/core/env.ts';
 import { startDesktopHost } from '../desktop/src/host/desktop-host.ts';
+import { demoWanted } from '../server/src/embedded/demo-setup.ts';
 import { up } from '../server/src/cli/up.ts';
 import { exitWith } from '../server/src/cli/exit.ts';
 
@@ -26,7 +28,19 @@ async function main(): Promise<number> {
     return 2;
   }
   const desktop = env.data;
+  const args = process.argv.slice(2);
+  const unknown = args.filter((a) => a !== '--no-demo');
+  if (unknown.length > 0) {
+    process.stderr.write(`vigilo: unknown option ${unknown.join(' ')} (npm start accepts --no-demo)\n`);
+    return 2;
+  }
+  const demo = demoWanted(args, process.env);
+  if (!demo.ok) {
+    process.stderr.write(`vigilo: ${demo.message}\n`);
+    return 2;
+  }
   await up({
+    demo: demo.enabled,
     env: process.env,
     cwd: process.cwd(),
     print,

@@ -10,6 +10,7 @@ import { createLogger } from '../observability/logger.ts';
 import { createIdentity, type Identity } from '../identity/identity.ts';
 import { loadSecretKey } from '../integrations/secrets.ts';
 import { bootstrapFirstRun } from '../platform/bootstrap.ts';
+import { startDemo } from '../embedded/demo-setup.ts';
 import { startLocalAgent } from '../embedded/local-agent.ts';
 import { startRuntime } from '../runtime.ts';
 import { VERSION } from '../version.ts';
@@ -23,6 +24,8 @@ export type UpIo = {
    * cleanup it returns runs before the server stops. The server itself imports no such program.
    */
   onListening?: (server: ServerInfo) => Promise<(() => Promise<void>) | undefined>;
+  /** Run the first-run demo endpoints next to the local agent (embedded/demo-setup.ts). */
+  demo?: boolean;
 };
 
 /** What a program started next to the server needs to know about it. */
@@ -108,15 +111,28 @@ export async function up(io: UpIo): Promise<void> {
       });
       if (cleanup) cleanups.push(cleanup);
     }
+    const demo =
+      io.demo && config.localAgent
+        ? await startDemo({
+            owner: services.db.owner,
+            home: config.home,
+            firstRun: firstRun !== undefined,
+            log,
+            print: io.print,
+          })
+        : undefined;
+    if (demo) cleanups.push(() => demo.stop());
     if (config.localAgent) {
       const agent = await startLocalAgent({
         owner: services.db.owner,
         serverUrl: config.identity.publicUrl,
         home: config.home,
         log,
+        caFiles: demo ? [demo.caFile] : [],
       });
       if (agent) cleanups.push(() => agent.stop());
     }
+    await demo?.addHosts();
     await stop.promise;
     io.print('Stopping Vigilo …');
   } finally {

@@ -22,6 +22,8 @@ export async function startLocalAgent(opts: {
   serverUrl: string;
   home: string;
   log: Logger;
+  /** CA files the agent trusts besides the system's (the demo CA; see demo-setup.ts). */
+  caFiles?: readonly string[];
 }): Promise<LocalAgent | undefined> {
   if (!existsSync(AGENT_BIN)) {
     opts.log.warn('the agent program is not installed next to the server; no local agent');
@@ -60,7 +62,15 @@ export async function startLocalAgent(opts: {
   }
   const child: ChildProcess = spawn(
     process.execPath,
-    [AGENT_BIN, 'run', '--home', agentHome, '--spread', '5'],
+    [
+      AGENT_BIN,
+      'run',
+      '--home',
+      agentHome,
+      '--spread',
+      '5',
+      ...(opts.caFiles ?? []).flatMap((file) => ['--ca', file]),
+    ],
     {
       stdio: ['ignore', 'pipe', 'pipe'],
     },
