@@ -35,6 +35,7 @@ import { schedulesRouter } from './routers/schedules.ts';
 import { escalationPoliciesRouter } from './routers/escalation-policies.ts';
 import { slosRouter } from './routers/slos.ts';
 import { statusPagesRouter } from './routers/status-pages.ts';
+import { maintenanceRouter, snoozesRouter } from './routers/maintenance.ts';
 
 /** The whole API: one sub-router per domain. Who may call what: shared/src/roles.ts. */
 export const appRouter = router({
@@ -74,6 +75,8 @@ export const appRouter = router({
   escalationPolicies: escalationPoliciesRouter,
   slos: slosRouter,
   statusPages: statusPagesRouter,
+  maintenance: maintenanceRouter,
+  snoozes: snoozesRouter,
 });
 
 // Checked once at start, so a procedure built with the wrong builder for its access in the role

@@ -115,6 +115,18 @@ function bases(ids: Ids): Record<string, Record<string, unknown>> {
     'alerts.comment': { ...ws, id: ids.alertId, commentId: randomUUID(), body: 'hello' },
     'alerts.comments': { ...ws, id: ids.alertId },
     'alerts.snooze': { ...ws, hostId: ids.hostId, until: new Date(Date.now() + day), reason: 'maint' },
+    'maintenance.list': { ...ws, ended: true },
+    'maintenance.update': {
+      ...ws,
+      id: randomUUID(),
+      name: 'window',
+      tags: ['prod'],
+      startsAt: new Date(Date.now() + day),
+      endsAt: new Date(Date.now() + 2 * day),
+    },
+    'maintenance.cancel': { ...ws, id: randomUUID() },
+    'snoozes.list': ws,
+    'snoozes.lift': { ...ws, id: randomUUID() },
     'alerts.scheduleMaintenance': {
       ...ws,
       name: 'window',
