@@ -40,6 +40,12 @@ export type WorkspaceTx = {
   ): Promise<pg.QueryResult<R>>;
   /** Records an audit row and emits an event for a state change made in this transaction. */
   record(entry: AuditEntry & { event: EventType; payload: Record<string, unknown> }): Promise<void>;
+  /**
+   * Emits an event with no audit row, for what machines observed rather than what someone did
+   * (an agent's scans moving a host's status): the snapshots are the record, and an audit row
+   * per scan would bury the people's actions the audit log exists for.
+   */
+  observe(event: EventType, payload: Record<string, unknown>): Promise<void>;
   /** The same transaction, recording under another actor (e.g. the rule engine inside a push). */
   as(actor: Actor): WorkspaceTx;
 };
@@ -127,11 +133,22 @@ function makeTx(client: pg.ClientBase, workspaceId: string, ctx: TxContext): Wor
           ctx.requestId ?? null,
         ],
       );
-      await client.query('INSERT INTO events (workspace_id, type, payload) VALUES ($1, $2, $3)', [
-        workspaceId,
-        event,
-        payload,
-      ]);
+      await emitEvent(client, workspaceId, event, payload);
     },
+    observe: (event, payload) => emitEvent(client, workspaceId, event, payload),
   };
+}
+
+/** The transactional outbox: the dispatcher picks the row up once this transaction commits. */
+async function emitEvent(
+  client: pg.ClientBase,
+  workspaceId: string,
+  event: EventType,
+  payload: Record<string, unknown>,
+): Promise<void> {
+  await client.query('INSERT INTO events (workspace_id, type, payload) VALUES ($1, $2, $3)', [
+    workspaceId,
+    event,
+    payload,
+  ]);
 }

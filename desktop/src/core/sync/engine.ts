@@ -23,6 +23,22 @@ const CONNECTION_AFTER: { [K in FailureKind]: Connection } = {
 
 const SYNC_RETRY_BACKOFF: BackoffCurve = { baseMs: 1000, capMs: 15_000, jitter: 'full' };
 
+/**
+ * Reopening the live stream after the server ended it (an expired access token, a lost
+ * membership, a restart's refusal): spread out like sync retries, and never a tight loop when
+ * each new stream is refused at once.
+ */
+const LIVE_REOPEN_BACKOFF: BackoffCurve = { baseMs: 1000, capMs: 30_000, jitter: 'decorrelated' };
+
+/** The live stream as the engine last saw it (for the log and for tests). */
+export type LiveState = {
+  open: boolean;
+  /** How many times a stream has started (the first one included). */
+  starts: number;
+  /** Why the last stream ended, if one did. */
+  lastEnd: string | undefined;
+};
+
 /** The workspace as last answered by the server, kept in the replica's meta. */
 const storedWorkspaceSchema = z.object({
   id: z.string(),
@@ -50,7 +66,10 @@ export type EngineOptions = {
   emit: (event: BridgeEvent) => void;
   /** Where failures are logged: a bug with its cause, an outage when it starts and ends. */
   log: CoreLog;
-  /** Timer for retries while offline; injectable so tests drive retries themselves. */
+  /**
+   * Timer for retries while offline and for reopening the live stream; injectable so tests drive
+   * retries themselves. Without one, neither is retried (the next action or "Sync now" is).
+   */
   schedule?: (fn: () => void, ms: number) => () => void;
   pageSize?: number;
   dev?: boolean;
@@ -75,6 +94,10 @@ export class SyncEngine {
   #retry: (() => void) | undefined;
   #failures = 0;
   #unsubscribe: (() => void) | undefined;
+  #reopen: (() => void) | undefined;
+  #reopenFailures = 0;
+  #reopenDelay: number | undefined;
+  #live: LiveState = { open: false, starts: 0, lastEnd: undefined };
   #stopped = false;
 
   constructor(opts: EngineOptions) {
@@ -112,22 +135,79 @@ export class SyncEngine {
   /** Starts the live subscription and a first pass. */
   start(): void {
     this.#stopped = false;
+    this.#subscribe();
+    void this.syncNow();
+  }
+
+  /** The live stream's state: whether one is open and how often one started. */
+  live(): LiveState {
+    return { ...this.#live };
+  }
+
+  /**
+   * Opens the live stream. Any event (host statuses and scans, alerts, changes…) runs a pass:
+   * passes coalesce (one during a pass runs one more after it), so a burst of events costs two
+   * pulls at most. A socket that drops is reconnected by the client itself, which resubscribes;
+   * a stream the server ends (with an error or not) is reopened here, after a backoff, on a new
+   * socket with a fresh token.
+   */
+  #subscribe(): void {
+    if (this.#stopped) return;
+    let ended = false;
+    const end = (why: string) => {
+      if (ended) return;
+      ended = true;
+      this.#live = { ...this.#live, open: false, lastEnd: why };
+      this.#unsubscribe = undefined;
+      if (this.#stopped) return;
+      this.#o.log.logger.info({ workspace: this.#o.workspace, why }, 'live stream ended; reopening');
+      this.#scheduleReopen();
+    };
     const sub = this.#o.api.events.live.subscribe(
       { workspace: this.#o.workspace, types: ['*'] },
       {
         // (Re)connected: catch up on what happened while the socket was down.
-        onStarted: () => void this.syncNow(),
-        onData: () => void this.syncNow(),
-        onError: () => undefined,
+        onStarted: () => {
+          this.#live = { ...this.#live, open: true, starts: this.#live.starts + 1 };
+          void this.syncNow();
+        },
+        onData: () => {
+          // A stream that delivers is healthy: the next end starts the backoff afresh.
+          this.#reopenFailures = 0;
+          this.#reopenDelay = undefined;
+          void this.syncNow();
+        },
+        onError: (err) => end(classifyFailure(err).message),
+        onComplete: () => end('the server closed the stream'),
       },
     );
-    this.#unsubscribe = () => sub.unsubscribe();
-    void this.syncNow();
+    this.#unsubscribe = () => {
+      ended = true;
+      sub.unsubscribe();
+    };
+  }
+
+  #scheduleReopen(): void {
+    const schedule = this.#o.schedule;
+    if (!schedule || this.#stopped || this.#reopen) return;
+    this.#reopenFailures += 1;
+    const ms = backoffDelay(LIVE_REOPEN_BACKOFF, this.#reopenFailures, {
+      ...(this.#reopenDelay === undefined ? {} : { previousDelayMs: this.#reopenDelay }),
+    });
+    this.#reopenDelay = ms;
+    this.#reopen = schedule(() => {
+      this.#reopen = undefined;
+      this.#subscribe();
+    }, ms);
   }
 
   async stop(): Promise<void> {
     this.#stopped = true;
     this.#unsubscribe?.();
+    this.#unsubscribe = undefined;
+    this.#live = { ...this.#live, open: false };
+    this.#reopen?.();
+    this.#reopen = undefined;
     this.#retry?.();
     this.#retry = undefined;
     await this.#running;

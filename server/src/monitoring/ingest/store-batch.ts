@@ -25,8 +25,17 @@ export async function storeBatch(
   const fresh = snapshots
     .filter((s) => acceptedSet.has(s.id))
     .sort((a, b) => a.scanned_at.localeCompare(b.scanned_at));
-  const moved = await updateHostStatus(tx, fresh);
+  const { moved, replicated } = await updateHostStatus(tx, fresh);
   await upsertCertificates(tx, fresh);
+  // Live desktops pull the change log when an event arrives: without this one a new host's first
+  // grade waited for the next manual sync. Once per transaction, only when a replicated column
+  // moved (a re-scan that changed nothing sends nothing); the change log still carries the rows.
+  if (replicated.length > 0) {
+    await tx.observe('host.status_changed', {
+      hosts: replicated.slice(0, STATUS_EVENT_HOSTS),
+      count: replicated.length,
+    });
+  }
   const lossesRecorded = await recordLosses(tx, agentId, losses);
   if (moved.length > 0) await evaluateRules(tx, { hostIds: moved, now });
   // A renewed certificate completes its renewal change (one indexed query, none without TLS).
@@ -68,6 +77,9 @@ async function insertSnapshots(tx: WorkspaceTx, agentId: string, snapshots: Snap
   return inserted.map((r) => r.id);
 }
 
+/** At most this many hosts are named in one host.status_changed event (its count says how many). */
+const STATUS_EVENT_HOSTS = 100;
+
 type StatusRow = {
   host_id: string;
   scanned_at: Date;
@@ -75,17 +87,48 @@ type StatusRow = {
   facts: Record<string, unknown>;
 };
 
-/** Applies snapshots in scan order to each host's current status; returns the hosts that changed. */
-async function updateHostStatus(tx: WorkspaceTx, fresh: Snapshot[]): Promise<string[]> {
+/** The columns of host_status the change log replicates (0016: all but the per-scan ones). */
+type ReplicatedStatus = {
+  reachable: boolean;
+  grade: string | null;
+  not_after: Date | null;
+  fingerprint: string | null;
+};
+
+/** One host whose replicated status moved, as the host.status_changed event names it. */
+type MovedStatus = { hostId: string; grade: string | null; reachable: boolean };
+
+const sameInstant = (a: Date | null, b: string | null) =>
+  a === null || b === null ? a === b : a.getTime() === Date.parse(b);
+
+/**
+ * Applies snapshots in scan order to each host's current status; returns the hosts that changed
+ * and, of those, the ones whose replicated columns moved (what a desktop would see change).
+ */
+async function updateHostStatus(
+  tx: WorkspaceTx,
+  fresh: Snapshot[],
+): Promise<{ moved: string[]; replicated: MovedStatus[] }> {
   const hostIds = [...new Set(fresh.map((s) => s.target.host_id).filter((h): h is string => h !== null))];
-  if (hostIds.length === 0) return [];
-  const { rows } = await tx.query<StatusRow>(
+  if (hostIds.length === 0) return { moved: [], replicated: [] };
+  const { rows } = await tx.query<StatusRow & ReplicatedStatus>(
     // Rows are locked in key order: concurrent batches over overlapping hosts queue, never deadlock.
-    'SELECT host_id, scanned_at, consecutive_unreachable, facts FROM host_status WHERE host_id = ANY($1) ORDER BY host_id FOR UPDATE',
+    `SELECT host_id, scanned_at, consecutive_unreachable, facts, reachable, grade, not_after, fingerprint
+     FROM host_status WHERE host_id = ANY($1) ORDER BY host_id FOR UPDATE`,
     [hostIds],
   );
-  const current = new Map(rows.map((r) => [r.host_id, r]));
-  const next = new Map<string, Record<string, unknown>>();
+  const before = new Map(rows.map((r) => [r.host_id, r]));
+  const current = new Map<string, StatusRow>(rows.map((r) => [r.host_id, r]));
+  const next = new Map<
+    string,
+    {
+      host_id: string;
+      reachable: boolean;
+      grade: string | null;
+      not_after: string | null;
+      fingerprint: string | null;
+    } & Record<string, unknown>
+  >();
   for (const s of fresh) {
     const hostId = s.target.host_id;
     if (!hostId) continue;
@@ -116,7 +159,7 @@ async function updateHostStatus(tx: WorkspaceTx, fresh: Snapshot[]): Promise<str
       facts,
     });
   }
-  if (next.size === 0) return [];
+  if (next.size === 0) return { moved: [], replicated: [] };
   // One statement for every host the batch moved.
   await tx.query(
     `INSERT INTO host_status (host_id, workspace_id, snapshot_id, scanned_at, reachable, consecutive_unreachable, grade, not_after, fingerprint, handshake_ms, facts)
@@ -133,7 +176,23 @@ async function updateHostStatus(tx: WorkspaceTx, fresh: Snapshot[]): Promise<str
       tx.workspaceId,
     ],
   );
-  return [...next.keys()];
+  const replicated: MovedStatus[] = [];
+  for (const [hostId, row] of next) {
+    const prev = before.get(hostId);
+    const grade = row.grade ?? prev?.grade ?? null;
+    const notAfter = row.not_after ?? prev?.not_after?.toISOString() ?? null;
+    const fingerprint = row.fingerprint ?? prev?.fingerprint ?? null;
+    const reachable = row.reachable;
+    // The same comparison as the change-log trigger, after the upsert's coalesce().
+    const same =
+      prev !== undefined &&
+      prev.reachable === reachable &&
+      prev.grade === grade &&
+      prev.fingerprint === fingerprint &&
+      sameInstant(prev.not_after, notAfter);
+    if (!same) replicated.push({ hostId, grade, reachable });
+  }
+  return { moved: [...next.keys()], replicated: replicated.sort((a, b) => a.hostId.localeCompare(b.hostId)) };
 }
 
 /** How fresh certificates' and host certificates' last_seen is kept. */
