@@ -7,6 +7,8 @@
  * | GET    | /agent/v1/config         | Bearer agent token       | 200 AgentConfig + ETag, or 304         |
  * | POST   | /agent/v1/snapshots      | Bearer agent token       | PushBatchRequest (gzip) -> 200 PushBatchResponse |
  *
+ * Authenticated requests also carry AGENT_HEADERS (the agent's version and spool depth).
+ *
  * Rules every server implementation must keep:
  * - Bodies are JSON (`content-type: application/json`). Push bodies are gzip-compressed
  *   (`content-encoding: gzip`); servers must accept identity too.
@@ -42,6 +44,18 @@ export const AGENT_PATHS = {
   enroll: `${AGENT_API_PREFIX}/enroll`,
   config: `${AGENT_API_PREFIX}/config`,
   snapshots: `${AGENT_API_PREFIX}/snapshots`,
+} as const;
+
+/**
+ * Headers the agent sends with every authenticated request (config pulls and pushes), so admins
+ * see in agents.list who runs what and how much waits to be pushed. Both are optional (an older
+ * agent sends neither); the server ignores a value it cannot read rather than refusing the call.
+ */
+export const AGENT_HEADERS = {
+  /** `vigilo-agent --version`, printable ASCII, at most 100 characters. */
+  version: 'x-vigilo-agent-version',
+  /** Snapshots in the agent's spool not yet acknowledged (a whole number). */
+  spoolDepth: 'x-vigilo-spool-depth',
 } as const;
 
 /** Limits both sides agree on; the server may advertise lower ones in AgentConfig.push. */

@@ -17,6 +17,7 @@ import { discoverCommand, DISCOVER_USAGE } from './discover.ts';
 import { UsageError } from './io.ts';
 import { scanCommand, SCAN_USAGE } from './scan.ts';
 import { CaFileError } from '../config/trust-store.ts';
+import { AGENT_VERSION } from '../version.ts';
 
 const USAGE = `Usage: vigilo-agent <command> [options]
 Commands:
@@ -26,6 +27,7 @@ Commands:
   run                 the daemon: pull hosts, scan on schedule, spool and push snapshots
   status              what the daemon is doing (exit 3 when it is not running)
   help [COMMAND]      show help
+  --version           print the agent's version
 Run "vigilo-agent <command> --help" for the options of a command.
 `;
 
@@ -40,6 +42,10 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; usage
 /** Runs the CLI with `argv` (without node and script); resolves to the exit code. */
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
+  if (name === '--version' || name === '-V' || name === 'version') {
+    process.stdout.write(`${AGENT_VERSION}\n`);
+    return 0;
+  }
   if (!name || name === 'help' || name === '--help' || name === '-h') {
     const topic = rest[0] ? COMMANDS[rest[0]] : undefined;
     process.stdout.write(topic?.usage ?? USAGE);

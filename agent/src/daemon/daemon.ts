@@ -49,6 +49,7 @@ export async function runDaemon(o: DaemonOptions): Promise<void> {
     serverUrl: o.creds.server_url,
     token: o.creds.agent_token,
     agentVersion: o.agentVersion,
+    spoolDepth: () => spool.depth,
   });
   const pusher = new Pusher(spool, client, { log: o.log });
   const schedule = new Schedule();
@@ -65,6 +66,7 @@ export async function runDaemon(o: DaemonOptions): Promise<void> {
       const result = await pullConfig(o.creds.server_url, o.creds.agent_token, etag, {
         waitSeconds,
         signal: o.signal,
+        report: { version: o.agentVersion, spoolDepth: spool.depth },
       });
       configError = null;
       if (result.kind === 'unchanged') return 'unchanged';

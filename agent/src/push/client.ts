@@ -5,6 +5,7 @@
 import { promisify } from 'node:util';
 import { gzip as gzipCb } from 'node:zlib';
 import {
+  AGENT_HEADERS,
   AGENT_PATHS,
   ApiError,
   parseRetryAfter,
@@ -19,6 +20,8 @@ export interface PushClientOptions {
   serverUrl: string;
   token: string;
   agentVersion: string;
+  /** The spool's depth now, sent with each push (AGENT_HEADERS) so admins see what waits. */
+  spoolDepth?: () => number;
   /** Per-request deadline (default 30 s). */
   timeoutMs?: number;
   now?: () => number;
@@ -66,6 +69,10 @@ export class PushClient {
           'content-type': 'application/json',
           'content-encoding': 'gzip',
           'user-agent': `vigilo-agent/${this.options.agentVersion}`,
+          [AGENT_HEADERS.version]: this.options.agentVersion,
+          ...(this.options.spoolDepth
+            ? { [AGENT_HEADERS.spoolDepth]: String(this.options.spoolDepth()) }
+            : {}),
         },
         body: await gzip(body),
         signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000),

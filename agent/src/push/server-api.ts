@@ -2,7 +2,13 @@
  * Enrollment and config pulls (the non-push half of shared/src/agent-protocol.ts).
  */
 import { hostname, platform, release } from 'node:os';
-import { AGENT_PATHS, AgentConfig, ApiError, EnrollResponse } from '@vigilo/shared/agent-protocol';
+import {
+  AGENT_HEADERS,
+  AGENT_PATHS,
+  AgentConfig,
+  ApiError,
+  EnrollResponse,
+} from '@vigilo/shared/agent-protocol';
 
 export class ServerApiError extends Error {
   override readonly name = 'ServerApiError';
@@ -50,6 +56,16 @@ export async function enroll(
   return parsed.data;
 }
 
+/** What the agent says of itself with every authenticated request (AGENT_HEADERS). */
+export type AgentReport = { version: string; spoolDepth: number };
+
+export function reportHeaders(report: AgentReport): Record<string, string> {
+  return {
+    [AGENT_HEADERS.version]: report.version,
+    [AGENT_HEADERS.spoolDepth]: String(report.spoolDepth),
+  };
+}
+
 export type ConfigPull =
   { kind: 'changed'; config: AgentConfig; etag: string | null } | { kind: 'unchanged' };
 
@@ -59,7 +75,7 @@ export async function pullConfig(
   agentToken: string,
   etag: string | null,
   /** Long-poll: with an etag, the server holds the answer up to this long until the config changes. */
-  opts: { waitSeconds?: number; signal?: AbortSignal } = {},
+  opts: { waitSeconds?: number; signal?: AbortSignal; report?: AgentReport } = {},
 ): Promise<ConfigPull> {
   let res: Response;
   const wait = etag ? Math.max(0, Math.floor(opts.waitSeconds ?? 0)) : 0;
@@ -68,7 +84,11 @@ export async function pullConfig(
   const timeout = AbortSignal.timeout((wait + 30) * 1000);
   try {
     res = await fetch(url, {
-      headers: { authorization: `Bearer ${agentToken}`, ...(etag ? { 'if-none-match': etag } : {}) },
+      headers: {
+        authorization: `Bearer ${agentToken}`,
+        ...(etag ? { 'if-none-match': etag } : {}),
+        ...(opts.report ? reportHeaders(opts.report) : {}),
+      },
       signal: opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout,
     });
   } catch (err) {
