@@ -18,6 +18,7 @@ import { complianceJobs } from './jobs/compliance-jobs.ts';
 import { complianceReminderJobs } from './jobs/compliance-reminders.ts';
 import { evidenceJobs } from './jobs/evidence-jobs.ts';
 import { monitoringJobs } from './jobs/monitoring-jobs.ts';
+import { escalationJobs } from './oncall/escalation-jobs.ts';
 import { createScheduler } from './jobs/scheduler.ts';
 import { createDirectSink } from './monitoring/ingest/direct-sink.ts';
 import type { IngestSink } from './monitoring/ingest/ingest.ts';
@@ -156,6 +157,7 @@ export async function startRuntime(opts: {
         ...complianceJobs(db),
         ...complianceReminderJobs(db),
         ...evidenceJobs(db),
+        ...escalationJobs(db.owner),
       ],
       clock,
       log: opts.log.child({ component: 'scheduler' }),

@@ -28,9 +28,6 @@ export const EVENT_TYPES = [
   'alert_rule.removed',
   'alert.snoozed',
   'maintenance.created',
-  'maintenance.updated',
-  'maintenance.cancelled',
-  'alert.unsnoozed',
   'alert.opened',
   'alert.resolved',
   'alert.acknowledged',
@@ -107,6 +104,21 @@ export const EVENT_TYPES = [
   'evidence.removed',
   'evidence.expired',
   'evidence.expiring',
+  // On-call (server/src/oncall/): schedules, escalation policies, routes, escalations and pages.
+  'schedule.created',
+  'schedule.updated',
+  'schedule.removed',
+  'schedule.override_added',
+  'schedule.override_removed',
+  'escalation_policy.created',
+  'escalation_policy.updated',
+  'escalation_policy.removed',
+  'alert_route.updated',
+  'escalation.started',
+  'escalation.paged',
+  // A step's schedule had nobody on call: nobody was paged there.
+  'escalation.missed',
+  'escalation.stopped',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

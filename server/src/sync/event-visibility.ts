@@ -42,9 +42,6 @@ const EVENT_SUBJECT: Record<EventType, Subject> = {
   'alert_rule.removed': table('alert_rules'),
   'alert.snoozed': table('snoozes'),
   'maintenance.created': readWith('read'),
-  'maintenance.updated': readWith('read'),
-  'maintenance.cancelled': readWith('read'),
-  'alert.unsnoozed': table('snoozes'),
   'alert.opened': table('alerts'),
   'alert.resolved': table('alerts'),
   'alert.acknowledged': table('alerts'),
@@ -115,6 +112,21 @@ const EVENT_SUBJECT: Record<EventType, Subject> = {
   'evidence.removed': table('evidence'),
   'evidence.expired': table('evidence'),
   'evidence.expiring': table('evidence'),
+  // On-call (0019): schedules, policies, routes and pages replicate with `read`; an escalation's
+  // start and stop are read through escalationPolicies.escalation, with `read`.
+  'schedule.created': table('schedules'),
+  'schedule.updated': table('schedule_layers'),
+  'schedule.removed': table('schedules'),
+  'schedule.override_added': table('schedule_overrides'),
+  'schedule.override_removed': table('schedule_overrides'),
+  'escalation_policy.created': table('escalation_policies'),
+  'escalation_policy.updated': table('escalation_policies'),
+  'escalation_policy.removed': table('escalation_policies'),
+  'alert_route.updated': table('alert_routes'),
+  'escalation.started': readWith('read'),
+  'escalation.paged': table('escalation_pages'),
+  'escalation.missed': readWith('read'),
+  'escalation.stopped': readWith('read'),
 };
 
 const KNOWN = new Set<string>(EVENT_TYPES);

@@ -54,6 +54,13 @@ export const REPLICATED_TABLES = {
   controls: 'audit',
   control_requirements: 'audit',
   evidence: 'audit',
+  // On-call (0019): what the On-call page reads, and the pages that notify the paged person.
+  schedules: 'read',
+  schedule_layers: 'read',
+  schedule_overrides: 'read',
+  escalation_policies: 'read',
+  alert_routes: 'read',
+  escalation_pages: 'read',
 } as const satisfies Record<string, Permission>;
 
 export type ReplicatedTable = keyof typeof REPLICATED_TABLES;

@@ -29,17 +29,32 @@ const SEVERITY: Record<NotificationSeverity, PagerdutySeverity> = {
  * Events that annotate an alert without changing whether anyone should be paged: a comment or a
  * snooze must never open (or re-open) an incident. They are not sent to PagerDuty at all.
  */
-const NOT_PAGED = new Set(['alert.commented', 'alert.snoozed']);
+const NOT_PAGED = new Set(['alert.commented', 'alert.snoozed', 'alert.unsnoozed']);
 
 /**
  * `*.resolved` resolves, `*.acknowledged` acknowledges, annotations are not sent (undefined), any
- * other event triggers (or, with the same dedup key, adds to the open incident).
+ * other event triggers (or, with the same dedup key, adds to the open incident). Of an escalation,
+ * only a page triggers (the alert's own acknowledge and resolve close it); its start, a missed
+ * step and its stop are bookkeeping that must not open an incident.
  */
 export function pagerdutyEventAction(eventType: string): PagerdutyEventAction | undefined {
   if (NOT_PAGED.has(eventType)) return undefined;
+  if (eventType.startsWith('escalation.')) return eventType === 'escalation.paged' ? 'trigger' : undefined;
   if (eventType.endsWith('.resolved')) return 'resolve';
   if (eventType.endsWith('.acknowledged')) return 'acknowledge';
   return 'trigger';
+}
+
+/**
+ * One PagerDuty incident per alert: every event that names an alert (its open, an escalation's
+ * page of it, its acknowledge and resolve) carries `alert:<id>`, so a resolve closes the incident
+ * that the trigger opened, whichever of them triggered first.
+ */
+export function pagerdutyDedupKey(message: ChannelMessage): string {
+  if (message.dedupKey !== undefined) return message.dedupKey;
+  const p = message.payload;
+  const alertId = p !== null && typeof p === 'object' && !Array.isArray(p) ? p.alertId : undefined;
+  return typeof alertId === 'string' && alertId !== '' ? `alert:${alertId}` : message.id;
 }
 
 /** The Events API v2 body of one message. */
@@ -52,7 +67,7 @@ export function pagerdutyEvent(
     routing_key: config.routingKey,
     event_action: action,
     // PagerDuty caps dedup_key at 255 characters.
-    dedup_key: truncate(message.dedupKey ?? message.id, 255),
+    dedup_key: truncate(pagerdutyDedupKey(message), 255),
     client: 'Vigilo',
     ...(message.link === undefined ? {} : { client_url: message.link }),
   };

@@ -1,6 +1,7 @@
 import type { Actor, WorkspaceTx } from '../../db/tx.ts';
 import { SNOOZE_PRESETS, type SnoozePreset } from '@vigilo/shared/outbox';
 import { ActionRefused } from '../../domain-errors.ts';
+import { stopEscalation } from '../../oncall/escalation-engine.ts';
 
 /**
  * What people do to an alert — acknowledge, snooze, comment, resolve — written once and used by
@@ -76,6 +77,8 @@ export async function acknowledgeAlert(
       note: input.note ?? null,
     },
   });
+  // Someone has it: nobody more is paged for it (server/src/oncall/escalation-engine.ts).
+  await stopEscalation(tx, { alertId: input.alertId, state: 'acknowledged', by: me, now: input.now });
   return { alertId: input.alertId, acknowledgedAt: input.now };
 }
 
@@ -186,6 +189,7 @@ export async function resolveAlert(
       note: input.note ?? null,
     },
   });
+  await stopEscalation(tx, { alertId: input.alertId, state: 'resolved', by, now: input.now });
   return { alertId: input.alertId, resolvedAt: input.now };
 }
 
