@@ -87,6 +87,11 @@ export const PROCEDURE_ACCESS = {
   'alerts.comments': 'read',
   'alerts.snooze': 'operate',
   'alerts.scheduleMaintenance': 'administer',
+  'maintenance.list': 'read',
+  'maintenance.update': 'administer',
+  'maintenance.cancel': 'administer',
+  'snoozes.list': 'read',
+  'snoozes.lift': 'operate',
   'certificates.inventory': 'read',
   // Batches the ingest workers could not store after several attempts (scaled mode).
   'ingest.deadLetters': 'administer',
