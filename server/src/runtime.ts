@@ -19,6 +19,7 @@ import { complianceReminderJobs } from './jobs/compliance-reminders.ts';
 import { evidenceJobs } from './jobs/evidence-jobs.ts';
 import { monitoringJobs } from './jobs/monitoring-jobs.ts';
 import { escalationJobs } from './oncall/escalation-jobs.ts';
+import { reliabilityJobs } from './jobs/reliability-jobs.ts';
 import { createScheduler } from './jobs/scheduler.ts';
 import { createDirectSink } from './monitoring/ingest/direct-sink.ts';
 import type { IngestSink } from './monitoring/ingest/ingest.ts';
@@ -158,6 +159,7 @@ export async function startRuntime(opts: {
         ...complianceReminderJobs(db),
         ...evidenceJobs(db),
         ...escalationJobs(db.owner),
+        ...reliabilityJobs(db.owner),
       ],
       clock,
       log: opts.log.child({ component: 'scheduler' }),

@@ -128,6 +128,14 @@ export type EventType = (typeof EVENT_TYPES)[number];
 /** A subscription filter: exact names, or a domain wildcard such as `alert.*`, or `*`. */
 export const EVENT_FILTER_PATTERN = /^(\*|[a-z_]+\.\*|[a-z_]+(\.[a-z_]+)+)$/;
 
+  // SLOs and public status pages (server/src/reliability/).
+  'slo.created',
+  'slo.updated',
+  'slo.removed',
+  'status_page.created',
+  'status_page.updated',
+  'status_page.removed',
+  'status_page.notice_posted',
 export function eventMatches(filter: readonly string[], type: string): boolean {
   return filter.some((f) => f === '*' || f === type || (f.endsWith('.*') && type.startsWith(f.slice(0, -1))));
 }

@@ -218,6 +218,12 @@ export const PROCEDURE_ACCESS = {
   'sync.pull': 'replicate',
   'sync.audit': 'audit',
   'sync.push': 'read',
+  // SLOs and public status pages (issue 15): reading is `read`, defining them `administer`.
+  'slos.list': 'read',
+  'slos.status': 'read',
+  'slos.create': 'administer',
+  'slos.update': 'administer',
+  'slos.remove': 'administer',
 } as const satisfies Record<string, Access>;
 export type ProcedurePath = keyof typeof PROCEDURE_ACCESS;
 

@@ -154,12 +154,29 @@ export function firingBurnAlerts(
   windows: Readonly<Record<BurnWindowMinutes, EventCounts>>,
   objectivePercent: number,
 ): Set<BurnAlertKind> {
+  return burnAlertsFiring(burnRates(windows, objectivePercent));
+}
+
+/** The burn rate of every alerting window. */
+export function burnRates(
+  windows: Readonly<Record<BurnWindowMinutes, EventCounts>>,
+  objectivePercent: number,
+): Record<BurnWindowMinutes, number> {
+  const rates = {} as Record<BurnWindowMinutes, number>;
+  for (const m of BURN_WINDOW_MINUTES) rates[m] = burnRate(windows[m], objectivePercent);
+  return rates;
+}
+
+/** The same decision from burn rates already computed (and stored). */
+export function burnAlertsFiring(rates: Readonly<Record<BurnWindowMinutes, number>>): Set<BurnAlertKind> {
   const firing = new Set<BurnAlertKind>();
   for (const a of BURN_ALERTS) {
-    const long = burnRate(windows[a.longMinutes], objectivePercent);
-    const short = burnRate(windows[a.shortMinutes], objectivePercent);
     // 1 − 0.99 is 0.010000000000000009 in binary: a rate exactly at the threshold must fire.
-    if (long >= a.burnRate - BURN_EPSILON && short >= a.burnRate - BURN_EPSILON) firing.add(a.kind);
+    if (
+      rates[a.longMinutes] >= a.burnRate - BURN_EPSILON &&
+      rates[a.shortMinutes] >= a.burnRate - BURN_EPSILON
+    )
+      firing.add(a.kind);
   }
   return firing;
 }

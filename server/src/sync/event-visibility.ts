@@ -133,6 +133,14 @@ const EVENT_SUBJECT: Record<EventType, Subject> = {
 };
 
 const KNOWN = new Set<string>(EVENT_TYPES);
+  // SLOs and status pages are not replicated: slos.list and statusPages.list read them with `read`.
+  'slo.created': readWith('read'),
+  'slo.updated': readWith('read'),
+  'slo.removed': readWith('read'),
+  'status_page.created': readWith('read'),
+  'status_page.updated': readWith('read'),
+  'status_page.removed': readWith('read'),
+  'status_page.notice_posted': readWith('read'),
 
 /** True when `role` may receive an event of this type live; an unknown type reaches no one. */
 export function eventVisibleTo(role: WorkspaceRole, type: string): boolean {
