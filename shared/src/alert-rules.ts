@@ -3,6 +3,12 @@ import { daysLeft } from './expiry.ts';
 import { isBelow } from './grading.ts';
 import { Grade, type ProtocolSupport, type Snapshot, TlsVersion } from './snapshot.ts';
 
+/** A whole number in a range, its message naming the field (the rule form shows it beside it). */
+const whole = (field: string, min: number, max: number) => {
+  const words = `${field} must be a whole number from ${min} to ${max}`;
+  return z.number({ error: words }).int(words).min(min, words).max(max, words);
+};
+
 /**
  * Alert rules: what a rule tests (the predicate), which hosts it covers (the scope), and the pure
  * evaluation over a host's current facts. The server evaluates with these after every stored
@@ -11,15 +17,21 @@ import { Grade, type ProtocolSupport, type Snapshot, TlsVersion } from './snapsh
 export const AlertPredicate = z.discriminatedUnion(
   'kind',
   [
-    z.object({ kind: z.literal('expires_within'), days: z.number().int().min(1).max(3650) }),
-    z.object({ kind: z.literal('grade_below'), grade: Grade }),
+    z.object({ kind: z.literal('expires_within'), days: whole('days', 1, 3650) }),
+    z.object({
+      kind: z.literal('grade_below'),
+      grade: z.enum(Grade.options, { error: 'grade must be a grade such as B' }),
+    }),
     z.object({ kind: z.literal('chain_invalid') }),
     z.object({ kind: z.literal('hostname_mismatch') }),
     z.object({ kind: z.literal('ocsp_missing') }),
-    z.object({ kind: z.literal('protocol_enabled'), protocol: TlsVersion }),
-    z.object({ kind: z.literal('unreachable'), scans: z.number().int().min(1).max(100) }),
-    z.object({ kind: z.literal('latency_above'), ms: z.number().int().min(1).max(600_000) }),
-    z.object({ kind: z.literal('agent_offline'), minutes: z.number().int().min(1).max(100_000) }),
+    z.object({
+      kind: z.literal('protocol_enabled'),
+      protocol: z.enum(TlsVersion.options, { error: 'protocol must be a protocol such as TLSv1' }),
+    }),
+    z.object({ kind: z.literal('unreachable'), scans: whole('scans', 1, 100) }),
+    z.object({ kind: z.literal('latency_above'), ms: whole('ms', 1, 600_000) }),
+    z.object({ kind: z.literal('agent_offline'), minutes: whole('minutes', 1, 100_000) }),
   ],
   {
     error:
@@ -32,14 +44,22 @@ export const AlertScope = z.discriminatedUnion(
   'kind',
   [
     z.object({ kind: z.literal('all') }),
-    z.object({ kind: z.literal('tag'), tag: z.string().min(1).max(64) }),
-    z.object({ kind: z.literal('host'), hostId: z.uuid() }),
+    z.object({
+      kind: z.literal('tag'),
+      tag: z
+        .string({ error: 'tag must be a tag' })
+        .min(1, 'tag must not be empty')
+        .max(64, 'tag must be at most 64 characters'),
+    }),
+    z.object({ kind: z.literal('host'), hostId: z.uuid({ error: 'hostId must be a host' }) }),
   ],
   { error: 'scope.kind must be all, tag or host' },
 );
 export type AlertScope = z.infer<typeof AlertScope>;
 
-export const AlertSeverity = z.enum(['info', 'warning', 'critical']);
+export const AlertSeverity = z.enum(['info', 'warning', 'critical'], {
+  error: 'severity must be info, warning or critical',
+});
 export type AlertSeverity = z.infer<typeof AlertSeverity>;
 
 /**

@@ -17,6 +17,8 @@ export const EVENT_TYPES = [
   'channel.updated',
   'channel.removed',
   'channel.disabled',
+  // A test event an admin sent to one channel (channels.test): delivered to that channel only.
+  'channel.tested',
   'agent.enrolled',
   'agent.revoked',
   'enrollment_token.created',

@@ -135,6 +135,9 @@ export function startDispatcher(deps: {
       for (const e of events.rows) {
         for (const ch of channels.rows) {
           // A channel hears what happens after it was created, not the workspace's history.
+          // A channel.tested event's one delivery is made with it (channels.test), even to a
+          // disabled channel; it is never fanned out to the channels subscribed to channel.*.
+          if (e.type === 'channel.tested') continue;
           if (ch.created_at > e.occurred_at || !eventMatches(ch.event_types, e.type)) continue;
           const res = await tx.query(
             `INSERT INTO deliveries (workspace_id, channel_id, event_seq) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { channelConfigSchemas, type ChannelType } from '@vigilo/shared/channels';
+import { CHANNEL_SECRET_FIELDS, channelConfigSchemas, type ChannelType } from '@vigilo/shared/channels';
 import type { WorkspaceTx } from '../db/tx.ts';
 import { ActionRefused } from '../domain-errors.ts';
 import { openChannelConfig, sealChannelConfig } from '../events/channel-secrets.ts';
@@ -7,6 +7,7 @@ import { refusedChannelDestination } from './outbound/channel-destinations.ts';
 import type { Cidr } from './outbound/ip.ts';
 import { outboundPolicy } from './outbound/policy.ts';
 import type { SecretBox } from './secrets.ts';
+import { generateWebhookSecret } from './webhook-signature.ts';
 import { CHANNEL_COLUMNS, type ChannelRow, presentChannel } from './channel-views.ts';
 
 /**
@@ -30,7 +31,15 @@ export async function createChannel(
   inTx: InTransaction,
   input: { name: string; type: ChannelType; config: Record<string, unknown>; eventTypes: string[] },
 ) {
-  const config = await checkedConfig(deps, input.type, input.config);
+  // A webhook's signing secret is made here unless the caller brings one (moving an existing
+  // receiver over); it is returned this once and stored only sealed.
+  const generated =
+    input.type === 'webhook' && input.config.secret === undefined ? generateWebhookSecret() : undefined;
+  const config = await checkedConfig(
+    deps,
+    input.type,
+    generated ? { ...input.config, secret: generated } : input.config,
+  );
   const id = randomUUID();
   const { visible, sealed } = sealChannelConfig(deps.secrets, id, input.type, config);
   return inTx(async (tx) => {
@@ -50,7 +59,7 @@ export async function createChannel(
       event: 'channel.created',
       payload: { id: row.id, name: input.name, type: input.type },
     });
-    return presentChannel(row, true);
+    return { ...presentChannel(row, true), ...(generated ? { webhookSecret: generated } : {}) };
   });
 }
 
@@ -76,7 +85,7 @@ export async function updateChannel(
   let sealed = prev.secret_sealed;
   if (patch.config) {
     const current = openChannelConfig(deps.secrets, id, prev.config, prev.secret_sealed);
-    const merged = await checkedConfig(deps, prev.type, { ...current, ...patch.config });
+    const merged = await checkedConfig(deps, prev.type, mergedConfig(prev.type, current, patch.config));
     ({ visible, sealed } = sealChannelConfig(deps.secrets, id, prev.type, merged));
   }
   const next = {
@@ -160,5 +169,68 @@ async function checkedConfig(
   }
   return parsed.data;
 }
+
+/**
+ * Sends a test event to one channel through the real delivery path: a `channel.tested` event (with
+ * its audit row) and this channel's delivery of it, in one transaction; the delivery worker sends
+ * it like any other (signature, retries, the delivery log), so a test proves what an alert would
+ * do. A disabled channel can be tested too: that is how an admin checks a fix before re-enabling.
+ */
+export async function testChannel(
+  tx: WorkspaceTx,
+  id: string,
+): Promise<{ deliveryId: string; eventSeq: number }> {
+  const { rows } = await tx.query<{ name: string; type: ChannelType }>(
+    'SELECT name, type FROM channels WHERE id = $1 FOR UPDATE',
+    [id],
+  );
+  const channel = rows[0];
+  if (!channel) throw noChannel();
+  await tx.record({
+    action: 'channel.tested',
+    target: { type: 'channel', id },
+    summary: { after: { name: channel.name, type: channel.type } },
+    event: 'channel.tested',
+    payload: { id, name: channel.name, type: channel.type, test: true },
+  });
+  // The event just appended took the workspace head's number; this transaction holds that row.
+  const delivery = await tx.query<{ id: string; event_seq: string }>(
+    `INSERT INTO deliveries (workspace_id, channel_id, event_seq)
+     SELECT $1, $2, event_seq FROM workspace_heads WHERE workspace_id = $1 RETURNING id, event_seq`,
+    [tx.workspaceId, id],
+  );
+  const row = delivery.rows[0];
+  if (!row) throw new Error('no workspace head for the test event');
+  return { deliveryId: row.id, eventSeq: Number(row.event_seq) };
+}
+
+/**
+ * A config patch over the current config: fields given replace the current ones, `null` removes
+ * an optional field (an email channel's `auth`), and a secret left out of a nested object given
+ * (`auth` with a user and no password) is kept, as a secret left out at the top level is.
+ */
+function mergedConfig(
+  type: ChannelType,
+  current: Record<string, unknown>,
+  patch: Record<string, unknown>,
+): Record<string, unknown> {
+  const merged: Record<string, unknown> = { ...current };
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === null) delete merged[key];
+    else merged[key] = value;
+  }
+  for (const field of CHANNEL_SECRET_FIELDS[type]) {
+    const [parent, child] = field.split('.');
+    if (!parent || !child) continue;
+    const given = patch[parent];
+    const kept = current[parent];
+    if (isObject(given) && given[child] === undefined && isObject(kept) && kept[child] !== undefined)
+      merged[parent] = { ...given, [child]: kept[child] };
+  }
+  return merged;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 const noChannel = () => new ActionRefused('not_found', 'no channel with that id');

@@ -71,6 +71,8 @@ export async function channelDeliveries(tx: WorkspaceTx, channelId: string, limi
     id: r.id,
     eventSeq: r.event_seq,
     eventType: r.event_type,
+    /** Sent by channels.test, not by something that happened. */
+    test: r.event_type === 'channel.tested',
     status: r.status,
     attempts: r.attempts,
     nextAttemptAt: r.status === 'pending' ? r.next_attempt_at : null,

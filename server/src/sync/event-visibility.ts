@@ -31,6 +31,7 @@ const EVENT_SUBJECT: Record<EventType, Subject> = {
   'channel.updated': table('channels'),
   'channel.removed': table('channels'),
   'channel.disabled': table('channels'),
+  'channel.tested': table('channels'),
   'agent.enrolled': readWith('read'),
   'agent.revoked': readWith('read'),
   'enrollment_token.created': readWith('administer'),

@@ -78,6 +78,7 @@ function bases(ids: Ids): Record<string, Record<string, unknown>> {
     'channels.update': { ...ws, id: ids.hostId, name: 'renamed', eventTypes: ['*'] },
     'channels.remove': { ...ws, id: ids.hostId },
     'channels.deliveries': { ...ws, id: ids.hostId, limit: 10 },
+    'channels.test': { ...ws, id: randomUUID() },
     'agents.list': ws,
     'agents.createEnrollmentToken': { ...ws, name: 'dc2', ttlHours: 1 },
     'agents.revoke': { ...ws, id: ids.hostId },
@@ -103,6 +104,11 @@ function bases(ids: Ids): Record<string, Record<string, unknown>> {
     },
     'alertRules.update': { ...ws, id: ids.ruleId, name: 'expiring', severity: 'critical' },
     'alertRules.remove': { ...ws, id: randomUUID() },
+    'alertRules.preview': {
+      ...ws,
+      predicate: { kind: 'chain_invalid' },
+      scope: { kind: 'tag', tag: 'prod' },
+    },
     'alerts.list': {
       ...ws,
       tag: 'prod',

@@ -4,6 +4,7 @@ import { isUniqueViolation } from '../../db/pg-errors.ts';
 import type { WorkspaceTx } from '../../db/tx.ts';
 import { ActionRefused } from '../../domain-errors.ts';
 import { evaluateRules } from './rule-engine.ts';
+import { openAlertsByRule, ruleMatches, type RuleMatches } from './rule-matches.ts';
 
 /**
  * Alert rules: what to alert on, where, how severe, after how many evaluations. Creating or
@@ -11,14 +12,20 @@ import { evaluateRules } from './rule-engine.ts';
  * implies opens without waiting for the next scan.
  */
 
+/** How many evaluations in a row a transition waits for, its message naming the field. */
+const scanCount = (field: string) => {
+  const words = `${field} must be a whole number from 1 to 100`;
+  return z.number({ error: words }).int(words).min(1, words).max(100, words);
+};
+
 /** Rule fields without defaults: `.partial()` of this is a true patch (no silent resets). */
 export const ruleBase = z.object({
   name: z.string().trim().min(1, 'name must not be empty').max(100),
   predicate: AlertPredicate,
   scope: AlertScope,
   severity: AlertSeverity,
-  openAfter: z.number().int().min(1).max(100),
-  resolveAfter: z.number().int().min(1).max(100),
+  openAfter: scanCount('openAfter'),
+  resolveAfter: scanCount('resolveAfter'),
   enabled: z.boolean(),
 });
 /** A new rule: unset fields take their defaults. */
@@ -52,9 +59,32 @@ const present = (r: RuleRow) => ({
   enabled: r.enabled,
 });
 
-/** The workspace's rules, by name. */
-export async function listRules(tx: WorkspaceTx) {
-  return (await tx.query<RuleRow>('SELECT * FROM alert_rules ORDER BY name')).rows.map(present);
+/**
+ * The workspace's rules, by name, each with how many hosts it covers and fires for now
+ * (`matches`) and its open alerts.
+ */
+export async function listRules(tx: WorkspaceTx, now: Date) {
+  const rules = (await tx.query<RuleRow>('SELECT * FROM alert_rules ORDER BY name')).rows.map(present);
+  const matches = await ruleMatches(tx, rules, now);
+  const open = await openAlertsByRule(tx);
+  return rules.map((r, i) => ({
+    ...r,
+    matches: matches[i] ?? { hosts: 0, firing: 0, unscanned: 0 },
+    openAlerts: open.get(r.id) ?? 0,
+  }));
+}
+
+/** A rule being written, before it is saved: how many hosts it would cover and fire for now. */
+export const rulePreview = ruleBase.pick({ predicate: true, scope: true });
+
+/** How many hosts a predicate and scope match now (see {@link ruleMatches}). */
+export async function previewRule(
+  tx: WorkspaceTx,
+  rule: z.infer<typeof rulePreview>,
+  now: Date,
+): Promise<RuleMatches> {
+  const [matches] = await ruleMatches(tx, [rule], now);
+  return matches ?? { hosts: 0, firing: 0, unscanned: 0 };
 }
 
 /** Creates a rule and evaluates it at once; a taken name is a `conflict`. */

@@ -2,9 +2,11 @@ import { z } from 'zod';
 import {
   createRule,
   listRules,
+  previewRule,
   removeRule,
   ruleBase,
   ruleFields,
+  rulePreview,
   updateRule,
 } from '../../monitoring/alerts/alert-rules.ts';
 import { workspaceRef } from '../authorize.ts';
@@ -13,7 +15,17 @@ import { router, workspaceProcedure } from '../init.ts';
 const ruleId = z.uuid('id must be a rule id');
 
 export const alertRulesRouter = router({
-  list: workspaceProcedure.input(z.object({ workspace: workspaceRef })).query(({ ctx }) => ctx.tx(listRules)),
+  /** Every rule, with how many hosts it covers and fires for now, and its open alerts. */
+  list: workspaceProcedure
+    .input(z.object({ workspace: workspaceRef }))
+    .query(({ ctx }) => ctx.tx((tx) => listRules(tx, ctx.services.clock()))),
+
+  /** How many hosts a rule being written would cover and fire for now; stores nothing. */
+  preview: workspaceProcedure
+    .input(rulePreview.extend({ workspace: workspaceRef }))
+    .query(({ ctx, input: { workspace: _, ...rule } }) =>
+      ctx.tx((tx) => previewRule(tx, rule, ctx.services.clock())),
+    ),
 
   /** Creates a rule and evaluates it at once against every host's current status. */
   create: workspaceProcedure

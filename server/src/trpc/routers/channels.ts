@@ -5,6 +5,7 @@ import {
   type ChannelDeps,
   createChannel,
   removeChannel,
+  testChannel,
   updateChannel,
 } from '../../integrations/channel-actions.ts';
 import { channelDeliveries, listChannels } from '../../integrations/channel-views.ts';
@@ -29,6 +30,7 @@ export const channelsRouter = router({
     .input(z.object({ workspace: workspaceRef }))
     .query(({ ctx }) => ctx.tx(listChannels)),
 
+  /** Creates a channel; a webhook without a secret gets one made here, returned this once. */
   create: workspaceProcedure
     .input(
       z.object({
@@ -41,7 +43,10 @@ export const channelsRouter = router({
     )
     .mutation(({ ctx, input: { workspace: _, ...channel } }) => createChannel(depsOf(ctx), ctx.tx, channel)),
 
-  /** Changes settings; secrets given are replaced, secrets omitted are kept. Re-enables if asked. */
+  /**
+   * Changes settings; secrets given are replaced, secrets omitted are kept. `enabled: true`
+   * re-enables a channel the delivery worker disabled after failures (its failure count restarts).
+   */
   update: workspaceProcedure
     .input(
       z.object({
@@ -60,6 +65,11 @@ export const channelsRouter = router({
   remove: workspaceProcedure
     .input(z.object({ workspace: workspaceRef, id: channelId }))
     .mutation(({ ctx, input }) => ctx.tx((tx) => removeChannel(tx, input.id))),
+
+  /** Sends a test event through the real delivery path; it shows in the delivery log as a test. */
+  test: workspaceProcedure
+    .input(z.object({ workspace: workspaceRef, id: channelId }))
+    .mutation(({ ctx, input }) => ctx.tx((tx) => testChannel(tx, input.id))),
 
   /** The delivery log of one channel, newest first, with every attempt. */
   deliveries: workspaceProcedure
