@@ -241,6 +241,17 @@ export function gradeSnapshot(facts: { tls: TlsInfo | null; http: HttpInfo | nul
         cap: null,
         message: `HSTS max-age ${maxAge} s (at least 180 days).`,
       });
+    } else if (http === null || http.error !== null) {
+      // No answer over HTTP says nothing about HSTS: the note must not claim the header is
+      // missing (a TLS port that is not a web server has no HTTP to ask).
+      reasons.push({
+        rule: 'hsts.unchecked',
+        cap: null,
+        message:
+          http === null
+            ? 'A, not A+: A+ needs HSTS, which is sent over HTTPS, and HTTP is not checked on this endpoint.'
+            : `A, not A+: A+ needs HSTS, and the HTTPS request that reads it failed (${http.error}).`,
+      });
     } else {
       const why = maxAge === null ? 'no HSTS header' : `HSTS max-age ${maxAge} s is under 180 days`;
       reasons.push({ rule: 'hsts.missing_for_a_plus', cap: null, message: `A, not A+: ${why}.` });

@@ -92,7 +92,20 @@ describe('overall grade', () => {
     expect(grade(tls(), hsts(31_536_000)).grade).toBe('A+');
     expect(rules(tls(), hsts(31_536_000))).toContain('hsts.long');
     expect(grade(tls(), null).grade).toBe('A');
-    expect(rules(tls(), null)).toContain('hsts.missing_for_a_plus');
+    expect(rules(tls(), hsts(null))).toContain('hsts.missing_for_a_plus');
+  });
+
+  it('does not blame a missing HSTS header where HTTP was not checked or did not answer', () => {
+    expect(rules(tls(), null)).toEqual(expect.arrayContaining(['hsts.unchecked']));
+    expect(rules(tls(), null)).not.toContain('hsts.missing_for_a_plus');
+    const notes = grade(tls(), null).reasons.map((r) => r.message);
+    expect(notes.join(' ')).not.toMatch(/no HSTS header/);
+    expect(notes.join(' ')).toMatch(/HTTP is not checked on this endpoint/);
+    const failed = grade(tls(), { ...hsts(null), status: null, error: 'ECONNRESET' });
+    expect(failed.reasons.map((r) => r.rule)).toContain('hsts.unchecked');
+    expect(failed.reasons.map((r) => r.message).join(' ')).toMatch(
+      /request that reads it failed \(ECONNRESET\)/,
+    );
   });
 
   it('needs HSTS of at least 180 days for A+', () => {

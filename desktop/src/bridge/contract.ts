@@ -175,6 +175,8 @@ export type AlertItem = {
   pending: boolean;
   hostId: string;
   hostname: string | undefined;
+  /** Shown with the hostname: two endpoints of one host (443, 18443) are different alerts. */
+  port: number | undefined;
   comments: number;
 };
 

@@ -35,6 +35,7 @@ function openAlerts(db: Database.Database, now: Date): AlertItem[] {
         acknowledged_at: string | null;
         host_id: string;
         hostname: string | null;
+        port: number | null;
         comments: number;
         pending: number;
       }
@@ -42,7 +43,7 @@ function openAlerts(db: Database.Database, now: Date): AlertItem[] {
       // The comment count names its index and compares with `+a.id` (no TEXT affinity, so the
       // expression index applies): otherwise it scans every comment for each open alert, which
       // took 19 s for 10k alerts and 5k comments instead of about 0.1 s.
-      `SELECT a.id, a.severity, a.summary, a.opened_at, a.acknowledged_at, a.host_id, h.hostname,
+      `SELECT a.id, a.severity, a.summary, a.opened_at, a.acknowledged_at, a.host_id, h.hostname, h.port,
          (SELECT count(*) FROM records c INDEXED BY records_comment_target
            WHERE c.tbl = 'comments' AND json_extract(c.data, '$.target_id') = +a.id
              AND json_extract(c.data, '$.target_type') = 'alert') AS comments,
@@ -67,6 +68,7 @@ function openAlerts(db: Database.Database, now: Date): AlertItem[] {
       pending: r.pending === 1,
       hostId: r.host_id,
       hostname: r.hostname ?? undefined,
+      port: r.port ?? undefined,
       comments: r.comments,
     }))
     .sort(

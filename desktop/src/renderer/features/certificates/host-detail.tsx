@@ -117,7 +117,7 @@ export function HostDetailPanel({ host }: { host: HostDetail }) {
               ? latest.posture.hsts.present
                 ? `max-age ${latest.posture.hsts.maxAge ?? '?'}`
                 : 'absent'
-              : 'not HTTPS'}
+              : 'not checked (no HTTP on this endpoint)'}
           </dd>
           <dt>Scanned</dt>
           <dd>{when(latest.scannedAt)}</dd>

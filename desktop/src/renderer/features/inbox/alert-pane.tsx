@@ -20,13 +20,26 @@ export function AlertPane({ detail, canOperate }: { detail: AlertDetail; canOper
     if (mode === 'comment') box.current?.focus();
   }, [mode]);
 
+  const acknowledged = detail.timeline.some((t) => t.kind === 'acknowledged');
+  const done = () => {
+    setBody('');
+    useStore.getState().setInboxMode('move');
+    box.current?.blur();
+  };
   const send = () => {
     const text = body.trim();
     if (!text) return;
     void useStore.getState().act({ kind: 'alert.comment', args: { alertId: detail.id, body: text } });
-    setBody('');
-    useStore.getState().setInboxMode('move');
-    box.current?.blur();
+    done();
+  };
+  // The note is optional (`a` in the list acknowledges without one); written here, it is kept
+  // with the acknowledgement in the timeline.
+  const acknowledge = () => {
+    const note = body.trim();
+    void useStore
+      .getState()
+      .act({ kind: 'alert.acknowledge', args: { alertId: detail.id, ...(note ? { note } : {}) } });
+    done();
   };
 
   return (
@@ -121,6 +134,17 @@ export function AlertPane({ detail, canOperate }: { detail: AlertDetail; canOper
           <button type="submit" disabled={!body.trim()}>
             Add comment
           </button>
+          {acknowledged ? null : (
+            <>
+              {' '}
+              <button type="button" onClick={acknowledge}>
+                {body.trim() ? 'Acknowledge with this note' : 'Acknowledge (no note)'}
+              </button>
+              <p className="muted">
+                A note is optional: write one above to keep it with the acknowledgement.
+              </p>
+            </>
+          )}
         </form>
       ) : null}
     </aside>

@@ -90,7 +90,7 @@ export function Inbox() {
           {mode === 'snooze'
             ? 'Snooze for: 1 an hour · 2 a day · 3 a week · Esc cancel'
             : canOperate
-              ? 'j / k move · a acknowledge · s snooze · r resolve · c comment · Enter open · approvals: y / n decide'
+              ? 'j / k move · a acknowledge (no note needed; Enter to add one) · s snooze · r resolve · c comment · Enter open · approvals: y / n decide'
               : 'j / k move · Enter open · your role can read, not act'}
         </p>
         {items.length === 0 ? <p className="muted">Nothing needs you right now.</p> : null}
@@ -159,7 +159,11 @@ export function Inbox() {
                 >
                   <span className="sev">{item.severity}</span>
                   <span className="title">{item.title}</span>
-                  <span className="muted host">{item.hostname ?? ''}</span>
+                  <span className="muted host" data-testid="inbox-host">
+                    {item.hostname === undefined
+                      ? ''
+                      : `${item.hostname}${item.port === undefined ? '' : `:${item.port}`}`}
+                  </span>
                   {item.comments > 0 ? (
                     <span className="muted">
                       {item.comments} {item.comments === 1 ? 'comment' : 'comments'}
