@@ -1,3 +1,4 @@
+import { DEFAULT_ALERT_RULES } from '@vigilo/shared/default-alert-rules';
 import { ownerInWorkspace } from './database.ts';
 import type { World } from './world.ts';
 
@@ -34,4 +35,19 @@ export async function resolveAlert(world: World, alertId: string): Promise<void>
   await ownerInWorkspace(world.server.services.db.owner, world.workspace.id, (client) =>
     client.query("UPDATE alerts SET state = 'resolved', resolved_at = now() WHERE id = $1", [alertId]),
   );
+}
+
+/**
+ * Removes the default alert rules a new workspace starts with (shared/src/default-alert-rules.ts),
+ * through the API as an admin would, for tests whose alerts come from rules of their own.
+ */
+export async function removeDefaultAlertRules(
+  world: World,
+  workspace = 'acme',
+  who = 'owner',
+): Promise<void> {
+  const client = world.client(who);
+  const defaults = new Set(DEFAULT_ALERT_RULES.map((r) => r.name));
+  for (const rule of await client.alertRules.list.query({ workspace }))
+    if (defaults.has(rule.name)) await client.alertRules.remove.mutate({ workspace, id: rule.id });
 }

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { enrollAgent, type TestAgent } from '@vigilo/tests/support/agent';
 import { makeSnapshot } from '@vigilo/tests/support/snapshots';
 import { createWorld, type World } from '@vigilo/tests/support/world';
+import { removeDefaultAlertRules } from '@vigilo/tests/support/alerts';
 import { eventsAbout } from './calendar-support.ts';
 import { addPerson, auditRows, inAcme, WS } from './support.ts';
 
@@ -21,6 +22,8 @@ let n = 0;
 
 beforeAll(async () => {
   world = await createWorld();
+  // Its alerts come from the rules it makes; the defaults would open more.
+  await removeDefaultAlertRules(world);
   alice = await addPerson(world, 'Alice', 'approver');
   agent = await enrollAgent(world);
   await world.client('admin').alertRules.create.mutate({

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONTROL_TEST_IDS } from '@vigilo/shared/control-tests';
 import { outcome } from '@vigilo/tests/support/client';
 import { createWorld, type World } from '@vigilo/tests/support/world';
+import { removeDefaultAlertRules } from '@vigilo/tests/support/alerts';
 import { CONTROL_TESTS_EVERY_MS, complianceJobs } from '../../src/jobs/compliance-jobs.ts';
 import { createScheduler } from '../../src/jobs/scheduler.ts';
 import { createLogger } from '../../src/observability/logger.ts';
@@ -27,6 +28,8 @@ const audit = (action: string) =>
 
 beforeAll(async () => {
   world = await createWorld({ clock: () => now });
+  // Its alerts come from the rules it makes; the defaults would open more.
+  await removeDefaultAlertRules(world);
 });
 afterAll(async () => {
   await world?.close();

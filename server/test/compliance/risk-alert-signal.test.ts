@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { enrollAgent, type TestAgent } from '@vigilo/tests/support/agent';
 import { makeSnapshot } from '@vigilo/tests/support/snapshots';
 import { createWorld, type World } from '@vigilo/tests/support/world';
+import { removeDefaultAlertRules } from '@vigilo/tests/support/alerts';
 import { type Dispatcher, startDispatcher } from '../../src/events/dispatcher.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 
@@ -15,6 +16,8 @@ let agent: TestAgent;
 let hostId: string;
 beforeAll(async () => {
   world = await createWorld();
+  // Its alerts come from the rules it makes; the defaults would open more.
+  await removeDefaultAlertRules(world);
   dispatcher = startDispatcher({
     owner: world.server.services.db.owner,
     bus: world.server.services.bus,

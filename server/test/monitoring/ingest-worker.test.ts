@@ -5,6 +5,7 @@ import { outcome } from '@vigilo/tests/support/client';
 import { createTestRedis, type TestRedis } from '@vigilo/tests/support/redis';
 import { makeSnapshot, uuidv7 } from '@vigilo/tests/support/snapshots';
 import { createWorld, type World } from '@vigilo/tests/support/world';
+import { removeDefaultAlertRules } from '@vigilo/tests/support/alerts';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDeadLetterStore } from '../../src/monitoring/ingest/dead-letters.ts';
@@ -32,6 +33,8 @@ const hosts: Array<{ id: string; hostname: string }> = [];
 beforeAll(async () => {
   redis = await createTestRedis('worker');
   world = await createWorld();
+  // Its alerts come from the rules it makes; the defaults would open more.
+  await removeDefaultAlertRules(world);
   agent = await enrollAgent(world);
   const gate = createDurabilityGate(redis.client, { allowVolatile: true, log });
   await gate.refresh();

@@ -3,6 +3,7 @@ import { AGENT_PATHS } from '@vigilo/shared/agent-protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeSnapshot, uuidv7 } from '@vigilo/tests/support/snapshots';
 import { createWorld, type World } from '@vigilo/tests/support/world';
+import { removeDefaultAlertRules } from '@vigilo/tests/support/alerts';
 
 let world: World;
 let agentToken: string;
@@ -30,6 +31,8 @@ async function push(snapshots: unknown[], opts: { token?: string; gzip?: boolean
 
 beforeAll(async () => {
   world = await createWorld({ env: { VIGILO_AGENT_CACHE_MS: '200' } });
+  // Its alerts come from the rules it makes; the defaults would open more.
+  await removeDefaultAlertRules(world);
   const admin = world.client('admin');
   const { token } = await admin.agents.createEnrollmentToken.mutate({ workspace: 'acme', name: 'dc1' });
   const enroll = await fetch(`${world.server.url}${AGENT_PATHS.enroll}`, {

@@ -5,6 +5,7 @@ import { createScheduler, type Job } from '../../src/jobs/scheduler.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { makeSnapshot, uuidv7 } from '@vigilo/tests/support/snapshots';
 import { createWorld, type World } from '@vigilo/tests/support/world';
+import { removeDefaultAlertRules } from '@vigilo/tests/support/alerts';
 
 /** The injected clock: real time plus an offset the test moves. */
 let offsetMs = 0;
@@ -13,6 +14,8 @@ const clock = () => new Date(Date.now() + offsetMs);
 let world: World;
 beforeAll(async () => {
   world = await createWorld({ clock });
+  // Its alerts come from the rules it makes; the defaults would open more.
+  await removeDefaultAlertRules(world);
 });
 afterAll(async () => {
   await world?.close();
@@ -67,10 +70,14 @@ describe('scheduler', () => {
     const owner = world.server.services.db.owner;
     const client = await owner.connect();
     await client.query("INSERT INTO job_runs (name) VALUES ('crashy') ON CONFLICT DO NOTHING");
+    const pid = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]?.pid;
     await client.query('BEGIN');
     await client.query("SELECT 1 FROM job_runs WHERE name = 'crashy' FOR UPDATE");
-    // The process dies mid-run: its connection goes away and the lock with it.
+    // The process dies mid-run: its connection goes away and the lock with it, once Postgres has
+    // seen the disconnect (an idle pool connection can tick before that).
     client.release(new Error('simulated crash'));
+    while ((await owner.query('SELECT 1 FROM pg_stat_activity WHERE pid = $1', [pid])).rowCount)
+      await new Promise((resolve) => setTimeout(resolve, 10));
     let ran = false;
     const scheduler = createScheduler({
       owner,
