@@ -2,6 +2,7 @@ import type pg from 'pg';
 import { type WorkspaceTx, withWorkspace } from '../db/tx.ts';
 import { evaluateRules } from '../monitoring/alerts/rule-engine.ts';
 import type { Job } from './scheduler.ts';
+import { runSnapshotRetention } from './snapshot-retention.ts';
 
 /** Runs `fn` for each workspace in its own owner transaction with the workspace set. */
 async function forEachWorkspace(owner: pg.Pool, fn: (tx: WorkspaceTx) => Promise<void>): Promise<void> {
@@ -14,7 +15,8 @@ async function forEachWorkspace(owner: pg.Pool, fn: (tx: WorkspaceTx) => Promise
 /**
  * The monitoring jobs: time-based rule evaluation (a certificate crosses its threshold with no
  * new scan; an agent goes silent — agent-offline rules), the end of snoozes and maintenance
- * windows (the same evaluation opens what they held back), and snapshot retention.
+ * windows (the same evaluation opens what they held back), and snapshot retention
+ * (snapshot-retention.ts).
  */
 export function monitoringJobs(owner: pg.Pool, opts: { retentionDays: number }): Job[] {
   return [
@@ -32,19 +34,7 @@ export function monitoringJobs(owner: pg.Pool, opts: { retentionDays: number }):
     {
       name: 'snapshot-retention',
       everyMs: 6 * 3_600_000,
-      run: async (now) => {
-        const cutoff = new Date(now.getTime() - opts.retentionDays * 86_400_000);
-        // Whole months before the cutoff go by dropping their partition; the rest row by row.
-        const { rows } = await owner.query<{ name: string }>(
-          `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent
-           WHERE p.relname = 'snapshots' AND c.relname ~ '^snapshots_\\d{4}_\\d{2}$'
-             AND to_date(substr(c.relname, 11), 'YYYY_MM') + interval '1 month' <= $1`,
-          [cutoff],
-        );
-        for (const { name } of rows) await owner.query(`DROP TABLE ${name}`);
-        await owner.query('DELETE FROM snapshots_default WHERE scanned_at < $1', [cutoff]);
-        await owner.query("DELETE FROM snoozes WHERE until < $1 - interval '30 days'", [now]);
-      },
+      run: (now) => runSnapshotRetention(owner, now, opts.retentionDays),
     },
   ];
 }
