@@ -228,6 +228,7 @@ const LANDED: ReadonlyArray<[number, string]> = [
   [17, '51918fc54a190e4e7f3346108ee9835e0c2f6e1e00a2ff4799c7bdd9caa90c74'],
   [18, '94767cc0a53a862a654cc07a0e39de932ac9086fc631d302a4c804a1ade186a3'],
   [19, '5db4c82a9bcee48c1aa55edb44a013f05ead36f8f7bf8b5df7ccc66860319509'],
+  [20, '342cc537561a3bd90222439032ea42fed458dd91637924190b6407112bd19fd1'],
 ];
 
 describe('landed migrations', () => {

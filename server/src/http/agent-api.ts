@@ -1,4 +1,5 @@
 import {
+  AGENT_HEADERS,
   AGENT_PATHS,
   type AgentConfig,
   EnrollRequest,
@@ -21,6 +22,16 @@ const LONG_POLL_MAX_S = 55;
 /** Enrollment bodies are four short strings. */
 const ENROLL_BODY_BYTES = 16 * 1024;
 
+/** What the agent says of itself in AGENT_HEADERS; a value it cannot read is ignored, not refused. */
+function agentReport(req: FastifyRequest): { version: string | undefined; spoolDepth: number | undefined } {
+  const version = req.headers[AGENT_HEADERS.version];
+  const depth = req.headers[AGENT_HEADERS.spoolDepth];
+  return {
+    version: typeof version === 'string' && /^[\x20-\x7e]{1,100}$/.test(version) ? version : undefined,
+    spoolDepth: typeof depth === 'string' && /^\d{1,9}$/.test(depth) ? Number(depth) : undefined,
+  };
+}
+
 /**
  * The agents' API (shared/src/agent-protocol.ts): enroll, pull config (ETag, long-poll), push
  * snapshot batches (gzip). Plain HTTP rather than tRPC: agents are another program with their
@@ -36,7 +47,7 @@ export function registerAgentApi(app: FastifyInstance, services: Services): void
       authenticateAgent(services.db.owner, bearerFrom(req.headers.authorization), {
         at: services.clock(),
         address: req.ip,
-        version: undefined,
+        ...agentReport(req),
       });
     // Pushes come every few seconds per agent: their credential and hosts are remembered briefly
     // (agent-cache.ts says what that costs a revocation). Config reads always ask the database.

@@ -6,6 +6,8 @@ export type WorkspaceInfo = {
   slug: string;
   name: string;
   settings: unknown;
+  /** The agent hosts added without one get (set with agents.setDefault; monitoring/agents/default-agent.ts). */
+  defaultAgentId: string | null;
   createdAt: Date;
 };
 
@@ -16,11 +18,19 @@ export async function getWorkspace(tx: WorkspaceTx): Promise<WorkspaceInfo> {
     slug: string;
     name: string;
     settings: unknown;
+    default_agent_id: string | null;
     created_at: Date;
-  }>('SELECT id, slug, name, settings, created_at FROM workspaces');
+  }>('SELECT id, slug, name, settings, default_agent_id, created_at FROM workspaces');
   const ws = rows[0];
   if (!ws) throw gone();
-  return { id: ws.id, slug: ws.slug, name: ws.name, settings: ws.settings, createdAt: ws.created_at };
+  return {
+    id: ws.id,
+    slug: ws.slug,
+    name: ws.name,
+    settings: ws.settings,
+    defaultAgentId: ws.default_agent_id,
+    createdAt: ws.created_at,
+  };
 }
 
 /**

@@ -7,12 +7,19 @@ export type AuthenticatedAgent = { id: string; workspaceId: string; configVersio
 
 /**
  * Checks an agent credential (`vga_…`) by hash inside its own workspace and records that the
- * agent was seen (at most once a minute, or when its address or version changed). Undefined for anything unknown or revoked: the agent then stops (401).
+ * agent was seen (at most once a minute, or when its address or version changed), with the spool
+ * depth it reported (so that figure is up to a minute old). Undefined for anything unknown or
+ * revoked: the agent then stops (401).
  */
 export async function authenticateAgent(
   owner: pg.Pool,
   bearer: string | undefined,
-  seen: { at: Date; address: string | undefined; version: string | undefined },
+  seen: {
+    at: Date;
+    address: string | undefined;
+    version: string | undefined;
+    spoolDepth?: number | undefined;
+  },
 ): Promise<AuthenticatedAgent | undefined> {
   const parsed = bearer ? parseToken(bearer, 'vga') : undefined;
   if (!parsed) return undefined;
@@ -29,7 +36,8 @@ export async function authenticateAgent(
              SELECT id, config_version FROM agents
              WHERE token_hash = $1 AND workspace_id = $2 AND revoked_at IS NULL
            ), mark AS (
-             UPDATE agents a SET last_seen_at = $3, address = coalesce($4, a.address), version = coalesce($5, a.version)
+             UPDATE agents a SET last_seen_at = $3, address = coalesce($4, a.address), version = coalesce($5, a.version),
+               spool_depth = coalesce($7, a.spool_depth)
              FROM hit WHERE a.id = hit.id AND (
                a.last_seen_at IS NULL OR a.last_seen_at < $3::timestamptz - make_interval(secs => $6)
                OR a.address IS DISTINCT FROM coalesce($4, a.address) OR a.version IS DISTINCT FROM coalesce($5, a.version))
@@ -42,6 +50,7 @@ export async function authenticateAgent(
             seen.address ?? null,
             seen.version ?? null,
             SEEN_WRITE_INTERVAL_MS / 1000,
+            seen.spoolDepth ?? null,
           ],
         )
       ).rows,

@@ -49,6 +49,8 @@ export type ImportReport = {
   exists: number;
   rejected: number;
   dryRun: boolean;
+  /** Rows added that no agent will scan (no agent named, no default, not exactly one agent). */
+  unassigned: number;
   rows: Array<{ row: number; status: 'added' | 'exists' | 'rejected'; host?: string; reason?: string }>;
 };
 
@@ -63,6 +65,7 @@ export async function importHosts(
   input: { format: 'csv' | 'discover'; content: string; defaults: ImportDefaults; dryRun: boolean },
 ): Promise<ImportReport> {
   const report: ImportReport['rows'] = [];
+  let unassigned = 0;
   for (const parsed of parseHostList(input.format, input.content)) {
     if ('error' in parsed) {
       report.push({ row: parsed.row, status: 'rejected', reason: parsed.error });
@@ -88,13 +91,18 @@ export async function importHosts(
       continue;
     }
     const result = await insertHost(tx, fields.data);
-    report.push({ row: parsed.row, status: 'exists' in result ? 'exists' : 'added', host });
+    if ('exists' in result) report.push({ row: parsed.row, status: 'exists', host });
+    else {
+      report.push({ row: parsed.row, status: 'added', host });
+      if (result.agentId === null) unassigned++;
+    }
   }
   const count = (status: string) => report.filter((r) => r.status === status).length;
   return {
     added: count('added'),
     exists: count('exists'),
     rejected: count('rejected'),
+    unassigned,
     dryRun: input.dryRun,
     rows: report,
   };

@@ -2,6 +2,7 @@ import type { WorkspaceTx } from '../../db/tx.ts';
 import { ActionRefused, invalidField } from '../../domain-errors.ts';
 import { isUniqueViolation } from '../../db/pg-errors.ts';
 import type { HostFields, HostPatch } from './host-fields.ts';
+import { chooseAgent } from '../agents/default-agent.ts';
 import { agentIsAssignable, nudgeAgents } from './host-actions.ts';
 
 /**
@@ -57,16 +58,24 @@ export async function listHosts(
   }));
 }
 
+/** A host added: its id, the agent that scans it, and a warning when none will. */
+export type HostAdded = { id: string; agentId: string | null; warning: string | undefined };
+
 /**
  * Adds a host unless the workspace already monitors that hostname and port (then `exists`). An
- * omitted agent means the workspace's only active agent, if it has exactly one (single-machine
- * mode's local agent), so a new host is scanned without any agent set-up.
+ * omitted agent means the workspace's default agent, else its only active agent if it has
+ * exactly one (single-machine mode's local agent), so a new host is scanned without any agent
+ * set-up (default-agent.ts). When no agent can take it the host is still added, with a warning:
+ * refusing would block the natural order of setting up (import the hosts, enroll an agent, then
+ * move the waiting hosts to it: hosts.move from no agent), and the certificates page flags it.
  */
-export async function insertHost(tx: WorkspaceTx, h: HostFields): Promise<{ id: string } | { exists: true }> {
+export async function insertHost(tx: WorkspaceTx, h: HostFields): Promise<HostAdded | { exists: true }> {
+  let warning: string | undefined;
   if (h.agentId === undefined) {
-    const only = await tx.query<{ id: string }>('SELECT id FROM agents WHERE revoked_at IS NULL LIMIT 2');
-    h = { ...h, agentId: only.rows.length === 1 ? (only.rows[0]?.id ?? null) : null };
-  }
+    const choice = await chooseAgent(tx);
+    h = { ...h, agentId: choice.agentId };
+    if (choice.agentId === null) warning = choice.warning;
+  } else if (h.agentId === null) warning = NO_AGENT_CHOSEN;
   if (h.agentId && !(await agentIsAssignable(tx, h.agentId))) throw unknownAgent();
   const { rows } = await tx.query<{ id: string }>(
     `INSERT INTO hosts (workspace_id, hostname, port, protocol, interval_s, tags, agent_id) VALUES ($1, $2, $3, $4, $5, $6, $7)
@@ -83,11 +92,11 @@ export async function insertHost(tx: WorkspaceTx, h: HostFields): Promise<{ id: 
     payload: { id, hostname: h.hostname, port: h.port },
   });
   await nudgeAgents(tx, [h.agentId]);
-  return { id };
+  return { id, agentId: h.agentId ?? null, warning };
 }
 
 /** Adds a host; one already monitored is a `conflict` refusal. */
-export async function addHost(tx: WorkspaceTx, h: HostFields): Promise<{ id: string }> {
+export async function addHost(tx: WorkspaceTx, h: HostFields): Promise<HostAdded> {
   const result = await insertHost(tx, h);
   if ('exists' in result) throw alreadyMonitored(h);
   return result;
@@ -158,6 +167,7 @@ export async function removeHost(tx: WorkspaceTx, id: string): Promise<{ id: str
   return { id };
 }
 
+const NO_AGENT_CHOSEN = 'no agent will scan this host: it was added with no agent; move it to an agent';
 const noHost = () => new ActionRefused('not_found', 'no host with that id');
 const alreadyMonitored = (h: { hostname: string; port: number }, cause?: unknown) =>
   new ActionRefused('conflict', `${h.hostname}:${h.port} is already monitored`, { cause });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { listAgents, revokeAgent } from '../../monitoring/agents/agent-records.ts';
+import { setDefaultAgent } from '../../monitoring/agents/default-agent.ts';
 import { createEnrollmentToken } from '../../monitoring/agents/enrollment-tokens.ts';
 import { workspaceRef } from '../authorize.ts';
 import { router, workspaceProcedure } from '../init.ts';
@@ -33,7 +34,18 @@ export const agentsRouter = router({
       ),
     ),
 
-  /** Revokes an agent: its next call gets 401 and it stops; its hosts stay, unassigned. */
+  /**
+   * Sets the workspace's default agent, which takes the hosts added without one (null clears it:
+   * then a workspace with exactly one agent still gives new hosts that one).
+   */
+  setDefault: workspaceProcedure
+    .input(z.object({ workspace: workspaceRef, agentId: z.uuid('agentId must be an agent id').nullable() }))
+    .mutation(({ ctx, input }) => ctx.tx((tx) => setDefaultAgent(tx, input.agentId))),
+
+  /**
+   * Revokes an agent: its next call gets 401 and it stops. Its hosts go to the default agent (or
+   * the only one left); with none, they stay unassigned and the answer says how many.
+   */
   revoke: workspaceProcedure
     .input(z.object({ workspace: workspaceRef, id: z.uuid('id must be an agent id') }))
     .mutation(({ ctx, input }) => ctx.tx((tx) => revokeAgent(tx, input.id))),

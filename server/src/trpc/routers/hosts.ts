@@ -1,5 +1,6 @@
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
+import { moveHosts } from '../../monitoring/agents/default-agent.ts';
 import { setHostActive } from '../../monitoring/hosts/host-actions.ts';
 import { hostFields, hostPatch, importDefaults } from '../../monitoring/hosts/host-fields.ts';
 import { hostHistory } from '../../monitoring/hosts/host-history.ts';
@@ -28,6 +29,39 @@ export const hostsRouter = router({
   update: workspaceProcedure
     .input(hostPatch.extend({ workspace: workspaceRef, id: hostId }))
     .mutation(({ ctx, input: { workspace: _, id, ...patch } }) => ctx.tx((tx) => updateHost(tx, id, patch))),
+
+  /**
+   * Moves hosts to another agent (`toAgentId` null: to no agent): the hosts named by `hostIds`,
+   * or every host of `fromAgentId` (null: the hosts no agent scans). Each host moved is audited.
+   */
+  move: workspaceProcedure
+    .input(
+      z
+        .object({
+          workspace: workspaceRef,
+          hostIds: z
+            .array(hostId, { error: 'hostIds must be a list of host ids' })
+            .min(1, 'hostIds must name at least one host')
+            .max(1000, 'hostIds must name at most 1000 hosts')
+            .optional(),
+          fromAgentId: z.uuid('fromAgentId must be an agent id').nullable().optional(),
+          toAgentId: z.uuid('toAgentId must be an agent id').nullable(),
+        })
+        .refine((i) => (i.hostIds === undefined) !== (i.fromAgentId === undefined), {
+          message: 'name the hosts to move: either hostIds or fromAgentId',
+          path: ['hostIds'],
+        }),
+    )
+    .mutation(({ ctx, input }) =>
+      ctx.tx((tx) =>
+        moveHosts(
+          tx,
+          input.hostIds ? { hostIds: input.hostIds } : { fromAgentId: input.fromAgentId ?? null },
+          input.toAgentId,
+          'moved by hand',
+        ),
+      ),
+    ),
 
   /** Pause (active=false) or resume scanning. */
   setActive: workspaceProcedure
