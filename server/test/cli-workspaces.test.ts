@@ -1,3 +1,4 @@
+import { DEFAULT_ALERT_RULES } from '@vigilo/shared/default-alert-rules';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMigratedDatabase } from '@vigilo/tests/support/database';
@@ -47,7 +48,15 @@ describe('vigilo workspace / member', () => {
       `SELECT a.action, a.actor_type, a.actor_id FROM audit_events a JOIN workspaces w ON w.id = a.workspace_id
        WHERE w.slug = 'acme' ORDER BY a.seq`,
     );
-    expect(rows).toEqual([{ action: 'workspace.created', actor_type: 'system', actor_id: 'cli' }]);
+    // The workspace, then its default alert rules, all recorded as the CLI.
+    expect(rows).toEqual([
+      { action: 'workspace.created', actor_type: 'system', actor_id: 'cli' },
+      ...DEFAULT_ALERT_RULES.map(() => ({
+        action: 'alert_rule.created',
+        actor_type: 'system',
+        actor_id: 'cli',
+      })),
+    ]);
   });
 
   it('refuses a taken slug in words, and changes nothing', async () => {
