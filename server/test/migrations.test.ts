@@ -229,6 +229,7 @@ const LANDED: ReadonlyArray<[number, string]> = [
   [18, '94767cc0a53a862a654cc07a0e39de932ac9086fc631d302a4c804a1ade186a3'],
   [19, '5db4c82a9bcee48c1aa55edb44a013f05ead36f8f7bf8b5df7ccc66860319509'],
   [20, '342cc537561a3bd90222439032ea42fed458dd91637924190b6407112bd19fd1'],
+  [21, '669fe225a8e6927a2c27772dc2291236ace88542cda2bf948f63897c2c1d70ba'],
 ];
 
 describe('landed migrations', () => {

@@ -11,6 +11,7 @@ export const EVENT_TYPES = [
   'member.removed',
   'member.invited',
   'member.invitation_withdrawn',
+  'member.setup_code_used',
   'api_token.created',
   'api_token.revoked',
   'channel.created',

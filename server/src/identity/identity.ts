@@ -1,10 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
+import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { IdentityConfig } from './config.ts';
 import { registerBuiltInProvider } from './http.ts';
 import { loadOrCreateProviderKeys } from './keys.ts';
-import type { Queryable } from './local-accounts.ts';
 import { type BuiltInProvider, createBuiltInProvider } from './provider.ts';
 import {
   type Clock,
@@ -14,12 +14,13 @@ import {
   SIGN_IN_POLICIES,
   type SignInThrottle,
 } from './rate-limit.ts';
+import { registerWelcomePage } from './welcome.ts';
 import { createTokenVerifier, type TokenVerifier, type TokenVerifierOptions } from './verify-token.ts';
 
 export type IdentityDeps = {
   config: IdentityConfig;
-  /** Owner-role pool (identity tables are global). */
-  db: Queryable;
+  /** Owner-role pool (identity tables are global; the welcome page opens transactions on it). */
+  db: pg.Pool;
   log: Logger;
   /** Data folder; the built-in provider keeps its keys in `<home>/oidc-jwks.json`. */
   home: string;
@@ -84,7 +85,9 @@ export async function createIdentity(deps: IdentityDeps): Promise<Identity> {
     throttle,
     builtIn,
     register: async (app) => {
-      if (builtIn) await registerBuiltInProvider(app, builtIn);
+      if (!builtIn) return;
+      await registerBuiltInProvider(app, builtIn);
+      await registerWelcomePage(app, { pool: deps.db, mountPath: builtIn.mountPath, throttle, clock });
     },
   };
 }

@@ -25,6 +25,7 @@ const EVENT_SUBJECT: Record<EventType, Subject> = {
   // Invitations are not replicated rows: members.list shows them, with `read`.
   'member.invited': readWith('read'),
   'member.invitation_withdrawn': readWith('read'),
+  'member.setup_code_used': readWith('read'),
   'api_token.created': readWith('administer'),
   'api_token.revoked': readWith('administer'),
   'channel.created': table('channels'),

@@ -1,3 +1,4 @@
+import { createHash, randomBytes } from 'node:crypto';
 import { type WorkspaceRole, workspaceRoleSchema } from '@vigilo/shared/roles';
 import type { WorkspaceTx } from '../db/tx.ts';
 import type { Queryable } from '../identity/local-accounts.ts';
@@ -17,6 +18,42 @@ import type { Queryable } from '../identity/local-accounts.ts';
 
 /** How long an invitation waits for its invitee. */
 export const INVITATION_TTL_MS = 30 * 86_400_000;
+
+/** How long an invitation's one-time setup code works (the invitation itself waits longer). */
+export const SETUP_CODE_TTL_MS = 7 * 86_400_000;
+
+/** An invitation's one-time setup code as the admin receives it, once; only its hash is stored. */
+export type SetupCode = { code: string; hash: Buffer; expiresAt: Date };
+
+const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+
+/**
+ * A new setup code: 160 random bits as 32 base-32 letters in groups of four (easy to read out
+ * and type). Its SHA-256 is what is stored: with that much randomness a slow hash adds nothing.
+ */
+export function newSetupCode(now: Date): SetupCode {
+  const bytes = randomBytes(20);
+  let bits = 0;
+  let value = 0;
+  let letters = '';
+  for (const byte of bytes) {
+    value = (value << 8) | byte;
+    bits += 8;
+    while (bits >= 5) {
+      letters += BASE32[(value >>> (bits - 5)) & 31];
+      bits -= 5;
+    }
+  }
+  const code = letters.match(/.{4}/g)!.join('-');
+  return { code, hash: setupCodeHash(code), expiresAt: new Date(now.getTime() + SETUP_CODE_TTL_MS) };
+}
+
+/** The stored form of a code as typed: case, spaces and dashes do not matter. */
+export function setupCodeHash(typed: string): Buffer {
+  return createHash('sha256')
+    .update(typed.toUpperCase().replace(/[^A-Z2-7]/g, ''))
+    .digest();
+}
 
 /** What an invitation grants: the role, and when a time-boxed grant (auditor) ends. */
 export type InvitationGrant = { role: WorkspaceRole; expiresAt: Date | null };
@@ -46,15 +83,17 @@ export async function createInvitation(
   email: string,
   grant: InvitationGrant,
   now: Date,
+  /** The invitation's one-time setup code (built-in provider only). */
+  setup?: SetupCode,
 ): Promise<{ id: string } | undefined> {
   await tx.query(
     'DELETE FROM invitations WHERE workspace_id = $1 AND lower(email) = lower($2) AND invited_at <= $3',
     [tx.workspaceId, email, lapsedBefore(now)],
   );
   const { rows } = await tx.query<{ id: string }>(
-    `INSERT INTO invitations (workspace_id, email, role, expires_at, invited_at) VALUES ($1, $2, $3, $4, $5)
-     ON CONFLICT DO NOTHING RETURNING id`,
-    [tx.workspaceId, email, grant.role, grant.expiresAt, now],
+    `INSERT INTO invitations (workspace_id, email, role, expires_at, invited_at, setup_code_hash, setup_code_expires_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING RETURNING id`,
+    [tx.workspaceId, email, grant.role, grant.expiresAt, now, setup?.hash ?? null, setup?.expiresAt ?? null],
   );
   const id = rows[0]?.id;
   if (!id) return undefined;
@@ -62,7 +101,14 @@ export async function createInvitation(
   await tx.record({
     action: 'member.invited',
     target: { type: 'invitation', id },
-    summary: { after: { email, role: grant.role, expiresAt: grant.expiresAt } },
+    summary: {
+      after: {
+        email,
+        role: grant.role,
+        expiresAt: grant.expiresAt,
+        setupCodeExpiresAt: setup?.expiresAt ?? null,
+      },
+    },
     event: 'member.invited',
     payload: { id, role: grant.role },
   });
@@ -136,4 +182,44 @@ export async function workspacesInviting(
     [email, lapsedBefore(now), workspaceId ?? null],
   );
   return rows.map((r) => r.workspace_id);
+}
+
+/**
+ * The open invitation a setup code belongs to, when the code is current and was given for
+ * `email`: a read above the workspaces, on the owner pool (the invitee has no session yet).
+ */
+export async function findBySetupCode(
+  owner: Queryable,
+  input: { email: string; hash: Buffer; now: Date },
+): Promise<{ id: string; workspaceId: string } | undefined> {
+  const { rows } = await owner.query<{ id: string; workspace_id: string }>(
+    `SELECT id, workspace_id FROM invitations
+     WHERE setup_code_hash = $1 AND lower(email) = lower($2) AND setup_code_expires_at > $3 AND invited_at > $4`,
+    [input.hash, input.email, input.now, lapsedBefore(input.now)],
+  );
+  const r = rows[0];
+  return r && { id: r.id, workspaceId: r.workspace_id };
+}
+
+/**
+ * Uses up the setup code of invitation `id` in its workspace's transaction: cleared, so of two
+ * people racing with one code one wins, and audited alike whatever the redemption did with the
+ * account (the audit row must not tell the admin whether the email had one). False when the code
+ * was used meanwhile. The invitation stays open: its invitee joins on their first call, as any.
+ */
+export async function useSetupCode(tx: WorkspaceTx, id: string, hash: Buffer): Promise<boolean> {
+  const { rows } = await tx.query<{ email: string }>(
+    `UPDATE invitations SET setup_code_hash = NULL, setup_code_expires_at = NULL
+     WHERE workspace_id = $1 AND id = $2 AND setup_code_hash = $3 RETURNING email`,
+    [tx.workspaceId, id, hash],
+  );
+  if (!rows[0]) return false;
+  await tx.record({
+    action: 'member.setup_code_used',
+    target: { type: 'invitation', id },
+    summary: { after: { email: rows[0].email } },
+    event: 'member.setup_code_used',
+    payload: { id },
+  });
+  return true;
 }

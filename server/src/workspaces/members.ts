@@ -5,6 +5,7 @@ import {
   closeInvitation,
   createInvitation,
   listInvitations,
+  newSetupCode,
   recordWithdrawal,
   takeInvitation,
 } from './invitations.ts';
@@ -94,17 +95,35 @@ export async function inviteMember(
   email: string,
   grant: Grant,
   now: Date,
-): Promise<{ email: string; role: WorkspaceRole; status: 'invited' }> {
+  /**
+   * With the built-in provider: give the invitation a one-time setup code, returned here once,
+   * with which a person without an account chooses a password (identity/welcome.ts). Every email
+   * gets one, so the answer still does not say whether the email has an account.
+   */
+  opts: { setupCode?: boolean } = {},
+): Promise<{
+  email: string;
+  role: WorkspaceRole;
+  status: 'invited';
+  setupCode?: { code: string; expiresAt: Date };
+}> {
   assertCanGrant(granter, grant.role);
   if (await findMember(tx, email)) throw new ActionRefused('conflict', `${email} is already a member`);
+  const setup = opts.setupCode ? newSetupCode(now) : undefined;
   const invited = await createInvitation(
     tx,
     email,
     { role: grant.role, expiresAt: grant.expiresAt ?? null },
     now,
+    setup,
   );
   if (!invited) throw new ActionRefused('conflict', `${email} is already invited`);
-  return { email, role: grant.role, status: 'invited' };
+  return {
+    email,
+    role: grant.role,
+    status: 'invited',
+    ...(setup ? { setupCode: { code: setup.code, expiresAt: setup.expiresAt } } : {}),
+  };
 }
 
 /**

@@ -27,12 +27,20 @@ export const membersRouter = router({
     .input(z.object({ workspace: workspaceRef }))
     .query(({ ctx }) => ctx.tx((tx) => listMembers(tx, ctx.services.clock()))),
 
-  /** Invites the email: the same answer for every email; membership begins at their next call. */
-  add: workspaceProcedure
-    .input(memberInput)
-    .mutation(({ ctx, input }) =>
-      ctx.tx((tx) => inviteMember(tx, ctx.workspace.role, input.email, input, ctx.services.clock())),
-    ),
+  /**
+   * Invites the email: the same answer for every email; membership begins at their next call.
+   * With the built-in provider the answer carries a one-time setup code and the page to use it
+   * on, shown to the admin once: there a person without an account chooses their password.
+   */
+  add: workspaceProcedure.input(memberInput).mutation(async ({ ctx, input }) => {
+    const { builtInProvider, issuer } = ctx.services.config.identity;
+    const { setupCode, ...invited } = await ctx.tx((tx) =>
+      inviteMember(tx, ctx.workspace.role, input.email, input, ctx.services.clock(), {
+        setupCode: builtInProvider,
+      }),
+    );
+    return setupCode ? { ...invited, setup: { ...setupCode, url: `${issuer}/welcome` } } : invited;
+  }),
 
   setRole: workspaceProcedure
     .input(memberInput)
