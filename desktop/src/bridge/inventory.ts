@@ -43,6 +43,8 @@ export type HostRow = {
   openAlerts: number;
   /** True while one of this host's actions waits in the outbox. */
   pending: boolean;
+  /** True when no agent is assigned to scan it (the list flags it). */
+  unassigned: boolean;
 };
 
 /** One UTC day of a host's scans (server: hosts.history). */
@@ -78,9 +80,24 @@ export const addHostSchema = z.object({
   hostname: z.string().trim().min(1, 'hostname must not be empty').max(253),
   port: z.number().int().min(1, 'port must be 1–65535').max(65535, 'port must be 1–65535').default(443),
   tags: z.array(z.string().max(64)).max(20).default([]),
+  /**
+   * The agent that scans it (the form's picker, which starts on the workspace's default agent).
+   * Omitted: the server picks the default agent, or the only agent; null: no agent (warned).
+   */
+  agentId: z.string().min(1).max(100).nullable().optional(),
 });
 export type AddHost = z.input<typeof addHostSchema>;
 
-/** Adding a host needs the server: refused or unreachable is an answer, not a crash. */
+/**
+ * Adding a host needs the server: refused or unreachable is an answer, not a crash. Added, it
+ * names the agent that scans it, and `warning` says so in words when none will. Refused, the
+ * server's words per field are in `fieldErrors` (e.g. `hostname`), when it named fields.
+ */
 export type AddHostResult =
-  { ok: true; id: string } | { ok: false; reason: 'offline' | 'signed_out' | 'refused'; message: string };
+  | { ok: true; id: string; agentId: string | null; warning: string | undefined }
+  | {
+      ok: false;
+      reason: 'offline' | 'signed_out' | 'refused';
+      message: string;
+      fieldErrors?: Record<string, string>;
+    };

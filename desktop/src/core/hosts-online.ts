@@ -1,6 +1,7 @@
-import { TRPCClientError } from '@trpc/client';
 import type Database from 'better-sqlite3';
-import type { AddHost, AddHostResult, HistoryRefresh } from '../bridge/inventory.ts';
+import type { z } from 'zod';
+import type { AddHostResult, addHostSchema, HistoryRefresh } from '../bridge/inventory.ts';
+import { onlineRefusal } from './online-refusal.ts';
 import { cachedHistory, storeHistory } from './replica/inventory.ts';
 import { classifyFailure } from './sync/failure.ts';
 import type { ServerApi } from './sync/server-api.ts';
@@ -10,6 +11,9 @@ import type { ServerApi } from './sync/server-api.ts';
  * replicated; the last answer is kept for offline use) and adding a host (it must be unique
  * server-side and gets its id there, so it cannot wait in the outbox).
  */
+/** A host to add, as the bridge parsed it (defaults filled in; `agentId` may be omitted). */
+type AddHostInput = z.output<typeof addHostSchema>;
+
 export type OnlineDeps = {
   api: ServerApi;
   db: Database.Database;
@@ -40,30 +44,22 @@ export async function refreshHistory(
   }
 }
 
-const REFUSALS = new Set(['BAD_REQUEST', 'CONFLICT', 'FORBIDDEN', 'NOT_FOUND']);
-
 /**
  * Adds a host through the server's hosts.add. Offline, it is refused at once with a clear
  * message (no outbox: the server decides uniqueness and the id); the caller syncs after success.
+ * A refusal carries the server's words per field, never its raw validation issues.
  */
-export async function addHost(deps: OnlineDeps, input: Required<AddHost>): Promise<AddHostResult> {
+export async function addHost(deps: OnlineDeps, input: AddHostInput): Promise<AddHostResult> {
   try {
-    const { id } = await deps.api.hosts.add.mutate({ workspace: deps.workspace, ...input });
-    return { ok: true, id };
+    const { agentId, ...host } = input;
+    const added = await deps.api.hosts.add.mutate({
+      workspace: deps.workspace,
+      ...host,
+      ...(agentId === undefined ? {} : { agentId }),
+    });
+    return { ok: true, id: added.id, agentId: added.agentId, warning: added.warning };
   } catch (err) {
-    const code =
-      err instanceof TRPCClientError ? (err.data as { code?: string } | undefined)?.code : undefined;
-    if (code && REFUSALS.has(code)) return { ok: false, reason: 'refused', message: (err as Error).message };
-    const failure = classifyFailure(err);
-    if (failure.kind === 'bug') throw err;
-    if (failure.kind === 'signed_out') return { ok: false, reason: 'signed_out', message: failure.message };
-    if (failure.kind === 'offline') {
-      return {
-        ok: false,
-        reason: 'offline',
-        message: 'adding a host needs the server, which cannot be reached: try again when online',
-      };
-    }
-    return { ok: false, reason: 'refused', message: failure.message };
+    const { fieldErrors, ...refusal } = onlineRefusal(err, 'adding a host');
+    return Object.keys(fieldErrors).length > 0 ? { ...refusal, fieldErrors } : refusal;
   }
 }

@@ -46,6 +46,7 @@ type SqlRow = {
   snoozed_until: string | null;
   open_alerts: number;
   pending: number;
+  agent_id: string | null;
 };
 
 // `+r.id` on purpose: compared with a TEXT column, the per-host lookups would take its affinity
@@ -59,6 +60,7 @@ const HOSTS_SQL = `
     json_extract(r.data, '$.tags') AS tags, json_extract(r.data, '$.active') AS active,
     json_extract(r.data, '$.protocol') AS protocol, json_extract(r.data, '$.interval_s') AS interval_s,
     json_extract(r.data, '$.snoozed_until') AS local_snoozed_until,
+    json_extract(r.data, '$.agent_id') AS agent_id,
     s.grade, s.reachable, s.not_after AS status_not_after, s.fingerprint,
     c.not_after AS cert_not_after, c.subject,
     (SELECT z.until FROM snoozes z
@@ -94,6 +96,7 @@ function toRow(r: SqlRow, now: Date): HostRow {
     snoozedUntil: snoozedUntil ?? null,
     openAlerts: r.open_alerts,
     pending: r.pending === 1,
+    unassigned: r.agent_id === null,
   };
 }
 

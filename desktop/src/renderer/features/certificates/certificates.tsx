@@ -62,6 +62,7 @@ export function Certificates() {
   const counts = {
     expired: hosts.filter((h) => h.band === 'expired').length,
     soon: hosts.filter((h) => h.band === 'under-7').length,
+    unassigned: hosts.filter((h) => h.unassigned).length,
   };
 
   return (
@@ -71,6 +72,15 @@ export function Certificates() {
           Certificates and hosts <span className="badge">{hosts.length}</span>
           {counts.expired ? <span className="badge band-expired-bg">{counts.expired} expired</span> : null}
           {counts.soon ? <span className="badge band-under-7-bg">{counts.soon} under 7 days</span> : null}
+          {counts.unassigned ? (
+            <span
+              className="badge unassigned-bg"
+              data-testid="unassigned-count"
+              title="No agent scans these hosts: move them to an agent in Settings › Agents"
+            >
+              {counts.unassigned} without an agent
+            </span>
+          ) : null}
         </h1>
         <p className="hint">
           j / k to move · Enter for detail · p to pause or resume · s to snooze a day · / to filter

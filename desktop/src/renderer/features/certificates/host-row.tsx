@@ -20,6 +20,8 @@ export function DaysLeft({ row }: { row: HostRow }) {
 /** Paused, snoozed, unreachable and open alerts, in a few words. */
 export function describeStatus(row: HostRow): string {
   const parts: string[] = [];
+  // Nobody scans a host without an agent: say so before anything its old scans may show.
+  if (row.unassigned) parts.push('no agent: not scanned');
   if (row.paused) parts.push('paused');
   if (row.snoozedUntil) parts.push(`snoozed until ${new Date(row.snoozedUntil).toLocaleString()}`);
   if (row.reachable === false) parts.push('unreachable');
@@ -52,7 +54,8 @@ export function HostLine({
       data-grade={row.grade ?? ''}
       data-paused={row.paused}
       data-pending={row.pending}
-      className={`row host-line ${selected ? 'selected' : ''} ${row.paused ? 'paused' : ''}`}
+      data-unassigned={row.unassigned}
+      className={`row host-line ${selected ? 'selected' : ''} ${row.paused ? 'paused' : ''} ${row.unassigned ? 'unassigned' : ''}`}
       style={{ position: 'absolute', top: 0, transform: `translateY(${top}px)`, width: '100%' }}
       onClick={onSelect}
       onDoubleClick={onOpen}
