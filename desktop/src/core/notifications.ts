@@ -24,8 +24,9 @@ export type NotificationContext = {
  *   not yet acknowledged;
  * - an approval request that has just opened and waits on me: I am one of its approvers, or the
  *   delegate now of one, and the change is not mine (nobody approves their own). Clicking it
- *   opens the change.
- * Escalations paging me join here when the server has them.
+ *   opens the change;
+ * - an escalation paging me (a new escalation_pages row for my user id); clicking it opens the
+ *   alert, where acknowledging stops the escalation.
  */
 export function notificationFor(
   change: ServerChange,
@@ -45,6 +46,15 @@ export function notificationFor(
     };
   }
   if (change.table === 'approval_requests') return approvalRequested(change.row, previous, opts);
+  if (change.table === 'escalation_pages') {
+    const p = change.row;
+    if (previous || !opts.me || p.user_id !== opts.me || typeof p.alert_id !== 'string') return undefined;
+    return {
+      title: 'You are paged',
+      body: typeof p.summary === 'string' ? p.summary : 'an alert needs you',
+      target: `vigilo://${opts.workspaceSlug}/alerts/${p.alert_id}`,
+    };
+  }
   return undefined;
 }
 
