@@ -224,6 +224,18 @@ export const PROCEDURE_ACCESS = {
   'sync.push': 'read',
   // SLOs and public status pages (issue 15): reading is `read`, defining them `administer`.
   'slos.list': 'read',
+  'statusPages.list': 'read',
+  'statusPages.get': 'read',
+  'statusPages.create': 'administer',
+  'statusPages.update': 'administer',
+  'statusPages.remove': 'administer',
+  'statusPages.setComponents': 'administer',
+  'statusPages.postNotice': 'administer',
+  'statusPages.postUpdate': 'administer',
+  // Desktop sync: each sync.push kind checks its own permission (server/src/sync/mutations.ts).
+  'sync.pull': 'replicate',
+  'sync.audit': 'audit',
+  'sync.push': 'read',
   'slos.status': 'read',
   'slos.create': 'administer',
   'slos.update': 'administer',

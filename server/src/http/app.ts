@@ -10,6 +10,7 @@ import { registerAgentApi } from './agent-api.ts';
 import { registerAuditExport } from './audit-export.ts';
 import { answerError } from './error-answer.ts';
 import { registerProbes } from './probes.ts';
+import { registerPublicStatus } from './public-status.ts';
 import { statusPage } from './status-page.ts';
 
 const QUIET_ROUTES = new Set(['/healthz', '/readyz', '/metrics']);
@@ -48,6 +49,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   if (services.config.roles.has('ingest')) registerAgentApi(app, services);
   if (!services.config.roles.has('api')) return app;
   registerAuditExport(app, services);
+  registerPublicStatus(app, services);
   app.get('/', async (_req, reply) =>
     reply.type('text/html; charset=utf-8').send(statusPage(services.version)),
   );
