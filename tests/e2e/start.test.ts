@@ -1,10 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CookieJar, followRedirects, formAction } from '../support/browser.ts';
+import { apiClient } from '../support/client.ts';
 import { processesMatching, waitFor } from '../support/processes.ts';
 import { npmStart, type Product, REPO_ROOT } from '../support/product.ts';
 
@@ -37,8 +39,8 @@ async function freePort(): Promise<number> {
   });
 }
 
-async function startAndWaitReady(env: Record<string, string>, timeoutMs: number) {
-  const product = npmStart(env);
+async function startAndWaitReady(env: Record<string, string>, timeoutMs: number, args: string[] = []) {
+  const product = npmStart(env, args);
   started.push(product);
   const t0 = Date.now();
   await waitFor(
@@ -187,5 +189,217 @@ describe('npm start (single-machine mode)', () => {
     expect((await product.exited).code).toBe(1);
     expect(product.output()).toContain(`The data folder ${file} is not usable`);
     expect(product.output()).toContain('VIGILO_HOME');
+  }, 60_000);
+});
+
+/** An owner's API token for the demo workspace, minted with the admin CLI against the running server. */
+function ownerToken(vigiloHome: string, port: string): string {
+  const cli = spawnSync(
+    'npm',
+    [
+      'run',
+      '--silent',
+      'vigilo',
+      '--',
+      'token',
+      'add',
+      '--workspace',
+      'demo',
+      '--email',
+      'owner@vigilo.local',
+      '--role',
+      'owner',
+      '--name',
+      'e2e',
+    ],
+    {
+      cwd: REPO_ROOT,
+      env: { ...process.env, DATABASE_URL: '', VIGILO_HOME: vigiloHome, VIGILO_PORT: port },
+      encoding: 'utf8',
+    },
+  );
+  const token = cli.stdout.trim().split('\n').at(-1) ?? '';
+  expect(token, cli.stdout + cli.stderr).toMatch(/^\S{20,}$/);
+  return token;
+}
+
+/** The demo endpoints' ports by tag, from the lines the first start prints. */
+function demoPorts(output: string): Map<string, number> {
+  return new Map([...output.matchAll(/localhost:(\d+)\s+(demo-[a-z-]+)/g)].map((m) => [m[2]!, Number(m[1])]));
+}
+
+/** The subject CN of the certificate served on 127.0.0.1:port, or 'refused'. */
+function servedCommonName(port: number): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = tls.connect({
+      host: '127.0.0.1',
+      port,
+      servername: 'localhost',
+      rejectUnauthorized: false,
+      minVersion: 'TLSv1',
+      ciphers: 'DEFAULT:@SECLEVEL=0',
+    });
+    socket.once('secureConnect', () => {
+      const cn = socket.getPeerCertificate().subject?.CN;
+      socket.end();
+      resolve(Array.isArray(cn) ? cn.join(',') : (cn ?? ''));
+    });
+    socket.once('error', () => resolve('refused'));
+  });
+}
+
+describe('the first-run demo', () => {
+  it('serves four demo endpoints graded A+, A+, C and M within a minute, with the default rules alerting; a removed demo host stays removed', async () => {
+    const vigiloHome = path.join(home, 'demo');
+    const port = String(await freePort());
+    const env = { VIGILO_HOME: vigiloHome, VIGILO_PORT: port, VIGILO_DESKTOP: '0' };
+    const first = await startAndWaitReady(env, 90_000);
+    const output = await waitFor(
+      `the demo's introduction\n${first.product.output()}`,
+      () =>
+        first.product.output().includes('--no-demo or VIGILO_DEMO=0') ? first.product.output() : undefined,
+      30_000,
+    );
+    const ports = demoPorts(output);
+    expect([...ports.keys()].sort()).toEqual([
+      'demo-expiring',
+      'demo-good',
+      'demo-weak-tls',
+      'demo-wrong-name',
+    ]);
+    const api = apiClient(`http://127.0.0.1:${port}`, ownerToken(vigiloHome, port));
+    const [localAgent] = await api.agents.list.query({ workspace: 'demo' });
+
+    // Scanned by the local agent and graded within a minute of the start.
+    const t0 = Date.now();
+    const hosts = await waitFor(
+      'the demo hosts graded',
+      async () => {
+        const list = await api.hosts.list.query({ workspace: 'demo', tag: 'demo' });
+        return list.length === 4 && list.every((h) => h.grade !== null) ? list : undefined;
+      },
+      60_000,
+      500,
+    );
+    const byTag = (tag: string) => hosts.find((h) => h.tags.includes(tag));
+    expect(
+      Object.fromEntries(
+        ['demo-good', 'demo-expiring', 'demo-weak-tls', 'demo-wrong-name'].map((t) => [t, byTag(t)?.grade]),
+      ),
+    ).toEqual({ 'demo-good': 'A+', 'demo-expiring': 'A+', 'demo-weak-tls': 'C', 'demo-wrong-name': 'M' });
+    for (const h of hosts) {
+      expect(h.hostname).toBe('localhost');
+      expect(h.port).toBe(ports.get(h.tags.find((t) => t !== 'demo')!));
+      expect(h.agentId).toBe(localAgent?.id);
+    }
+    const expiresInDays = (byTag('demo-expiring')!.notAfter!.getTime() - Date.now()) / 86_400_000;
+    expect(expiresInDays).toBeGreaterThan(4.9);
+    expect(expiresInDays).toBeLessThan(5.1);
+
+    // The default rules raise the alerts the introduction promised, and nothing on the good one.
+    const alerts = await waitFor(
+      'the default rules to alert on the demo hosts',
+      async () => {
+        const page = await api.alerts.list.query({ workspace: 'demo', state: 'open' });
+        const names = (tag: string) =>
+          page.alerts
+            .filter((a) => a.hostId === byTag(tag)!.id)
+            .map((a) => a.ruleName)
+            .sort();
+        const found = {
+          expiring: names('demo-expiring'),
+          weak: names('demo-weak-tls'),
+          wrongName: names('demo-wrong-name'),
+          good: names('demo-good'),
+        };
+        return found.expiring.length === 2 && found.weak.length === 1 && found.wrongName.length === 2
+          ? found
+          : undefined;
+      },
+      Math.max(5_000, 60_000 - (Date.now() - t0)),
+      500,
+    );
+    expect(alerts).toEqual({
+      expiring: ['Certificate expires within 30 days', 'Certificate expires within 7 days'],
+      weak: ['Grade below B'],
+      wrongName: ['Certificate does not match the hostname', 'Grade below B'],
+      good: [],
+    });
+
+    // A demo host is removed like any other.
+    await api.hosts.remove.mutate({ workspace: 'demo', id: byTag('demo-weak-tls')!.id });
+    expect(await stopWith(first.product, 'SIGTERM'), first.product.output()).toEqual({
+      code: 0,
+      signal: null,
+    });
+    expect(await servedCommonName(ports.get('demo-good')!)).toBe('refused');
+
+    // A later start serves the three left, on their ports, and adds nothing back.
+    const second = await startAndWaitReady(env, 30_000);
+    const again = await waitFor(
+      `the demo endpoints line\n${second.product.output()}`,
+      () => /Demo endpoints running for the demo hosts: (.*) \(/.exec(second.product.output())?.[1],
+      30_000,
+    );
+    const expected = ['demo-good', 'demo-expiring', 'demo-wrong-name'].map((t) => ports.get(t)!);
+    expect(again.split(', ').sort()).toEqual(expected.map((p) => `localhost:${p}`).sort());
+    expect(second.product.output()).not.toContain('Demo: these TLS endpoints');
+    expect(await servedCommonName(ports.get('demo-good')!)).toBe('Vigilo demo: good');
+    expect(await servedCommonName(ports.get('demo-wrong-name')!)).toBe('wrong-name.demo.vigilo.invalid');
+    expect(await servedCommonName(ports.get('demo-weak-tls')!)).toBe('refused');
+    const left = await api.hosts.list.query({ workspace: 'demo', tag: 'demo' });
+    expect(left.map((h) => h.port).sort()).toEqual([...expected].sort());
+    process.kill(-second.product.child.pid!, 'SIGINT');
+    expect(await second.product.exited, second.product.output()).toEqual({ code: 0, signal: null });
+    expect(processesMatching(vigiloHome)).toEqual([]);
+  }, 240_000);
+
+  it('adds no demo with --no-demo, nor on a later start without it', async () => {
+    const vigiloHome = path.join(home, 'no-demo');
+    const port = String(await freePort());
+    const env = { VIGILO_HOME: vigiloHome, VIGILO_PORT: port, VIGILO_DESKTOP: '0' };
+    const first = await startAndWaitReady(env, 90_000, ['--no-demo']);
+    const api = apiClient(`http://127.0.0.1:${port}`, ownerToken(vigiloHome, port));
+    // The demo hosts would be added right after the local agent's enrollment, well before the
+    // agent's first call: once the agent has been seen, anything the start adds is there.
+    await waitFor(
+      'the local agent to call',
+      async () => ((await api.agents.list.query({ workspace: 'demo' }))[0]?.lastSeenAt ? true : undefined),
+      30_000,
+    );
+    expect(await api.hosts.list.query({ workspace: 'demo' })).toEqual([]);
+    expect(first.product.output()).not.toMatch(/Demo:|Demo endpoints/);
+    await expect(stat(path.join(vigiloHome, 'demo'))).rejects.toThrow(/ENOENT/);
+    expect(await stopWith(first.product, 'SIGTERM'), first.product.output()).toEqual({
+      code: 0,
+      signal: null,
+    });
+
+    const second = await startAndWaitReady(env, 30_000);
+    // A start that runs the demo writes its CA into the data folder before it starts the local
+    // agent: with the agent running and no such folder, this start runs no demo.
+    await waitFor(
+      'the local agent to run again',
+      () => (processesMatching(`${vigiloHome}/agent --spread`).length > 0 ? true : undefined),
+      30_000,
+    );
+    await expect(stat(path.join(vigiloHome, 'demo'))).rejects.toThrow(/ENOENT/);
+    expect(await api.hosts.list.query({ workspace: 'demo' })).toEqual([]);
+    expect(second.product.output()).not.toMatch(/Demo:|Demo endpoints/);
+    expect(await stopWith(second.product, 'SIGTERM'), second.product.output()).toEqual({
+      code: 0,
+      signal: null,
+    });
+  }, 180_000);
+
+  it('names an invalid VIGILO_DEMO and an unknown option', async () => {
+    const bad = npmStart({ VIGILO_HOME: path.join(home, 'bad-demo'), VIGILO_DEMO: 'no' });
+    started.push(bad);
+    expect((await bad.exited).code).toBe(2);
+    expect(bad.output()).toContain('VIGILO_DEMO must be 0 or 1 (got "no")');
+    const unknown = npmStart({ VIGILO_HOME: path.join(home, 'bad-option') }, ['--demo-please']);
+    started.push(unknown);
+    expect((await unknown.exited).code).toBe(2);
+    expect(unknown.output()).toContain('unknown option --demo-please (npm start accepts --no-demo)');
   }, 60_000);
 });

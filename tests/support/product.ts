@@ -14,10 +14,10 @@ export type Product = {
  * Runs `npm start` from the repository root exactly as the README tells a person to, in its own
  * process group so a test can signal it like a terminal would.
  */
-export function npmStart(env: Record<string, string>): Product {
+export function npmStart(env: Record<string, string>, args: readonly string[] = []): Product {
   // The test rig's DATABASE_URL / REDIS_URL must not leak in: single-machine mode is the default.
   const { DATABASE_URL: _db, REDIS_URL: _redis, ...inherited } = process.env;
-  const child = spawn('npm', ['start', '--silent'], {
+  const child = spawn('npm', ['start', '--silent', ...(args.length ? ['--', ...args] : [])], {
     cwd: REPO_ROOT,
     env: { ...inherited, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
