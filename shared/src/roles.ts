@@ -218,12 +218,12 @@ export const PROCEDURE_ACCESS = {
   'escalationPolicies.update': 'administer',
   'escalationPolicies.remove': 'administer',
   'escalationPolicies.route': 'administer',
-  // Desktop sync: each sync.push kind checks its own permission (server/src/sync/mutations.ts).
-  'sync.pull': 'replicate',
-  'sync.audit': 'audit',
-  'sync.push': 'read',
   // SLOs and public status pages (issue 15): reading is `read`, defining them `administer`.
   'slos.list': 'read',
+  'slos.status': 'read',
+  'slos.create': 'administer',
+  'slos.update': 'administer',
+  'slos.remove': 'administer',
   'statusPages.list': 'read',
   'statusPages.get': 'read',
   'statusPages.create': 'administer',
@@ -236,10 +236,6 @@ export const PROCEDURE_ACCESS = {
   'sync.pull': 'replicate',
   'sync.audit': 'audit',
   'sync.push': 'read',
-  'slos.status': 'read',
-  'slos.create': 'administer',
-  'slos.update': 'administer',
-  'slos.remove': 'administer',
 } as const satisfies Record<string, Access>;
 export type ProcedurePath = keyof typeof PROCEDURE_ACCESS;
 
