@@ -8,6 +8,7 @@ import path from 'node:path';
 import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { days, issue } from '../../agent/test/fixtures/pki.ts';
+import { removeDefaultAlertRules } from '../support/alerts.ts';
 import { createWorld, type World } from '../support/world.ts';
 import { TEST_REDIS_URL } from '../support/env.ts';
 import { waitFor } from '../support/processes.ts';
@@ -59,6 +60,8 @@ function loopSuite(mode: 'single' | 'scaled') {
 
   beforeAll(async () => {
     world = await createWorld({ background: true, secretKey });
+    // The alert checked below is its own rule's; a default rule would open a second one.
+    await removeDefaultAlertRules(world);
     pushUrl = world.server.url;
     if (mode === 'scaled') {
       // Separate receiver and worker processes over the same database and a Redis stream.
