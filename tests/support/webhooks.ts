@@ -1,4 +1,6 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
 
 /**
  * A webhook receiver's side of the Standard Webhooks specification (v1), written from the
@@ -38,4 +40,42 @@ export function isSignedWebhook(
     const given = Buffer.from(signature ?? '', 'base64');
     return version === 'v1' && given.length === expected.length && timingSafeEqual(given, expected);
   });
+}
+
+/** A delivery as a receiver got it: its headers and exact raw body. */
+export type ReceivedWebhook = { path: string; headers: IncomingHttpHeaders; body: string };
+
+/**
+ * A real webhook receiver on 127.0.0.1 that answers every request with `status` and keeps what
+ * it received, for tests that follow a delivery from the server's worker to the wire.
+ */
+export async function startWebhookReceiver(status = 200): Promise<{
+  url: string;
+  received: ReceivedWebhook[];
+  close(): Promise<void>;
+}> {
+  const received: ReceivedWebhook[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      received.push({
+        path: req.url ?? '',
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+      });
+      res.writeHead(status).end('ok');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/hooks/vigilo`,
+    received,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
 }
