@@ -1,5 +1,6 @@
 import { TRPCClientError } from '@trpc/client';
 import type { OnlineRefusal } from '../bridge/changes.ts';
+import { errorInWords, issueInWords } from '../bridge/error-words.ts';
 import { classifyFailure } from './sync/failure.ts';
 
 const REFUSALS = new Set(['BAD_REQUEST', 'CONFLICT', 'FORBIDDEN', 'NOT_FOUND', 'PRECONDITION_FAILED']);
@@ -14,12 +15,14 @@ export function onlineRefusal(err: unknown, needs: string): OnlineRefusal {
     const data = err.data as { code?: string; fieldErrors?: Record<string, string> } | undefined;
     if (data?.code && REFUSALS.has(data.code)) {
       const fieldErrors = data.fieldErrors ?? {};
-      const named = Object.entries(fieldErrors).map(([field, words]) => `${field}: ${words}`);
+      const named = Object.entries(fieldErrors).map(([field, words]) =>
+        field === '(input)' ? words : issueInWords(field.split('.'), words),
+      );
       return {
         ok: false,
         reason: 'refused',
         // A schema failure's message is the issues as JSON: the named fields say it better.
-        message: named.length ? named.join('; ') : err.message,
+        message: named.length ? named.join('; ') : errorInWords(err.message),
         fieldErrors,
       };
     }

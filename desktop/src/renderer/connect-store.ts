@@ -1,3 +1,4 @@
+import { KEY_REFUSED_MESSAGE } from './bridge/link.ts';
 import { bridge } from './bridge/transport.ts';
 import { APPROVAL_TABLES } from './features/approvals/slice.ts';
 import { HOST_TABLES } from './features/certificates/slice.ts';
@@ -63,9 +64,7 @@ export function connectStore(): () => void {
     }
     if (e.type === 'open') void openTarget(e.target);
     if (e.type === 'key_refused') {
-      useStore
-        .getState()
-        .setError('This page is not connected to the running Vigilo desktop: open the address it printed.');
+      useStore.getState().setError(KEY_REFUSED_MESSAGE);
     }
     // In Electron, main raises the native notification; in a browser tab the page does.
     const inBrowser = !window.vigiloBridge;

@@ -5,6 +5,8 @@ import type {
   BridgeOutputs,
   BridgeTransport,
 } from '../../bridge/contract.ts';
+import { errorInWords } from '../../bridge/error-words.ts';
+import { KEY_REFUSED_MESSAGE, useBridgeLink } from './link.ts';
 
 declare global {
   interface Window {
@@ -13,21 +15,37 @@ declare global {
   }
 }
 
+/** Takes the key from the URL fragment (then removes it from the address bar), if one is there. */
+function keyFromHash(): string | undefined {
+  const fromHash = new URLSearchParams(location.hash.slice(1)).get('key');
+  if (!fromHash) return undefined;
+  sessionStorage.setItem('vigilo-bridge-key', fromHash);
+  history.replaceState(null, '', location.pathname);
+  return fromHash;
+}
+
 /**
  * The bridge over the host's loopback HTTP (calls) and WebSocket (events). The per-run key comes
- * in the URL fragment once and is kept for the tab's life, never sent to any other origin.
+ * in the URL fragment and is kept for the tab's life, never sent to any other origin. A new key
+ * pasted into an open tab (the desktop was restarted) is a fragment change, which browsers do not
+ * reload for: the page reloads itself with it, so every page reads afresh from the new run.
  */
 export function httpTransport(): BridgeTransport {
-  const fromHash = new URLSearchParams(location.hash.slice(1)).get('key');
-  if (fromHash) {
-    sessionStorage.setItem('vigilo-bridge-key', fromHash);
-    history.replaceState(null, '', location.pathname);
-  }
+  keyFromHash();
   const key = sessionStorage.getItem('vigilo-bridge-key') ?? '';
+  window.addEventListener('hashchange', () => {
+    const next = keyFromHash();
+    if (next !== undefined && (next !== key || useBridgeLink.getState().refused)) location.reload();
+  });
   const listeners = new Set<(e: BridgeEvent) => void>();
-  let socket: WebSocket | undefined;
+  const refused = () => {
+    if (useBridgeLink.getState().refused) return;
+    useBridgeLink.setState({ refused: true });
+    const event: BridgeEvent = { type: 'key_refused' };
+    listeners.forEach((l) => l(event));
+  };
   const connect = () => {
-    socket = new WebSocket(
+    const socket = new WebSocket(
       `${location.origin.replace(/^http/, 'ws')}/bridge/events?key=${encodeURIComponent(key)}`,
     );
     socket.onmessage = (m) => listeners.forEach((l) => l(JSON.parse(String(m.data)) as BridgeEvent));
@@ -35,8 +53,7 @@ export function httpTransport(): BridgeTransport {
     // help; say what to do instead of reconnecting forever.
     socket.onclose = (e) => {
       if (e.code === 4401) {
-        const event: BridgeEvent = { type: 'key_refused' };
-        listeners.forEach((l) => l(event));
+        refused();
         return;
       }
       setTimeout(connect, 1000);
@@ -50,6 +67,10 @@ export function httpTransport(): BridgeTransport {
         headers: { 'content-type': 'application/json', 'x-vigilo-key': key },
         body: JSON.stringify(input),
       });
+      if (res.status === 401) {
+        refused();
+        throw new Error(KEY_REFUSED_MESSAGE);
+      }
       const body = (await res.json()) as { result?: BridgeOutputs[C]; error?: string };
       if (!res.ok) throw new Error(body.error ?? `bridge call ${name} failed (${res.status})`);
       // Needed where the output type includes undefined; typed lint resolves the indexed type
@@ -64,5 +85,24 @@ export function httpTransport(): BridgeTransport {
   };
 }
 
+/**
+ * Every refusal a call throws reaches the page in words: whatever the transport, a validation
+ * failure's JSON becomes the fields and what is wrong with them (the banner shows it as it is).
+ */
+function inWords(transport: BridgeTransport): BridgeTransport {
+  return {
+    async call(name, input) {
+      try {
+        return await transport.call(name, input);
+      } catch (err) {
+        const message = err instanceof Error ? err.message : String(err);
+        const words = errorInWords(message);
+        throw words === message && err instanceof Error ? err : new Error(words, { cause: err });
+      }
+    },
+    subscribe: (listener) => transport.subscribe(listener),
+  };
+}
+
 /** IPC in Electron, loopback HTTP in a browser: the rest of the renderer cannot tell. */
-export const bridge: BridgeTransport = window.vigiloBridge ?? httpTransport();
+export const bridge: BridgeTransport = inWords(window.vigiloBridge ?? httpTransport());

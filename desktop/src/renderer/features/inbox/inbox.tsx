@@ -4,6 +4,7 @@ import { type InboxItem, needsMe } from '../../../bridge/contract.ts';
 import { useStore } from '../../store.ts';
 import { AlertPane } from './alert-pane.tsx';
 import { useCan } from '../session/can.ts';
+import { useBridgeLink } from '../../bridge/link.ts';
 
 const SNOOZE_KEYS = { '1': '1h', '2': '1d', '3': '1w' } as const;
 
@@ -27,6 +28,9 @@ export function Inbox() {
   const mode = useStore((s) => s.inboxMode);
   const detail = useStore((s) => s.alertDetail);
   const canOperate = useCan('operate');
+  // No role known yet (starting, or this page lost its desktop): say that, not "your role…".
+  const role = useStore((s) => s.sync?.workspace?.role);
+  const refused = useBridgeLink((l) => l.refused);
   const parent = useRef<HTMLDivElement>(null);
   const rows = useVirtualizer({
     count: items.length,
@@ -91,7 +95,11 @@ export function Inbox() {
             ? 'Snooze for: 1 an hour · 2 a day · 3 a week · Esc cancel'
             : canOperate
               ? 'j / k move · a acknowledge (no note needed; Enter to add one) · s snooze · r resolve · c comment · Enter open · approvals: y / n decide'
-              : 'j / k move · Enter open · your role can read, not act'}
+              : refused
+                ? 'not connected to the running desktop: open the address it printed'
+                : role === undefined
+                  ? 'j / k move · Enter open · actions appear once the workspace is open'
+                  : 'j / k move · Enter open · your role can read, not act'}
         </p>
         {items.length === 0 ? <p className="muted">Nothing needs you right now.</p> : null}
         <div

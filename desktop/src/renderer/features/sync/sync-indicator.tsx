@@ -1,5 +1,6 @@
 import { OUTBOX } from '@vigilo/shared/outbox';
 import type { Connection } from '../../../bridge/contract.ts';
+import { useBridgeLink } from '../../bridge/link.ts';
 import { bridge } from '../../bridge/transport.ts';
 import { useStore } from '../../store.ts';
 
@@ -14,6 +15,16 @@ const LABEL: { [C in Connection]: string } = {
 /** Always visible: connection, outbox depth, last sync, and the conflicts in plain words. */
 export function SyncIndicator() {
   const sync = useStore((s) => s.sync);
+  const refused = useBridgeLink((l) => l.refused);
+  // The last state read before the key was refused is not this desktop's state any more.
+  if (refused)
+    return (
+      <div className="sync" data-testid="sync-state" data-connection="not_connected">
+        <span className="dot offline" aria-hidden />
+        <strong>Not connected</strong>
+        <span className="muted">open the address the desktop printed</span>
+      </div>
+    );
   if (!sync)
     return (
       <div className="sync" data-testid="sync-state">
