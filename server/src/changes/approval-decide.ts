@@ -13,6 +13,7 @@ import { refuseClosed, type DecisionRow } from './approval-refusals.ts';
 import { changeEventPayload, type ChangeRow, lockChange } from './change-records.ts';
 import { refreshCollisions } from './collisions.ts';
 import { displayNames, personOf } from './people.ts';
+import { syncChangeMaintenance } from '../reliability/change-maintenance.ts';
 
 /**
  * One approver's decision on one approval request: the same function behind `approvals.decide`
@@ -258,6 +259,7 @@ async function afterStep(
     event: to === 'approved' ? 'change.approved' : 'change.rejected',
     payload: { ...changeEventPayload(moved), automatic: false },
   });
+  await syncChangeMaintenance(tx, moved); // approved: its planned window becomes maintenance
   if (emergency) await openRetrospective(tx, moved, now);
   return to;
 }

@@ -16,6 +16,7 @@ import { personOf } from './people.ts';
 import { scoreChange } from './risk.ts';
 import { afterPlanMoved, PLAN_FIELDS } from './schedule-checks.ts';
 import { approvedTemplate } from './templates.ts';
+import { syncChangeMaintenance } from '../reliability/change-maintenance.ts';
 
 /**
  * Raising and editing changes. Each writes its audit row and event in the caller's transaction;
@@ -142,6 +143,7 @@ export async function createChange(
     });
   }
   await afterPlanMoved(tx, row, false, now);
+  await syncChangeMaintenance(tx, row); // raised approved from a template: its window is maintenance
   return changeView(row, now);
 }
 
@@ -215,5 +217,6 @@ export async function updateChange(
   // A scheduled change moved into a freeze window is refused here, as scheduling it would be.
   if (given.some((f) => (PLAN_FIELDS as readonly string[]).includes(f)))
     await afterPlanMoved(tx, updated, updated.state === 'scheduled', now);
+  await syncChangeMaintenance(tx, updated); // a re-planned approved change moves its window
   return changeView(updated, now);
 }

@@ -12,6 +12,7 @@ import {
 } from './change-records.ts';
 import { scoreChange } from './risk.ts';
 import { afterPlanMoved } from './schedule-checks.ts';
+import { syncChangeMaintenance } from '../reliability/change-maintenance.ts';
 
 /**
  * The moves a person makes (`changes.transition`): submit, withdraw, cancel, schedule, start and
@@ -50,6 +51,7 @@ export async function transitionChange(
   // Scheduling meets the freeze windows and collisions; a change that is over leaves the others.
   if (moved.state === 'scheduled' || isFinal(input.to))
     await afterPlanMoved(tx, moved, moved.state === 'scheduled', now);
+  await syncChangeMaintenance(tx, moved); // withdrawn or cancelled: its window goes
   return changeView(moved, now);
 }
 

@@ -11,6 +11,8 @@ export type MaintenanceWindow = {
   endsAt: Date;
   /** Repeats every N days from `startsAt`; absent: once. */
   repeatDays?: number | undefined;
+  /** The approved change whose planned window this is (reliability/change-maintenance.ts keeps it). */
+  changeId?: string | undefined;
 };
 
 /**
@@ -24,9 +26,18 @@ export async function scheduleMaintenance(tx: WorkspaceTx, w: MaintenanceWindow)
     throw invalidField(['repeatDays'], 'a repeating window must be shorter than its repeat period');
   await assertHostsHere(tx, w.hostIds);
   const { rows } = await tx.query<{ id: string }>(
-    `INSERT INTO maintenance_windows (workspace_id, name, host_ids, tags, starts_at, ends_at, repeat_days)
-     VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
-    [tx.workspaceId, w.name, w.hostIds, w.tags, w.startsAt, w.endsAt, w.repeatDays ?? null],
+    `INSERT INTO maintenance_windows (workspace_id, name, host_ids, tags, starts_at, ends_at, repeat_days, change_id)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+    [
+      tx.workspaceId,
+      w.name,
+      w.hostIds,
+      w.tags,
+      w.startsAt,
+      w.endsAt,
+      w.repeatDays ?? null,
+      w.changeId ?? null,
+    ],
   );
   const id = rows[0]?.id ?? '';
   await tx.record({
@@ -40,6 +51,7 @@ export async function scheduleMaintenance(tx: WorkspaceTx, w: MaintenanceWindow)
         startsAt: w.startsAt,
         endsAt: w.endsAt,
         repeatDays: w.repeatDays ?? null,
+        changeId: w.changeId ?? null,
       },
     },
     event: 'maintenance.created',
@@ -181,6 +193,31 @@ export async function cancelMaintenanceWindow(tx: WorkspaceTx, id: string): Prom
     payload: { id, name: before.name },
   });
   return { id };
+}
+
+/**
+ * Removes the window a change owns, when the change no longer covers it (withdrawn, cancelled,
+ * re-planned): the one way a change's window goes, as cancelMaintenanceWindow refuses those.
+ */
+export async function removeChangeMaintenance(
+  tx: WorkspaceTx,
+  changeId: string,
+): Promise<string | undefined> {
+  const { rows } = await tx.query<WindowRow>(
+    `DELETE FROM maintenance_windows WHERE change_id = $1
+     RETURNING id, name, host_ids, tags, starts_at, ends_at, repeat_days, created_at, change_id`,
+    [changeId],
+  );
+  const before = rows[0];
+  if (!before) return undefined;
+  await tx.record({
+    action: 'maintenance.cancelled',
+    target: { type: 'maintenance_window', id: before.id },
+    summary: { before: { ...summaryOf(before), changeId } },
+    event: 'maintenance.cancelled',
+    payload: { id: before.id, name: before.name, changeId },
+  });
+  return before.id;
 }
 
 async function lockWindow(tx: WorkspaceTx, id: string): Promise<WindowRow> {
