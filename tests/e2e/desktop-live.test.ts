@@ -132,7 +132,12 @@ describe('a live desktop in Chromium', () => {
 
   it('does not blame HSTS on a host whose HTTP was not checked', async () => {
     const id = await addHost('mail.internal', 993);
-    const made = makeSnapshot({ hostId: id, hostname: 'mail.internal', port: 993 });
+    const made = makeSnapshot({
+      hostId: id,
+      hostname: 'mail.internal',
+      port: 993,
+      scannedAt: new Date(Date.now() - 120_000),
+    });
     const X25519 = { type: 'ECDH' as const, group: 'X25519', bits: 253 };
     // A modern TLS endpoint whose suites were enumerated, with no HTTP answer to read HSTS from,
     // graded as the agent grades it.
@@ -161,6 +166,12 @@ describe('a live desktop in Chromium', () => {
     expect(text).not.toContain('no HSTS header');
     expect(text).toContain('not checked (no HTTP on this endpoint)');
     await shot('host-detail-no-http');
+
+    // A later scan that moves the grade refreshes the open detail's history too (chain, posture,
+    // the grade's notes), not only the replicated row.
+    await agent.push([makeSnapshot({ hostId: id, hostname: 'mail.internal', port: 993, grade: 'B' })]);
+    await until(() => detail.locator('.grade').first().getAttribute('data-grade')).toBe('B');
+    await until(async () => (await detail.textContent()) ?? '').not.toContain('HTTP is not checked');
   }, 120_000);
 
   it('says an empty workspace name is refused, and forgets it once the name is typed', async () => {

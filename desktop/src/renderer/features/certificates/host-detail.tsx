@@ -1,3 +1,4 @@
+import { useEffect, useRef } from 'react';
 import type { ChainCertificate, HostDetail } from '../../../bridge/inventory.ts';
 import { useStore } from '../../store.ts';
 import { DaysLeft, describeStatus } from './host-row.tsx';
@@ -18,6 +19,18 @@ export function HostDetailPanel({ host }: { host: HostDetail }) {
   const history = host.history;
   const latest = history?.latest ?? null;
   const chain: ChainCertificate[] = latest?.chain ?? (host.certificate ? [host.certificate] : []);
+
+  // A scan that moved this host's status arrives live in the replica (grade, reachability,
+  // certificate); the chain, posture and sparkline are the server's history, so ask for it again
+  // then, not only when the detail is opened.
+  const status = `${host.id}|${host.grade ?? ''}|${String(host.reachable)}|${host.notAfter ?? ''}`;
+  const seen = useRef(status);
+  useEffect(() => {
+    if (seen.current === status) return;
+    const sameHost = seen.current.startsWith(`${host.id}|`);
+    seen.current = status;
+    if (sameHost) void useStore.getState().openHost(host.id);
+  }, [status, host.id]);
 
   return (
     <aside
