@@ -36,6 +36,8 @@ type UiSlice = {
   /** What the palette asked the open settings tab to do; the tab clears it once done. */
   settingsIntent: string | undefined;
   clearSettingsIntent: () => void;
+  /** Opens a page with an intent for it (the palette's "Add host" on certificates). */
+  goWithIntent: (page: Page, intent: string) => void;
   error: string | undefined;
   setError: (e: string | undefined) => void;
 };
@@ -109,6 +111,7 @@ export const useStore = create<Store>()((set, get, api) => ({
   openSettings: (settingsTab, settingsIntent) => set({ page: 'settings', settingsTab, settingsIntent }),
   settingsIntent: undefined,
   clearSettingsIntent: () => set({ settingsIntent: undefined }),
+  goWithIntent: (page, settingsIntent) => set({ page, settingsIntent }),
   error: undefined,
   setError: (error) => set({ error }),
 }));

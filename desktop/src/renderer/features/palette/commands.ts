@@ -78,6 +78,7 @@ export function commandsFor(s: Store, theme: Theme): Command[] {
         s.setChangeFormOpen(true);
       },
     });
+  commands.push(...adminActions(s, may));
   for (const w of s.session?.canSwitch ? s.session.workspaces : []) {
     if (w.slug === s.session?.current) continue;
     commands.push({
@@ -101,6 +102,23 @@ export function commandsFor(s: Store, theme: Theme): Command[] {
     commands.push({ id: 'session.signOut', label: 'Sign out', run: () => s.signOut() });
   }
   return commands;
+}
+
+/**
+ * The admin jobs the palette opens, each only for a role that may do it: the page's create form
+ * opens through the store's intent ('new', or 'add-host' for the certificates page's form).
+ */
+function adminActions(s: Store, may: (p: Permission) => boolean): Command[] {
+  const actions: Array<[string, string, Permission, () => void]> = [
+    ['host.add', 'Add host', 'operate', () => s.goWithIntent('certificates', 'add-host')],
+    ['rule.new', 'New alert rule', 'administer', () => s.openSettings('rules', 'new')],
+    ['channel.new', 'New channel', 'administer', () => s.openSettings('channels', 'new')],
+    ['member.invite', 'Invite member', 'administer', () => s.openSettings('members', 'new')],
+    ['agent.token', 'Create enrollment token', 'administer', () => s.openSettings('agents', 'new')],
+    ['apiToken.new', 'New API token', 'administer', () => s.openSettings('tokens', 'new')],
+    ['maintenance.new', 'Schedule maintenance', 'administer', () => s.openSettings('maintenance', 'new')],
+  ];
+  return actions.filter(([, , needs]) => may(needs)).map(([id, label, , run]) => ({ id, label, run }));
 }
 
 /** Commands whose label holds every word typed, in any order (case-insensitive). */
