@@ -36,7 +36,10 @@ export const AGENTS_ADMIN_HANDLERS: {
 } = {
   'agents.overview': (_input, ctx) => agentsOverview(openCore(ctx)),
   'agents.picker': (_input, ctx) => agentPicker(openCore(ctx)),
-  'agents.createToken': (draft, ctx) => createEnrollmentToken(openCore(ctx), ctx.app.serverUrl, draft),
+  'agents.createToken': (draft, ctx) => {
+    const core = openCore(ctx);
+    return createEnrollmentToken(core, core.serverUrl, draft);
+  },
   'agents.revoke': async ({ id }, ctx) => {
     const core = openCore(ctx);
     return thenSync(core, await revokeAgent(core, id));

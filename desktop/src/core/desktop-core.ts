@@ -41,6 +41,8 @@ export class DesktopCore {
   /** The workspace (slug or id) this core is bound to, and its clock: for online-only calls. */
   readonly workspace: string;
   readonly clock: () => Date;
+  /** The server this core talks to (e.g. for the agent enrollment command it shows). */
+  readonly serverUrl: string;
   readonly #server: ServerConnection;
   readonly #listeners = new Set<(e: BridgeEvent) => void>();
   /** The log this core opened itself (closed with it); undefined when it was given one. */
@@ -53,6 +55,7 @@ export class DesktopCore {
     const clock = opts.clock ?? (() => new Date());
     this.workspace = opts.workspace;
     this.clock = clock;
+    this.serverUrl = opts.serverUrl.replace(/\/+$/, '');
     this.#actorId = opts.actorId;
     this.db = openReplicaDb(replicaFile(opts.dataDir, opts.serverUrl, opts.workspace, opts.person));
     this.store = new ReplicaStore(this.db, {

@@ -8,7 +8,7 @@ export type AuthenticatedAgent = { id: string; workspaceId: string; configVersio
 /**
  * Checks an agent credential (`vga_…`) by hash inside its own workspace and records that the
  * agent was seen (at most once a minute, or when its address or version changed), with the spool
- * depth it reported (so that figure is up to a minute old). Undefined for anything unknown or
+ * depth it reported (so that figure is up to a minute old; the first one is written at once). Undefined for anything unknown or
  * revoked: the agent then stops (401).
  */
 export async function authenticateAgent(
@@ -40,7 +40,8 @@ export async function authenticateAgent(
                spool_depth = coalesce($7, a.spool_depth)
              FROM hit WHERE a.id = hit.id AND (
                a.last_seen_at IS NULL OR a.last_seen_at < $3::timestamptz - make_interval(secs => $6)
-               OR a.address IS DISTINCT FROM coalesce($4, a.address) OR a.version IS DISTINCT FROM coalesce($5, a.version))
+               OR a.address IS DISTINCT FROM coalesce($4, a.address) OR a.version IS DISTINCT FROM coalesce($5, a.version)
+               OR (a.spool_depth IS NULL AND $7::int IS NOT NULL))
            )
            SELECT id, config_version FROM hit`,
           [

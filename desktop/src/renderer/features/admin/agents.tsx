@@ -49,7 +49,12 @@ export function AgentsAdmin() {
 
   return (
     <section aria-label="Agents" data-testid="page-agents">
-      <h2>Agents</h2>
+      <h2>
+        Agents{' '}
+        <button onClick={() => void load()} aria-label="Refresh agents">
+          Refresh
+        </button>
+      </h2>
       {unavailable ? (
         <p className="muted" data-testid="agents-unavailable">
           Agents are kept on the server, not in this desktop&apos;s copy: {unavailable}.
