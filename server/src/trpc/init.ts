@@ -6,12 +6,14 @@ import { ZodError } from 'zod';
 import { type TxContext, withWorkspace, type WorkspaceTx } from '../db/tx.ts';
 import { ActionRefused } from '../domain-errors.ts';
 import type { Context } from './context.ts';
+import { issuesInWords } from './error-words.ts';
 import { FieldRefusal, refusalAsError } from './refusals.ts';
 import { authorize, type Authorized } from './authorize.ts';
 
 /**
  * The one tRPC instance. Zod failures are flattened into `data.fieldErrors` so every client can
- * name the offending field without parsing messages.
+ * name the offending field without parsing messages, and said in words in the message
+ * ("hostname: must be a host name"), never as the issues' JSON.
  *
  * Production is the only mode: `isDev: false` whatever NODE_ENV says (tRPC would otherwise add
  * `data.stack` with absolute paths whenever NODE_ENV is unset), and an unexpected failure answers
@@ -32,8 +34,13 @@ const t = initTRPC
       const { stack: _stack, ...data } = shape.data as typeof shape.data & { stack?: string };
       return {
         ...shape,
+        // Zod's own message is its issues as JSON: a person reads the fields named in words.
         message:
-          error.code === 'INTERNAL_SERVER_ERROR' ? internalErrorMessage(ctx?.requestId) : shape.message,
+          error.code === 'INTERNAL_SERVER_ERROR'
+            ? internalErrorMessage(ctx?.requestId)
+            : error.cause instanceof ZodError
+              ? issuesInWords(error.cause.issues)
+              : shape.message,
         data: {
           ...data,
           fieldErrors: issues
