@@ -87,9 +87,30 @@ describe('alert rule matches', () => {
     });
     await admin.alertRules.update.mutate({ workspace: 'acme', id: rule.id, scope: { kind: 'all' } });
     expect(await listed()).toMatchObject({ matches: { hosts: 3, firing: 1, unscanned: 1 } });
+    // Narrowed to a host where it does not hold: the alert of the host left out resolves with it.
+    await admin.alertRules.update.mutate({
+      workspace: 'acme',
+      id: rule.id,
+      scope: { kind: 'host', hostId: ids.later! },
+    });
+    expect(await listed()).toMatchObject({ matches: { hosts: 1, firing: 0, unscanned: 0 }, openAlerts: 0 });
+    const { alerts } = await admin.alerts.list.query({
+      workspace: 'acme',
+      hostId: ids.soon!,
+      state: 'resolved',
+    });
+    const resolved = alerts.filter((a) => a.ruleName === rule.name);
+    expect(resolved).toHaveLength(1);
+    const audit = await world.client('owner').audit.list.query({
+      workspace: 'acme',
+      filter: { action: 'alert.resolved', targetId: resolved[0]!.id },
+    });
+    expect(audit.rows).toHaveLength(1);
+    expect(audit.rows[0]).toMatchObject({ actorType: 'system', actorId: 'rule-engine' });
+    expect(audit.rows[0]!.summary).toContain("no longer in the rule's scope");
     await admin.alertRules.update.mutate({ workspace: 'acme', id: rule.id, enabled: false });
     // A disabled rule still says what it would match; it opens nothing.
-    expect(await listed()).toMatchObject({ enabled: false, matches: { hosts: 3, firing: 1 } });
+    expect(await listed()).toMatchObject({ enabled: false, matches: { hosts: 1, firing: 0 } });
   });
 
   it('refuses a bad threshold naming the field, and previews only for admins', async () => {

@@ -1,4 +1,4 @@
-import { AlertPredicate, AlertScope, AlertSeverity } from '@vigilo/shared/alert-rules';
+import { AlertPredicate, AlertScope, AlertSeverity, inScope } from '@vigilo/shared/alert-rules';
 import { z } from 'zod';
 import { isUniqueViolation } from '../../db/pg-errors.ts';
 import type { WorkspaceTx } from '../../db/tx.ts';
@@ -135,6 +135,7 @@ export async function updateRule(tx: WorkspaceTx, id: string, patch: RulePatch, 
   const rule = rows[0] as RuleRow;
   // A changed predicate starts counting afresh.
   await tx.query('DELETE FROM rule_states WHERE rule_id = $1', [id]);
+  await resolveOutOfScope(tx, present(rule), now);
   await tx.record({
     action: 'alert_rule.updated',
     target: { type: 'alert_rule', id },
@@ -144,6 +145,45 @@ export async function updateRule(tx: WorkspaceTx, id: string, patch: RulePatch, 
   });
   await evaluateRules(tx, { now });
   return present(rule);
+}
+
+/**
+ * Resolves the open alerts of a rule on hosts its (new) scope no longer covers: the engine only
+ * evaluates hosts in scope, so nothing else would ever resolve them. Each with its audit row and
+ * event, by the rule engine, like any resolution.
+ */
+async function resolveOutOfScope(tx: WorkspaceTx, rule: ReturnType<typeof present>, now: Date) {
+  const { rows } = await tx.query<{
+    id: string;
+    host_id: string;
+    hostname: string;
+    port: number;
+    tags: string[];
+  }>(
+    `SELECT a.id, a.host_id, h.hostname, h.port, h.tags FROM alerts a JOIN hosts h ON h.id = a.host_id
+     WHERE a.rule_id = $1 AND a.state = 'open' ORDER BY a.id FOR UPDATE OF a`,
+    [rule.id],
+  );
+  const engine = tx.as({ type: 'system', id: 'rule-engine' });
+  const summary = "no longer in the rule's scope";
+  for (const alert of rows) {
+    if (inScope(rule.scope, { id: alert.host_id, tags: alert.tags })) continue;
+    await tx.query("UPDATE alerts SET state = 'resolved', resolved_at = $2 WHERE id = $1", [alert.id, now]);
+    const subject = {
+      alertRule: rule.name,
+      hostId: alert.host_id,
+      hostname: alert.hostname,
+      port: alert.port,
+      severity: rule.severity,
+    };
+    await engine.record({
+      action: 'alert.resolved',
+      target: { type: 'alert', id: alert.id },
+      summary: { after: { ...subject, summary } },
+      event: 'alert.resolved',
+      payload: { alertId: alert.id, ruleId: rule.id, ...subject, summary },
+    });
+  }
 }
 
 /** Removes a rule with its alerts' history. */

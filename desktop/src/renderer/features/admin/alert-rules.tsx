@@ -235,7 +235,12 @@ function RuleForm(props: {
         {d.scopeKind === 'tag' ? (
           <label>
             Tag
-            <input list="rule-tags" value={d.tag} onChange={(e) => setD({ ...d, tag: e.target.value })} />
+            <input
+              aria-label="Tag"
+              list="rule-tags"
+              value={d.tag}
+              onChange={(e) => setD({ ...d, tag: e.target.value })}
+            />
             <datalist id="rule-tags">
               {props.targets.tags.map((t) => (
                 <option key={t} value={t} />
@@ -247,7 +252,11 @@ function RuleForm(props: {
         {d.scopeKind === 'host' ? (
           <label>
             Host
-            <select value={d.hostId} onChange={(e) => setD({ ...d, hostId: e.target.value })}>
+            <select
+              aria-label="Host"
+              value={d.hostId}
+              onChange={(e) => setD({ ...d, hostId: e.target.value })}
+            >
               <option value="">Choose a host</option>
               {props.targets.hosts.map((h) => (
                 <option key={h.id} value={h.id}>
