@@ -4,6 +4,7 @@ import { makeSnapshot } from '@vigilo/tests/support/snapshots';
 import { createWorld, type World } from '@vigilo/tests/support/world';
 import { runEscalations } from '../../server/src/oncall/escalation-engine.ts';
 import { oncallOverview } from '../src/core/oncall-online.ts';
+import { alertDetail } from '../src/core/replica/queries.ts';
 import { openCore, switchableNetwork, tempDir } from './support/core.ts';
 
 /**
@@ -124,6 +125,11 @@ describe('on-call in the desktop', () => {
       },
     ]);
     expect(oncallOverview(c.db, c.me(), now).myPages).toMatchObject([{ alertId }]);
+    // The page is in the alert's timeline, after its opening.
+    expect(alertDetail(c.db, alertId ?? '')?.timeline.map((t) => [t.kind, t.by ?? ''])).toEqual([
+      ['opened', ''],
+      ['paged', expect.stringContaining('member')],
+    ]);
 
     // Acknowledged from the desktop (its outbox): the next step never pages the admin.
     c.act({ kind: 'alert.acknowledge', args: { alertId: alertId ?? '', note: undefined } });

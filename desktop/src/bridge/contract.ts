@@ -191,10 +191,13 @@ export type AlertDetail = {
   rule: string | undefined;
   /** True when its rule is about an expiring certificate: a renewal change can be drafted from it. */
   renewable: boolean;
-  /** Opened, acknowledged, comments and resolution, oldest first; `pending` until the server has it. */
+  /**
+   * Opened, escalation pages, acknowledged, comments and resolution, oldest first; `pending` until
+   * the server has it.
+   */
   timeline: Array<{
     at: string;
-    kind: 'opened' | 'acknowledged' | 'comment' | 'resolved';
+    kind: 'opened' | 'paged' | 'acknowledged' | 'comment' | 'resolved';
     by?: string;
     text?: string;
     pending: boolean;

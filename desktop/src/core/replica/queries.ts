@@ -138,6 +138,19 @@ export function alertDetail(db: Database.Database, alertId: string): AlertDetail
       pending: c.pending === 1,
     });
   }
+  // Who an escalation paged (server/src/oncall/), person or channel, as the replica names them.
+  const pages = db
+    .prepare<[string], { at: string; who: string | null }>(
+      `SELECT json_extract(p.data, '$.paged_at') AS at,
+         COALESCE(pe.name, pe.email, json_extract(ch.data, '$.name'), json_extract(p.data, '$.user_id'), 'a channel') AS who
+       FROM records p
+       LEFT JOIN people pe ON pe.user_id = json_extract(p.data, '$.user_id')
+       LEFT JOIN records ch ON ch.tbl = 'channels' AND ch.id = json_extract(p.data, '$.channel_id')
+       WHERE p.tbl = 'escalation_pages' AND json_extract(p.data, '$.alert_id') = ?`,
+    )
+    .all(alertId);
+  for (const p of pages)
+    timeline.push({ at: p.at, kind: 'paged', ...(p.who ? { by: p.who } : {}), pending: false });
   if (a.state === 'resolved' && a.resolved_at) {
     timeline.push({ at: a.resolved_at, kind: 'resolved', pending: pendingKinds.has('alert.resolve') });
   }

@@ -4,6 +4,7 @@ import { useStore } from '../../store.ts';
 
 const WORDS: Record<AlertDetail['timeline'][number]['kind'], string> = {
   opened: 'Opened',
+  paged: 'Paged',
   acknowledged: 'Acknowledged',
   comment: 'Comment',
   resolved: 'Resolved',

@@ -4,7 +4,7 @@ import { bridge } from '../../bridge/transport.ts';
 import type { Store } from '../../store.ts';
 
 /** The replica tables the open alert's detail is read from: a change to any re-reads it. */
-export const ALERT_DETAIL_TABLES = ['alerts', 'comments', 'hosts', 'alert_rules'];
+export const ALERT_DETAIL_TABLES = ['alerts', 'comments', 'hosts', 'alert_rules', 'escalation_pages'];
 
 /** What the keyboard is doing in the inbox: moving, choosing a snooze, or writing a comment. */
 export type InboxMode = 'move' | 'snooze' | 'comment';
