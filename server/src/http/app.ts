@@ -8,12 +8,11 @@ import { bearerFrom, createContext } from '../trpc/context.ts';
 import type { Services } from '../services.ts';
 import { registerAgentApi } from './agent-api.ts';
 import { registerAuditExport } from './audit-export.ts';
+import { logRequest } from '../observability/logger.ts';
 import { answerError } from './error-answer.ts';
 import { registerProbes } from './probes.ts';
 import { registerPublicStatus } from './public-status.ts';
 import { statusPage } from './status-page.ts';
-
-const QUIET_ROUTES = new Set(['/healthz', '/readyz', '/metrics']);
 
 /**
  * Builds the HTTP server: probes, metrics, the status page and the tRPC API over HTTP and
@@ -29,16 +28,22 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && /^[\w.-]{1,100}$/.test(given) ? given : randomUUID();
     },
-    // Probes and scrapes arrive every few seconds; logging them would bury everything else.
-    logController: new LogController({
-      disableRequestLogging: (req) => QUIET_ROUTES.has(req.url),
-    }),
+    // Fastify's two lines per request, all at info, are replaced by one (logRequest), at debug
+    // for probes, scrapes and agents' polls, which would otherwise bury everything else.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 8 * 1024 * 1024,
   });
 
   app.setErrorHandler(answerError(services));
 
   app.addHook('onResponse', async (req, reply) => {
+    logRequest(services.log, {
+      id: String(req.id),
+      method: req.method,
+      url: req.url,
+      statusCode: reply.statusCode,
+      elapsedMs: reply.elapsedTime,
+    });
     const route = req.routeOptions.url ?? 'unmatched';
     services.metrics.httpRequests.inc({ method: req.method, route, status: String(reply.statusCode) });
     services.metrics.httpDuration.observe({ method: req.method, route }, reply.elapsedTime / 1000);
