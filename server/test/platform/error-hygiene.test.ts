@@ -82,6 +82,8 @@ function bases(ids: Ids): Record<string, Record<string, unknown>> {
     'agents.list': ws,
     'agents.createEnrollmentToken': { ...ws, name: 'dc2', ttlHours: 1 },
     'agents.revoke': { ...ws, id: ids.hostId },
+    'agents.setDefault': { ...ws, agentId: ids.agentId },
+    'hosts.move': { ...ws, hostIds: [ids.hostId], toAgentId: ids.agentId },
     'hosts.list': { ...ws, tag: 'prod', search: 'svc' },
     'hosts.add': { ...ws, hostname: 'new.example.internal', port: 443, tags: ['prod'], agentId: ids.agentId },
     'hosts.update': { ...ws, id: ids.hostId, tags: ['prod', 'edge'], agentId: ids.agentId },
