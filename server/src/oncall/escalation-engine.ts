@@ -112,6 +112,21 @@ export async function consumeAlertEvents(owner: pg.Pool, workspaceId: string, no
         [CONSUMER, workspaceId],
       );
       const after = Number(cursor.rows[0]?.last_seq ?? 0);
+      // A workspace with no route and no escalation has nothing to start, stop or fan out: skip to
+      // its head instead of reading its events (the first pass would otherwise read its history).
+      const inUse = await tx.query<{ used: boolean }>(
+        `SELECT EXISTS (SELECT 1 FROM alert_routes WHERE workspace_id = $1)
+             OR EXISTS (SELECT 1 FROM escalations WHERE workspace_id = $1) AS used`,
+        [workspaceId],
+      );
+      if (inUse.rows[0]?.used !== true) {
+        await tx.query(
+          `UPDATE event_cursors c SET last_seq = h.event_seq FROM workspace_heads h
+           WHERE c.consumer = $1 AND c.workspace_id = $2 AND h.workspace_id = $2`,
+          [CONSUMER, workspaceId],
+        );
+        return { count: 0, begun: 0 };
+      }
       const events = await tx.query<{ seq: string; type: string; payload: { alertId?: unknown } }>(
         'SELECT seq, type, payload FROM events WHERE workspace_id = $1 AND seq > $2 ORDER BY seq LIMIT $3',
         [workspaceId, after, BATCH],
