@@ -15,9 +15,10 @@ import { tempDir } from '../../desktop/test/support/core.ts';
 
 /**
  * Issue 14's Alert rules and Channels pages, from the desktop alone, in Chromium through the
- * headless host, against a server doing its own background work: an admin writes a rule (the
- * refused fields named beside them, the hosts it matches counted while it is written and listed
- * after), edits it to one host, removes it; then creates a webhook channel to a real loopback
+ * headless host, against a server doing its own background work: an admin opens a new rule's
+ * form from the command palette and writes the rule (the refused fields named beside them, the
+ * hosts it matches counted while it is written and listed after), edits it to one host, removes
+ * it; then opens a new channel's form the same way, creates a webhook channel to a real loopback
  * receiver, reads its secret once, sends a test event that arrives signed and shows in the
  * delivery log, and disables and re-enables the channel. Screenshots go to .tmp/artifacts/desktop/.
  */
@@ -81,6 +82,16 @@ async function settingsTab(page: Page, name: string): Promise<void> {
   await page.getByRole('tab', { name, exact: true }).click();
 }
 
+/** Runs a command of the palette (Ctrl+K) by typing its name. */
+async function fromPalette(page: Page, typed: string, command: string): Promise<void> {
+  await page.keyboard.press('Control+k');
+  await until(() => page.getByTestId('palette').count()).toBe(1);
+  await page.keyboard.type(typed);
+  await until(() => page.getByTestId('palette-command').first().textContent()).toBe(command);
+  await page.keyboard.press('Enter');
+  await until(() => page.getByTestId('palette').count()).toBe(0);
+}
+
 describe('alert rules and channels from the desktop, in Chromium', () => {
   it('creates a rule seeing its match count, edits it to one host, and removes it', async () => {
     const data = tempDir();
@@ -96,9 +107,13 @@ describe('alert rules and channels from the desktop, in Chromium', () => {
     });
     const { page } = admin;
     await until(() => page.getByTestId('sync-state').getAttribute('data-connection')).toBe('online');
-    await settingsTab(page, 'Alert rules');
-    await page.getByRole('button', { name: 'New rule' }).click();
+    // From the command palette: Settings › Alert rules opens with its create form.
+    await fromPalette(page, 'new alert rule', 'New alert rule');
     const form = page.getByTestId('rule-form');
+    await until(() => form.count()).toBe(1);
+    expect(
+      await page.getByRole('tab', { name: 'Alert rules', exact: true }).getAttribute('aria-selected'),
+    ).toBe('true');
 
     // A threshold out of range and an empty tag: named beside their fields, nothing stored.
     await form.getByLabel('Threshold (days)').fill('0');
@@ -158,9 +173,10 @@ describe('alert rules and channels from the desktop, in Chromium', () => {
   it('creates a webhook channel, shows its secret once, and a test event arrives signed and in the log', async () => {
     if (!admin) throw new Error('the first test opens the desktop');
     const { page } = admin;
-    await settingsTab(page, 'Channels');
-    await page.getByRole('button', { name: 'New channel' }).click();
+    await settingsTab(page, 'Workspace');
+    await fromPalette(page, 'new channel', 'New channel');
     const form = page.getByTestId('channel-form');
+    await until(() => form.count()).toBe(1);
     await form.getByLabel('Channel name').fill('Ops webhook');
     await form.getByLabel('Kind').selectOption('webhook');
     await form.getByLabel('Receiver URL').fill('not a url');
