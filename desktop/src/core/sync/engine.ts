@@ -30,11 +30,19 @@ const SYNC_RETRY_BACKOFF: BackoffCurve = { baseMs: 1000, capMs: 15_000, jitter: 
  */
 const LIVE_REOPEN_BACKOFF: BackoffCurve = { baseMs: 1000, capMs: 30_000, jitter: 'decorrelated' };
 
+/**
+ * How long a live event waits for the others of its burst (a batch of scans commits as several
+ * events, the dispatcher publishes them back to back): they all cost one pass.
+ */
+const LIVE_COALESCE_MS = 50;
+
 /** The live stream as the engine last saw it (for the log and for tests). */
 export type LiveState = {
   open: boolean;
   /** How many times a stream has started (the first one included). */
   starts: number;
+  /** How many events the streams delivered. */
+  events: number;
   /** Why the last stream ended, if one did. */
   lastEnd: string | undefined;
 };
@@ -97,7 +105,8 @@ export class SyncEngine {
   #reopen: (() => void) | undefined;
   #reopenFailures = 0;
   #reopenDelay: number | undefined;
-  #live: LiveState = { open: false, starts: 0, lastEnd: undefined };
+  #livePass: (() => void) | undefined;
+  #live: LiveState = { open: false, starts: 0, events: 0, lastEnd: undefined };
   #stopped = false;
 
   constructor(opts: EngineOptions) {
@@ -146,9 +155,10 @@ export class SyncEngine {
 
   /**
    * Opens the live stream. Any event (host statuses and scans, alerts, changes…) runs a pass:
-   * passes coalesce (one during a pass runs one more after it), so a burst of events costs two
-   * pulls at most. A socket that drops is reconnected by the client itself, which resubscribes;
-   * a stream the server ends (with an error or not) is reopened here, after a backoff, on a new
+   * the events of a burst wait LIVE_COALESCE_MS for each other, and passes coalesce (a request
+   * during a pass runs one more after it), so a burst of events costs one pull, two at most. A
+   * socket that drops is reconnected by the client itself, which resubscribes; a stream the
+   * server ends (with an error or not) is reopened here, after a backoff, on a new
    * socket with a fresh token.
    */
   #subscribe(): void {
@@ -175,7 +185,8 @@ export class SyncEngine {
           // A stream that delivers is healthy: the next end starts the backoff afresh.
           this.#reopenFailures = 0;
           this.#reopenDelay = undefined;
-          void this.syncNow();
+          this.#live = { ...this.#live, events: this.#live.events + 1 };
+          this.#passSoon();
         },
         onError: (err) => end(classifyFailure(err).message),
         onComplete: () => end('the server closed the stream'),
@@ -185,6 +196,20 @@ export class SyncEngine {
       ended = true;
       sub.unsubscribe();
     };
+  }
+
+  /** A pass for a live event, after LIVE_COALESCE_MS: the rest of its burst joins it. */
+  #passSoon(): void {
+    const schedule = this.#o.schedule;
+    if (!schedule) {
+      void this.syncNow();
+      return;
+    }
+    if (this.#livePass || this.#stopped) return;
+    this.#livePass = schedule(() => {
+      this.#livePass = undefined;
+      void this.syncNow();
+    }, LIVE_COALESCE_MS);
   }
 
   #scheduleReopen(): void {
@@ -208,6 +233,8 @@ export class SyncEngine {
     this.#live = { ...this.#live, open: false };
     this.#reopen?.();
     this.#reopen = undefined;
+    this.#livePass?.();
+    this.#livePass = undefined;
     this.#retry?.();
     this.#retry = undefined;
     await this.#running;
