@@ -1,9 +1,26 @@
 import type { z } from 'zod';
 import type { ReliabilityOutputs, reliabilityCalls } from '../bridge/reliability.ts';
 import type { BridgeContext } from './bridge-handlers.ts';
+import type { DesktopCore } from './desktop-core.ts';
+import { SessionError } from './desktop-app.ts';
+import {
+  listSlos,
+  listStatusPages,
+  removeSlo,
+  removeStatusPage,
+  saveSlo,
+  saveStatusPage,
+  setStatusPageComponents,
+} from './reliability-online.ts';
 
 type Call = keyof typeof reliabilityCalls;
 type Parsed<C extends Call> = z.output<(typeof reliabilityCalls)[C]['input']>;
+
+function openCore(ctx: BridgeContext): DesktopCore {
+  const core = ctx.app.core;
+  if (!core) throw new SessionError('signed_out', 'sign in and open a workspace first');
+  return core;
+}
 
 /** How the reliability calls of the contract are served (spread into HANDLERS). */
 export const RELIABILITY_HANDLERS: {
@@ -11,4 +28,13 @@ export const RELIABILITY_HANDLERS: {
     input: Parsed<C>,
     ctx: BridgeContext,
   ) => ReliabilityOutputs[C] | Promise<ReliabilityOutputs[C]>;
-} = {};
+} = {
+  'slos.list': (_input, ctx) => listSlos(openCore(ctx)),
+  'slos.save': (draft, ctx) => saveSlo(openCore(ctx), draft),
+  'slos.remove': ({ id }, ctx) => removeSlo(openCore(ctx), id),
+  'statusPages.list': (_input, ctx) => listStatusPages(openCore(ctx)),
+  'statusPages.save': (draft, ctx) => saveStatusPage(openCore(ctx), draft),
+  'statusPages.remove': ({ id }, ctx) => removeStatusPage(openCore(ctx), id),
+  'statusPages.setComponents': ({ id, components }, ctx) =>
+    setStatusPageComponents(openCore(ctx), id, components),
+};

@@ -5,6 +5,7 @@ import { useStore } from '../../store.ts';
 import { AlertPane } from './alert-pane.tsx';
 import { useCan } from '../session/can.ts';
 import { useBridgeLink } from '../../bridge/link.ts';
+import { BurningSlos } from '../reliability/burning-slos.tsx';
 
 const SNOOZE_KEYS = { '1': '1h', '2': '1d', '3': '1w' } as const;
 
@@ -101,6 +102,7 @@ export function Inbox() {
                   ? 'j / k move · Enter open · actions appear once the workspace is open'
                   : 'j / k move · Enter open · your role can read, not act'}
         </p>
+        <BurningSlos />
         {items.length === 0 ? <p className="muted">Nothing needs you right now.</p> : null}
         <div
           ref={parent}
