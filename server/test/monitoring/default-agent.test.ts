@@ -193,4 +193,26 @@ describe('what an agent reports of itself', () => {
     expect(seen.spoolDepth).toBe(0);
     expect(seen.lastSeenAt).toBeInstanceOf(Date);
   });
+
+  it('leaves the hosts of the last live agent unassigned when it is revoked, and says how many', async () => {
+    const live = (await admin().agents.list.query(ws)).filter((x) => !x.revokedAt);
+    expect(live.map((x) => x.name).sort()).toEqual(['agent-a', 'agent-real']);
+    const [a, real] = live.sort((x, y) => x.name.localeCompare(y.name));
+    // agent-real has no hosts; agent-a, the one left, would have taken them.
+    expect(await admin().agents.revoke.mutate({ ...ws, id: real!.id })).toEqual({
+      id: real!.id,
+      hostsMovedTo: a!.id,
+      hosts: 0,
+    });
+    const onA = (await admin().hosts.list.query(ws)).length;
+    expect(await admin().agents.revoke.mutate({ ...ws, id: a!.id })).toEqual({
+      id: a!.id,
+      hostsMovedTo: null,
+      hosts: onA,
+    });
+    expect((await admin().hosts.list.query(ws)).every((h) => h.agentId === null)).toBe(true);
+    await expect(admin().agents.setDefault.mutate({ ...ws, agentId: a!.id })).rejects.toMatchObject({
+      data: { code: 'BAD_REQUEST', fieldErrors: { agentId: expect.any(String) } },
+    });
+  });
 });
