@@ -9,9 +9,9 @@ import type {
   ScopeDraft,
 } from '../../../bridge/alerting-admin.ts';
 import { bridge } from '../../bridge/transport.ts';
-import { useStore } from '../../store.ts';
 import { FieldError, Outcome } from '../change-admin/form-bits.tsx';
 import { useCan } from '../session/can.ts';
+import { useNewIntent } from './new-intent.ts';
 import {
   kindOf,
   matchesWords,
@@ -332,8 +332,6 @@ function RuleForm(props: {
  */
 export function AlertRulesAdmin() {
   const isAdmin = useCan('administer');
-  const intent = useStore((s) => s.settingsIntent);
-  const clearIntent = useStore((s) => s.clearSettingsIntent);
   const [rules, setRules] = useState<RuleView[]>([]);
   const [live, setLive] = useState<{ live: boolean; note: string }>({ live: true, note: '' });
   const [targets, setTargets] = useState<RuleTargets>({ hosts: [], tags: [] });
@@ -352,12 +350,7 @@ export function AlertRulesAdmin() {
     } else setMessage({ ok: false, text: list.message });
   }, []);
   useEffect(() => void load(), [load]);
-  // The command palette's "new rule" opens the form once, then the intent is spent.
-  useEffect(() => {
-    if (intent !== 'new') return;
-    clearIntent();
-    if (isAdmin) setEditing(blank());
-  }, [intent, clearIntent, isAdmin]);
+  useNewIntent(isAdmin, () => setEditing(blank()));
   const canEdit = isAdmin && live.live;
   const hostLabel = (id: string) => targets.hosts.find((h) => h.id === id)?.label;
   const remove = async (r: RuleView) => {

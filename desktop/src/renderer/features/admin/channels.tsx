@@ -1,9 +1,9 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { ChannelView, DeliveryView } from '../../../bridge/alerting-admin.ts';
 import { bridge } from '../../bridge/transport.ts';
-import { useStore } from '../../store.ts';
 import { Outcome } from '../change-admin/form-bits.tsx';
 import { useCan } from '../session/can.ts';
+import { useNewIntent } from './new-intent.ts';
 import { DeliveryLog, deliveryWords } from './channel-deliveries.tsx';
 import {
   blankChannel,
@@ -163,8 +163,6 @@ function ChannelRow(props: {
  */
 export function ChannelsAdmin() {
   const isAdmin = useCan('administer');
-  const intent = useStore((s) => s.settingsIntent);
-  const clearIntent = useStore((s) => s.clearSettingsIntent);
   const [channels, setChannels] = useState<ChannelView[]>([]);
   const [live, setLive] = useState<{ live: boolean; note: string }>({ live: true, note: '' });
   const [editing, setEditing] = useState<ChannelDraft | undefined>();
@@ -178,12 +176,7 @@ export function ChannelsAdmin() {
     } else setMessage({ ok: false, text: list.message });
   }, []);
   useEffect(() => void load(), [load]);
-  // The command palette's "new channel" opens the form once, then the intent is spent.
-  useEffect(() => {
-    if (intent !== 'new') return;
-    clearIntent();
-    if (isAdmin) setEditing(blankChannel());
-  }, [intent, clearIntent, isAdmin]);
+  useNewIntent(isAdmin, () => setEditing(blankChannel()));
   const canEdit = isAdmin && live.live;
   return (
     <section aria-label="Channels" data-testid="page-channels">
