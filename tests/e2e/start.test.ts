@@ -293,8 +293,8 @@ describe('the first-run demo', () => {
       expect(h.agentId).toBe(localAgent?.id);
     }
     const expiresInDays = (byTag('demo-expiring')!.notAfter!.getTime() - Date.now()) / 86_400_000;
-    expect(expiresInDays).toBeGreaterThan(4.9);
-    expect(expiresInDays).toBeLessThan(5.1);
+    expect(expiresInDays).toBeGreaterThan(5.4);
+    expect(expiresInDays).toBeLessThan(5.6);
 
     // The default rules raise the alerts the introduction promised, and nothing on the good one.
     const alerts = await waitFor(

@@ -51,7 +51,8 @@ export const DEMO_ENDPOINTS: Record<DemoKind, DemoEndpointSpec> = {
     leaf: (now) => ({
       commonName: 'Vigilo demo: expiring',
       ...LOCAL_NAMES,
-      notAfter: new Date(now.getTime() + 5 * DAY),
+      // Half a day past five: days left count whole days down, so it reads "5 d left" all morning.
+      notAfter: new Date(now.getTime() + 5.5 * DAY),
       key: 'ec',
     }),
     tls: { minVersion: 'TLSv1.2', maxVersion: 'TLSv1.3' },
