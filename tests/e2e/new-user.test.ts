@@ -11,14 +11,16 @@ import { days, issue } from '../../agent/test/fixtures/pki.ts';
 import { launchChromium } from '../support/chromium.ts';
 import { processesMatching, waitFor } from '../support/processes.ts';
 import { npmStart, type Product, REPO_ROOT } from '../support/product.ts';
+import { isSignedWebhook, startWebhookReceiver } from '../support/webhooks.ts';
 
 /**
  * Issue 14's new user, alone with the product: `npm start` on a fresh data folder, the printed
  * desktop URL opened in Chromium, the printed owner password typed into the sign-in form; then
  * everything from the desktop, never the API: the demo hosts graded and the default rules'
- * alerts, a host added and graded without "Sync now", a second real agent enrolled from a token
- * made on the Agents page and a host moved to it. Screenshots of each page are kept in
- * .tmp/artifacts/new-user/.
+ * alerts, a host added and graded without "Sync now", a rule created, a webhook channel to a
+ * real receiver sent a signed test event, a member invited, a second real agent enrolled from a
+ * token made on the Agents page and a host moved to it, a rule removed. Screenshots of each page
+ * are kept in .tmp/artifacts/new-user/.
  */
 const artifacts = fileURLToPath(new URL('../../.tmp/artifacts/new-user/', import.meta.url));
 
@@ -30,6 +32,8 @@ let endpoint: tls.Server;
 let endpointPort: number;
 let secondAgent: ChildProcess | undefined;
 let demoPorts: Map<string, number>;
+let receiver: Awaited<ReturnType<typeof startWebhookReceiver>>;
+const RULE = 'My services expire within 60 days';
 
 async function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -60,7 +64,7 @@ beforeAll(async () => {
     // unless an operator opens it.
     VIGILO_OUTBOUND_ALLOW: '10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,127.0.0.1/32',
   });
-  browser = await launchChromium();
+  [browser, receiver] = await Promise.all([launchChromium(), startWebhookReceiver()]);
 }, 60_000);
 
 afterAll(async () => {
@@ -72,6 +76,7 @@ afterAll(async () => {
   }
   for (const pid of processesMatching(home)) process.kill(pid, 'SIGKILL');
   endpoint?.close();
+  await receiver?.close();
   await rm(home, { recursive: true, force: true });
 });
 
@@ -130,6 +135,11 @@ describe('a new user, alone with npm start and the desktop', () => {
     for (const [tag, grade] of Object.entries(grades)) {
       await until(() => hostRow(`localhost:${demoPorts.get(tag)}`).getAttribute('data-grade')).toBe(grade);
     }
+    await until(() =>
+      hostRow(`localhost:${demoPorts.get('demo-expiring')}`)
+        .getByTestId('days-left')
+        .textContent(),
+    ).toBe('5 d left');
     await shot('certificates-demo');
   }, 240_000);
 
@@ -146,6 +156,68 @@ describe('a new user, alone with npm start and the desktop', () => {
     // The certificate's CA is trusted by nobody: graded T, live from the agent's push.
     await until(() => hostRow(`localhost:${endpointPort}`).getAttribute('data-grade')).toBe('T');
     await shot('certificates-host-added');
+  }, 120_000);
+
+  it('creates a rule, seeing how many hosts it matches before saving', async () => {
+    await openSettings('Alert rules');
+    const rules = page.getByTestId('page-alert-rules');
+    // The defaults every new workspace starts with.
+    await until(() => rules.getByTestId('rule-row').count()).toBe(7);
+    await shot('settings-alert-rules-defaults');
+    await rules.getByRole('button', { name: 'New rule' }).click();
+    const form = page.getByTestId('rule-form');
+    await form.getByLabel('Rule name').fill(RULE);
+    await form.getByLabel('Alert when').selectOption({ label: 'Certificate expires within' });
+    await form.getByLabel('Threshold (days)').fill('60');
+    await form.getByLabel('Hosts with a tag').check();
+    await form.getByLabel('Tag', { exact: true }).fill('mine');
+    await until(() => page.getByTestId('rule-preview').textContent()).toBe(
+      'This rule matches 1 host, 1 firing now.',
+    );
+    await form.getByRole('button', { name: 'Save rule' }).click();
+    const row = page.locator(`[data-testid="rule-row"][data-name="${RULE}"]`);
+    await until(() => row.getByTestId('rule-matches').textContent()).toMatch(/^matches 1 host, 1 firing now/);
+    await shot('settings-alert-rules');
+  }, 120_000);
+
+  it('creates a webhook channel to a real receiver and sends it a signed test event', async () => {
+    await openSettings('Channels');
+    await page.getByRole('button', { name: 'New channel' }).click();
+    const form = page.getByTestId('channel-form');
+    await form.getByLabel('Channel name').fill('My webhook');
+    await form.getByLabel('Kind').selectOption('webhook');
+    await form.getByLabel('Receiver URL').fill(receiver.url);
+    await form.getByRole('button', { name: 'Save channel' }).click();
+    const secretText = page.getByTestId('webhook-secret');
+    await until(() => secretText.count()).toBe(1);
+    const secret = (await secretText.textContent()) ?? '';
+    expect(secret).toMatch(/^whsec_/);
+    await page.getByRole('button', { name: 'I have saved it' }).click();
+
+    const row = page.locator('[data-testid="channel-row"][data-name="My webhook"]');
+    await row.getByRole('button', { name: 'Send test event' }).click();
+    await until(() => row.getByTestId('test-result').textContent()).toMatch(
+      /^Test event: Delivered: HTTP 200/,
+    );
+    const tests = receiver.received.filter((r) => r.body.includes('"channel.tested"'));
+    expect(tests).toHaveLength(1);
+    expect(isSignedWebhook(tests[0]!.headers, tests[0]!.body, secret)).toBe(true);
+    await shot('settings-channels');
+  }, 120_000);
+
+  it('invites a member who has never signed in', async () => {
+    await openSettings('Members');
+    await page.getByRole('button', { name: 'Invite member' }).click();
+    const form = page.getByTestId('invite-form');
+    await form.getByLabel('Email').fill('colleague@example.test');
+    await form.getByLabel('Role').selectOption('member');
+    await form.getByRole('button', { name: 'Invite' }).click();
+    // The built-in provider makes the account: a one-time code for the admin to hand over.
+    await until(() => page.getByTestId('invite-code').count()).toBe(1);
+    const row = page.locator('[data-testid="member-row"][data-email="colleague@example.test"]');
+    await until(() => row.getAttribute('data-status')).toBe('invited');
+    await shot('settings-members');
+    await page.getByTestId('invite-setup').getByRole('button', { name: 'Done' }).click();
   }, 120_000);
 
   it('creates an enrollment token, enrolls a second real agent with the shown command, and moves the host to it', async () => {
@@ -212,4 +284,23 @@ describe('a new user, alone with npm start and the desktop', () => {
     }).toBe('scanned and pushed');
     await shot('settings-agents-moved');
   }, 180_000);
+
+  it('removes a rule', async () => {
+    await openSettings('Alert rules');
+    const row = page.locator(`[data-testid="rule-row"][data-name="${RULE}"]`);
+    await row.getByRole('button', { name: 'Remove' }).click();
+    await row.getByRole('button', { name: 'Yes, remove' }).click();
+    await until(() => row.count()).toBe(0);
+    await until(() => page.getByTestId('rules-result').textContent()).toBe(`Removed ${RULE}.`);
+    await until(() => page.getByTestId('rule-row').count()).toBe(7);
+  }, 120_000);
+
+  it('shows the API tokens and maintenance pages (screenshots)', async () => {
+    await openSettings('API tokens');
+    await page.getByTestId('page-api-tokens').waitFor();
+    await shot('settings-api-tokens');
+    await openSettings('Maintenance');
+    await page.getByRole('button', { name: 'Schedule maintenance' }).waitFor();
+    await shot('settings-maintenance');
+  }, 60_000);
 });
