@@ -15,6 +15,7 @@ import type {
 } from '../bridge/people-admin.ts';
 import { iso, online } from './change-admin-online.ts';
 import type { OnlineDeps } from './hosts-online.ts';
+import { actorName, names } from './replica/people.ts';
 
 /**
  * Settings › Members, API tokens and Maintenance: online calls (only the server knows
@@ -250,13 +251,14 @@ export async function listSnoozes(
 ): Promise<OnlineResult<{ snoozes: SnoozeView[] } & Source>> {
   const answer = await online('reading snoozes', async () => {
     const rows = await deps.api.snoozes.list.query({ workspace: deps.workspace });
+    const name = names(deps.db);
     return {
       snoozes: rows.map((s) => ({
         id: s.id,
         subject: subject(s.hostname, s.port, s.ruleName),
         until: iso(s.until),
         reason: s.reason ?? '',
-        createdBy: s.createdBy,
+        createdBy: actorName(s.createdBy, name),
       })),
       offline: undefined,
     };
@@ -281,6 +283,7 @@ export async function listSnoozes(
        WHERE julianday(s.until) > julianday(?) ORDER BY julianday(s.until)`,
     )
     .all(deps.clock().toISOString());
+  const name = names(deps.db);
   return {
     ok: true,
     offline: `${answer.message}. These are the snoozes this computer last synced`,
@@ -289,7 +292,7 @@ export async function listSnoozes(
       subject: subject(s.hostname, s.port, s.rule_name),
       until: iso(s.until),
       reason: s.reason ?? '',
-      createdBy: s.created_by,
+      createdBy: actorName(s.created_by, name),
     })),
   };
 }

@@ -118,6 +118,7 @@ export function ApiTokensAdmin() {
           <label>
             Role
             <select
+              aria-label="Role"
               value={creating.role}
               onChange={(e) => setCreating({ ...creating, role: e.target.value as WorkspaceRole })}
             >

@@ -90,6 +90,7 @@ function WindowForm(props: {
         Hosts
         <select
           multiple
+          aria-label="Hosts"
           value={d.hostIds}
           onChange={(e) => setD({ ...d, hostIds: [...e.target.selectedOptions].map((o) => o.value) })}
         >
@@ -103,7 +104,12 @@ function WindowForm(props: {
       </label>
       <label>
         Tags (hosts with any of them)
-        <input value={d.tags} placeholder="db, edge" onChange={(e) => setD({ ...d, tags: e.target.value })} />
+        <input
+          aria-label="Tags"
+          value={d.tags}
+          placeholder="db, edge"
+          onChange={(e) => setD({ ...d, tags: e.target.value })}
+        />
         <FieldError errors={errors} field="tags" />
       </label>
       <label>

@@ -29,6 +29,7 @@ function GrantFields(props: {
           Email
           <input
             type="email"
+            aria-label="Email"
             value={d.email}
             autoComplete="off"
             onChange={(e) => set({ ...d, email: e.target.value })}
@@ -38,7 +39,11 @@ function GrantFields(props: {
       ) : null}
       <label>
         Role
-        <select value={d.role} onChange={(e) => set({ ...d, role: e.target.value as WorkspaceRole })}>
+        <select
+          aria-label="Role"
+          value={d.role}
+          onChange={(e) => set({ ...d, role: e.target.value as WorkspaceRole })}
+        >
           {props.roles.map((r) => (
             <option key={r}>{r}</option>
           ))}
@@ -50,6 +55,7 @@ function GrantFields(props: {
           Access ends
           <input
             type="datetime-local"
+            aria-label="Access ends"
             value={d.expiresAt}
             onChange={(e) => set({ ...d, expiresAt: e.target.value })}
           />

@@ -36,7 +36,7 @@ export function CopyButton(props: { text: string; label: string }) {
 export function OfflineNote(props: { note: string | undefined; testId: string }) {
   return props.note ? (
     <p role="status" className="bad" data-testid={props.testId}>
-      {props.note}. Changes need the server: they are possible again once it can be reached.
+      {props.note}, shown read-only.
     </p>
   ) : null;
 }
