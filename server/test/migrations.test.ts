@@ -230,6 +230,7 @@ const LANDED: ReadonlyArray<[number, string]> = [
   [19, '5db4c82a9bcee48c1aa55edb44a013f05ead36f8f7bf8b5df7ccc66860319509'],
   [20, '342cc537561a3bd90222439032ea42fed458dd91637924190b6407112bd19fd1'],
   [21, '669fe225a8e6927a2c27772dc2291236ace88542cda2bf948f63897c2c1d70ba'],
+  [22, '284aa1de198f5ffc3b56ea22dea62eff57cf92324239629e9efda86ad9bf149a'],
 ];
 
 describe('landed migrations', () => {

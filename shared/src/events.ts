@@ -116,6 +116,8 @@ export const EVENT_TYPES = [
   'schedule.removed',
   'schedule.override_added',
   'schedule.override_removed',
+  // A hand-off happened (a turn ended, an override began or ended): announced once, no audit row.
+  'schedule.shift_changed',
   'escalation_policy.created',
   'escalation_policy.updated',
   'escalation_policy.removed',

@@ -124,6 +124,7 @@ const EVENT_SUBJECT: Record<EventType, Subject> = {
   'schedule.removed': table('schedules'),
   'schedule.override_added': table('schedule_overrides'),
   'schedule.override_removed': table('schedule_overrides'),
+  'schedule.shift_changed': table('schedules'),
   'escalation_policy.created': table('escalation_policies'),
   'escalation_policy.updated': table('escalation_policies'),
   'escalation_policy.removed': table('escalation_policies'),
