@@ -12,12 +12,21 @@ const stateSchema = z.object({
   /** `initialising` until the first start has finished creating the database. */
   state: z.enum(['initialising', 'ready']),
   createdAt: z.string(),
-  postgres: z.object({ port: z.number().int().min(1).max(65535), major: z.number().int() }),
+  postgres: z.object({
+    port: z.number().int().min(1).max(65535),
+    major: z.number().int(),
+    /**
+     * Where the cluster's files are when not in `<home>/pg`: run as root from a folder the
+     * `postgres` user cannot enter, they live in a folder it owns (see embedded/postgres.ts).
+     */
+    dataDir: z.string().min(1).optional(),
+  }),
 });
 export type DataDirState = z.infer<typeof stateSchema>;
 
 export type DataDir = {
   home: string;
+  /** The cluster's folder: `<home>/pg`, or the one the state names. */
   pgData: string;
   stateFile: string;
   /** Undefined on the very first start. */
@@ -84,7 +93,7 @@ export async function openDataDir(home: string, bundledMajor: number): Promise<D
         `It holds no data yet. Remove it (rm -rf ${home}) and start again, or set VIGILO_HOME to another folder.`,
     );
   }
-  return { home, pgData, stateFile, state };
+  return { home, pgData: state.postgres.dataDir ?? pgData, stateFile, state };
 }
 
 /** Writes the state atomically (write, then rename) so a crash never leaves half a file. */

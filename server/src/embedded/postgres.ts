@@ -1,6 +1,6 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { chmod, chown, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { chmod, chown, cp, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Logger } from 'pino';
@@ -32,20 +32,49 @@ const SUPERUSER = 'vigilo';
 /** Used only when running as root, as Postgres refuses to: an unprivileged system account. */
 const RUN_AS_CANDIDATES = ['postgres', 'vigilo-postgres'];
 
-export async function startEmbeddedPostgres(home: string, log: Logger): Promise<EmbeddedPostgres> {
-  const bin = await loadBinaries();
+/** Where Postgres's files go when run as root from folders its user cannot enter. */
+export const OUTSIDE_BASE = '/var/lib/vigilo';
+
+/**
+ * Starts the embedded cluster of `$VIGILO_HOME` (`home`). As root, Postgres runs as an
+ * unprivileged user; when that user cannot reach `home` (a clone under /root, say) the cluster
+ * lives in a folder it owns under `outsideBase` (its path kept in vigilo.json and logged), and
+ * when it cannot reach the binaries either (node_modules in the same tree) they are copied there
+ * once per version. Keys, passwords and the state stay in `home`, readable by root only.
+ */
+export async function startEmbeddedPostgres(
+  home: string,
+  log: Logger,
+  opts: { outsideBase?: string } = {},
+): Promise<EmbeddedPostgres> {
+  const outsideBase = opts.outsideBase ?? OUTSIDE_BASE;
+  const runAs = process.getuid?.() === 0 ? ensureUnprivilegedUser(log) : undefined;
+  let bin = await loadBinaries();
+  if (runAs && !reachable(bin.postgres, runAs)) bin = await binariesOutside(bin, outsideBase, runAs, log);
   const major = bundledMajor(bin);
   const dir = await openDataDir(home, major);
-  const runAs = process.getuid?.() === 0 ? ensureUnprivilegedUser(log) : undefined;
+  let outside: string | undefined;
   if (runAs) {
     // Postgres runs as runAs and must traverse $VIGILO_HOME; it may not read our other files
     // there (passwords, keys), which stay 0600 root.
     await chown(dir.home, 0, runAs.gid);
     await chmod(dir.home, 0o710);
-    assertReachable(dir.home, runAs, false);
+    if (dir.state === undefined && !reachable(dir.home, runAs)) {
+      outside = path.join(
+        outsideBase,
+        `data-${createHash('sha256').update(path.resolve(home)).digest('hex').slice(0, 16)}`,
+      );
+      dir.pgData = path.join(outside, 'pg');
+    }
+    if (!outside && !dir.state?.postgres.dataDir) assertReachable(dir.home, runAs, false);
   }
+  if (dir.pgData !== path.join(dir.home, 'pg'))
+    log.info(
+      { pgData: dir.pgData, home: dir.home },
+      `the embedded database keeps its files in ${dir.pgData}: Postgres runs as ${runAs?.name ?? 'this user'}, which cannot enter ${dir.home}`,
+    );
 
-  if (dir.state === undefined) await initialise(dir, bin, major, runAs, log);
+  if (dir.state === undefined) await initialise(dir, bin, major, runAs, log, outside);
   const state = dir.state;
   if (state === undefined) throw new Error('data folder state missing after initialisation');
 
@@ -67,38 +96,54 @@ async function initialise(
   major: number,
   runAs: RunAs | undefined,
   log: Logger,
+  outside: string | undefined,
 ): Promise<void> {
   const port = await findFreePort('127.0.0.1');
+  const postgres = { port, major, ...(outside ? { dataDir: dir.pgData } : {}) };
   await writeState(dir, {
     format: DATA_DIR_FORMAT,
     state: 'initialising',
     createdAt: new Date().toISOString(),
-    postgres: { port, major },
+    postgres,
   });
   log.info({ home: dir.home }, 'first start: creating the embedded database');
 
   const password = randomBytes(24).toString('base64url');
   const passwordFile = path.join(dir.home, 'pg-password');
   await writeFile(passwordFile, `${password}\n`, { mode: 0o600 });
+  // initdb reads the password as the unprivileged user: from a copy in the folder it owns when
+  // it cannot enter the data folder, removed once read.
+  const initdbPasswordFile = outside ? path.join(outside, 'initdb-password') : passwordFile;
+  if (outside) {
+    // The base is everyone's to traverse (as /var/lib is); the cluster's own folder is runAs's.
+    await mkdir(path.dirname(outside), { recursive: true, mode: 0o755 });
+    await chmod(path.dirname(outside), 0o755);
+    await mkdir(outside, { recursive: true, mode: 0o700 });
+    await chown(outside, runAs?.uid ?? 0, runAs?.gid ?? 0);
+    await writeFile(initdbPasswordFile, `${password}\n`, { mode: 0o600 });
+  }
   await mkdir(dir.pgData, { mode: 0o700 });
   if (runAs) {
     await chown(dir.pgData, runAs.uid, runAs.gid);
-    // initdb reads the password file as the unprivileged user.
-    await chown(passwordFile, runAs.uid, runAs.gid);
+    await chown(initdbPasswordFile, runAs.uid, runAs.gid);
   }
-  await run(
-    bin.initdb,
-    [
-      `--pgdata=${dir.pgData}`,
-      `--username=${SUPERUSER}`,
-      `--pwfile=${passwordFile}`,
-      '--auth=scram-sha-256',
-      '--encoding=UTF8',
-      '--locale=C',
-    ],
-    runAs,
-    log,
-  );
+  try {
+    await run(
+      bin.initdb,
+      [
+        `--pgdata=${dir.pgData}`,
+        `--username=${SUPERUSER}`,
+        `--pwfile=${initdbPasswordFile}`,
+        '--auth=scram-sha-256',
+        '--encoding=UTF8',
+        '--locale=C',
+      ],
+      runAs,
+      log,
+    );
+  } finally {
+    if (outside) await rm(initdbPasswordFile, { force: true });
+  }
   if (runAs) await chown(passwordFile, 0, 0);
   await chmod(passwordFile, 0o600);
 
@@ -124,7 +169,7 @@ async function initialise(
     format: DATA_DIR_FORMAT,
     state: 'ready',
     createdAt: new Date().toISOString(),
-    postgres: { port, major },
+    postgres,
   });
 }
 
@@ -168,6 +213,58 @@ function lookupUser(name: string): RunAs | undefined {
   }
 }
 
+/** Whether `runAs` can enter a folder or execute a file (`test -x`; every parent counts). */
+function reachable(target: string, runAs: RunAs): boolean {
+  try {
+    execFileSync('test', ['-x', target], {
+      uid: runAs.uid,
+      gid: runAs.gid,
+      cwd: '/',
+      stdio: 'pipe',
+    });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The Postgres binaries copied where `runAs` can execute them (`<base>/postgres-<version>`, root's
+ * and read-only to others), once per version: copied to a temporary name, then renamed, so a
+ * copy cut short is never used.
+ */
+async function binariesOutside(bin: Binaries, base: string, runAs: RunAs, log: Logger): Promise<Binaries> {
+  const native = path.dirname(path.dirname(bin.postgres));
+  const version = createHash('sha256')
+    .update(await readFile(bin.postgres))
+    .digest('hex')
+    .slice(0, 16);
+  const target = path.join(base, `postgres-${version}`);
+  const copied = {
+    postgres: path.join(target, 'bin', 'postgres'),
+    initdb: path.join(target, 'bin', 'initdb'),
+  };
+  if (reachable(copied.postgres, runAs)) return copied;
+  log.info(
+    { from: native, to: target },
+    `copying the Postgres binaries to ${target}, where ${runAs.name} can run them`,
+  );
+  await mkdir(base, { recursive: true, mode: 0o755 });
+  await chmod(base, 0o755);
+  const tmp = `${target}.tmp-${process.pid}`;
+  await rm(tmp, { recursive: true, force: true });
+  await cp(native, tmp, { recursive: true, verbatimSymlinks: true });
+  await chmod(tmp, 0o755);
+  await rm(target, { recursive: true, force: true });
+  await rename(tmp, target);
+  if (!reachable(copied.postgres, runAs))
+    throw new VigiloError(
+      'POSTGRES_FAILED',
+      `Copied the Postgres binaries to ${target}, but ${runAs.name} still cannot run them: a parent of ${base} is closed to other users.`,
+    );
+  return copied;
+}
+
 /** Postgres needs to traverse every parent folder of its data folder as the unprivileged user. */
 function assertReachable(dirPath: string, runAs: RunAs, writable: boolean): void {
   const test = writable ? ['-w', dirPath, '-a', '-x', dirPath] : ['-x', dirPath];
@@ -204,7 +301,7 @@ async function launch(
       'unix_socket_directories=',
     ],
     {
-      ...(runAs ? { uid: runAs.uid, gid: runAs.gid } : {}),
+      ...(runAs ? { uid: runAs.uid, gid: runAs.gid, cwd: '/' } : {}),
       env: postgresEnv(),
       stdio: ['ignore', 'pipe', 'pipe'],
     },
@@ -276,7 +373,7 @@ async function shutdown(child: ChildProcess): Promise<void> {
 
 async function run(file: string, args: string[], runAs: RunAs | undefined, log: Logger): Promise<void> {
   const child = spawn(file, args, {
-    ...(runAs ? { uid: runAs.uid, gid: runAs.gid } : {}),
+    ...(runAs ? { uid: runAs.uid, gid: runAs.gid, cwd: '/' } : {}),
     env: postgresEnv(),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
