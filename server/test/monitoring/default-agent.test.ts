@@ -6,6 +6,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { saveCredentials } from '../../../agent/src/config/agent-home.ts';
+import { withWorkspace } from '../../src/db/tx.ts';
+import { chooseAgent } from '../../src/monitoring/agents/default-agent.ts';
 import { enrollAgent, type TestAgent } from '@vigilo/tests/support/agent';
 import { waitFor } from '@vigilo/tests/support/processes';
 import { createWorld, type World } from '@vigilo/tests/support/world';
@@ -62,6 +64,12 @@ describe('the agent of a new host', () => {
     a = await enrollAgent(world, 'agent-a');
     const added = await admin().hosts.add.mutate({ ...ws, hostname: 'only-agent.internal', port: 443 });
     expect(added).toMatchObject({ agentId: a.id, warning: undefined });
+    // The same choice on the owner pool (system paths), where every workspace's row is visible.
+    const system = { actor: { type: 'system' as const, id: 'test' }, requestId: undefined };
+    const onOwner = await withWorkspace(world.server.services.db.owner, world.workspace.id, system, (tx) =>
+      chooseAgent(tx),
+    );
+    expect(onOwner).toEqual({ agentId: a.id, by: 'only_agent' });
   });
 
   it('is none, with the warning, when two agents and no default could take it', async () => {

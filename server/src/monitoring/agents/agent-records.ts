@@ -25,7 +25,8 @@ export async function listAgents(tx: WorkspaceTx) {
     `SELECT a.id, a.name, a.version, a.platform, a.address, a.enrolled_at, a.last_seen_at, a.revoked_at,
             a.spool_depth, coalesce(a.id = w.default_agent_id, false) AS is_default,
             (SELECT count(*) FROM hosts h WHERE h.agent_id = a.id)::int AS hosts
-     FROM agents a CROSS JOIN workspaces w ORDER BY a.name`,
+     FROM agents a JOIN workspaces w ON w.id = $1 ORDER BY a.name`,
+    [tx.workspaceId],
   );
   return rows.map((r) => ({
     id: r.id,

@@ -25,10 +25,10 @@ export const NO_AGENT_WARNING =
 export async function chooseAgent(tx: WorkspaceTx, excluding?: string): Promise<AgentChoice> {
   const { rows } = await tx.query<{ id: string; is_default: boolean }>(
     `SELECT a.id, a.id = w.default_agent_id AS is_default
-     FROM agents a CROSS JOIN workspaces w
+     FROM agents a JOIN workspaces w ON w.id = $2
      WHERE a.revoked_at IS NULL AND ($1::uuid IS NULL OR a.id <> $1)
      ORDER BY is_default DESC NULLS LAST LIMIT 2`,
-    [excluding ?? null],
+    [excluding ?? null, tx.workspaceId],
   );
   const [first, second] = rows;
   if (first?.is_default) return { agentId: first.id, by: 'default' };
@@ -39,7 +39,8 @@ export async function chooseAgent(tx: WorkspaceTx, excluding?: string): Promise<
 /** The workspace's default agent, or null. */
 export async function defaultAgentId(tx: WorkspaceTx): Promise<string | null> {
   const { rows } = await tx.query<{ default_agent_id: string | null }>(
-    'SELECT default_agent_id FROM workspaces',
+    'SELECT default_agent_id FROM workspaces WHERE id = $1',
+    [tx.workspaceId],
   );
   return rows[0]?.default_agent_id ?? null;
 }
@@ -62,15 +63,20 @@ export async function setDefaultAgent(
   return { defaultAgentId: agentId };
 }
 
-/** Writes the default with its audit row and event (a workspace change: replicas get it live). */
+/**
+ * Writes the default with its audit row and event (a workspace change: replicas get it live).
+ * The workspace is named in every query on `workspaces`: its row security is not forced, so a
+ * transaction on the owner pool (jobs, start-up) would otherwise see every workspace.
+ */
 async function writeDefault(tx: WorkspaceTx, agentId: string | null): Promise<void> {
   const { rows } = await tx.query<{ name: string; default_agent_id: string | null }>(
-    'SELECT name, default_agent_id FROM workspaces FOR UPDATE',
+    'SELECT name, default_agent_id FROM workspaces WHERE id = $1 FOR UPDATE',
+    [tx.workspaceId],
   );
   const prev = rows[0];
   if (!prev) throw new ActionRefused('not_found', 'the workspace no longer exists');
   if (prev.default_agent_id === agentId) return;
-  await tx.query('UPDATE workspaces SET default_agent_id = $1', [agentId]);
+  await tx.query('UPDATE workspaces SET default_agent_id = $2 WHERE id = $1', [tx.workspaceId, agentId]);
   await tx.record({
     action: 'workspace.default_agent_set',
     target: { type: 'workspace', id: tx.workspaceId },
