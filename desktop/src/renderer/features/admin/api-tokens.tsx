@@ -5,6 +5,7 @@ import { bridge } from '../../bridge/transport.ts';
 import { useStore } from '../../store.ts';
 import { FieldError, instant, Outcome, when } from '../change-admin/form-bits.tsx';
 import { useCan } from '../session/can.ts';
+import { useNewIntent } from './new-intent.ts';
 import { grantable } from './members.tsx';
 import { CopyButton, localIn } from './people-bits.tsx';
 
@@ -27,8 +28,6 @@ function stateOf(t: ApiTokenView, now: number): string {
 export function ApiTokensAdmin() {
   const isAdmin = useCan('administer');
   const myRole = useStore((s) => s.sync?.workspace?.role);
-  const intent = useStore((s) => s.settingsIntent);
-  const clearIntent = useStore((s) => s.clearSettingsIntent);
   const blank = (): Draft => ({ name: '', role: 'viewer', expiresAt: localIn(90 * DAY) });
   const [tokens, setTokens] = useState<ApiTokenView[]>([]);
   const [unavailable, setUnavailable] = useState<{ message: string; offline: boolean } | undefined>();
@@ -48,11 +47,8 @@ export function ApiTokensAdmin() {
   useEffect(() => {
     if (isAdmin) void load();
   }, [load, isAdmin]);
-  useEffect(() => {
-    if (intent !== 'new') return;
-    clearIntent();
-    if (isAdmin) setCreating(blank());
-  }, [intent, clearIntent, isAdmin]);
+  // The command palette's action opens the create form once (its 'new' intent).
+  useNewIntent(isAdmin, () => setCreating(blank()));
   const canEdit = isAdmin && !unavailable;
 
   const create = async (d: Draft) => {

@@ -1,9 +1,9 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { HostChoice, MaintenanceView, SnoozeView } from '../../../bridge/people-admin.ts';
 import { bridge } from '../../bridge/transport.ts';
-import { useStore } from '../../store.ts';
 import { FieldError, instant, Outcome, when, words } from '../change-admin/form-bits.tsx';
 import { useCan } from '../session/can.ts';
+import { useNewIntent } from './new-intent.ts';
 import { localIn, localInput, OfflineNote } from './people-bits.tsx';
 
 const HOUR = 3_600_000;
@@ -199,8 +199,6 @@ function Snoozes() {
  */
 export function MaintenanceAdmin() {
   const isAdmin = useCan('administer');
-  const intent = useStore((s) => s.settingsIntent);
-  const clearIntent = useStore((s) => s.clearSettingsIntent);
   const [windows, setWindows] = useState<MaintenanceView[]>([]);
   const [hosts, setHosts] = useState<HostChoice[]>([]);
   const [unavailable, setUnavailable] = useState<{ message: string; offline: boolean } | undefined>();
@@ -216,11 +214,8 @@ export function MaintenanceAdmin() {
     } else setUnavailable({ message: list.message, offline: list.reason === 'offline' });
   }, []);
   useEffect(() => void load(), [load]);
-  useEffect(() => {
-    if (intent !== 'new') return;
-    clearIntent();
-    if (isAdmin) setEditing(blank());
-  }, [intent, clearIntent, isAdmin]);
+  // The command palette's action opens the create form once (its 'new' intent).
+  useNewIntent(isAdmin, () => setEditing(blank()));
   const canEdit = isAdmin && !unavailable;
   const hostLabel = (id: string) => hosts.find((h) => h.id === id)?.label ?? 'a host no longer here';
   const cancel = async (w: MaintenanceView) => {

@@ -5,6 +5,7 @@ import { bridge } from '../../bridge/transport.ts';
 import { useStore } from '../../store.ts';
 import { FieldError, instant, Outcome, when } from '../change-admin/form-bits.tsx';
 import { useCan } from '../session/can.ts';
+import { useNewIntent } from './new-intent.ts';
 import { CopyButton, localInput, OfflineNote } from './people-bits.tsx';
 
 /** The roles someone holding `mine` may grant: none above their own. */
@@ -92,8 +93,6 @@ function SetupCard(props: { email: string; setup: InvitationSetup; onDone: () =>
 export function MembersAdmin() {
   const isAdmin = useCan('administer');
   const myRole = useStore((s) => s.sync?.workspace?.role);
-  const intent = useStore((s) => s.settingsIntent);
-  const clearIntent = useStore((s) => s.clearSettingsIntent);
   const roles = grantable(myRole);
   const blank = (): Draft => ({ email: '', role: 'member', expiresAt: '' });
   const [members, setMembers] = useState<MemberView[]>([]);
@@ -112,12 +111,8 @@ export function MembersAdmin() {
     } else setMessage({ ok: false, text: list.message });
   }, []);
   useEffect(() => void load(), [load]);
-  // The command palette's "Invite member" opens the form once, then the intent is spent.
-  useEffect(() => {
-    if (intent !== 'new') return;
-    clearIntent();
-    if (isAdmin) setInviting(blank());
-  }, [intent, clearIntent, isAdmin]);
+  // The command palette's action opens the create form once (its 'new' intent).
+  useNewIntent(isAdmin, () => setInviting(blank()));
   const canEdit = isAdmin && !offline;
   const grant = (d: Draft) => ({ email: d.email, role: d.role, expiresAt: instant(d.expiresAt) });
 
