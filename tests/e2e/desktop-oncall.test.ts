@@ -5,7 +5,10 @@ import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../support/chromium.ts';
 import { type DesktopUi, openDesktopUi } from '../support/desktop-ui.ts';
+import { enrollAgent } from '../support/agent.ts';
+import { makeSnapshot } from '../support/snapshots.ts';
 import { createWorld, type World } from '../support/world.ts';
+import { runEscalations } from '../../server/src/oncall/escalation-engine.ts';
 import { buildRenderer } from '../../desktop/src/host/renderer-build.ts';
 import { tempDir } from '../../desktop/test/support/core.ts';
 
@@ -14,8 +17,9 @@ import { tempDir } from '../../desktop/test/support/core.ts';
  * in Chromium through the headless host: an admin makes a weekly Berlin rotation (the server's
  * words under the members field first), sees who is on call, covers a stretch for a colleague
  * (an override ending before it starts refused, naming endsAt), writes an escalation policy
- * (a step with no target refused) and routes an alert rule to it. Screenshots: oncall.png and oncall-now.png in
- * .tmp/artifacts/desktop/.
+ * (a step with no target refused) and routes an alert rule to it; an expiring certificate then
+ * pages the person on call, who opens the alert from the page and acknowledges it. Screenshots:
+ * oncall.png, oncall-now.png and oncall-paged.png in .tmp/artifacts/desktop/.
  */
 
 const artifacts = fileURLToPath(new URL('../../.tmp/artifacts/desktop/', import.meta.url));
@@ -167,5 +171,40 @@ describe('on-call from the desktop alone, in Chromium', () => {
     // The top of the page: who is on call now, with the override.
     await page.getByRole('heading', { name: 'On-call', exact: true }).scrollIntoViewIfNeeded();
     await shot(page, 'oncall-now');
+  });
+
+  it('pages the person on call for an expiring certificate; acknowledging in the desktop stops it', async () => {
+    const page = ui?.page as Page;
+    const agent = await enrollAgent(world, 'dc1');
+    const host = await world
+      .client('admin')
+      .hosts.add.mutate({ workspace: 'acme', hostname: 'pay.example.test', port: 443, agentId: agent.id });
+    await agent.push([
+      makeSnapshot({
+        hostId: host.id,
+        hostname: 'pay.example.test',
+        notAfter: new Date(Date.now() + 5 * DAY),
+      }),
+    ]);
+    const open = await world.client('viewer').alerts.list.query({ workspace: 'acme', state: 'open', ruleId });
+    const alertId = open.alerts[0]?.id ?? '';
+    // The scheduler's job, run by hand: the admin (covering with the override) is paged.
+    await runEscalations(world.server.services.db.owner, new Date());
+    await page.getByRole('button', { name: 'Sync now' }).click();
+    const mine = page.getByTestId('my-page');
+    await until(() => mine.count()).toBe(1);
+    expect(await mine.textContent()).toContain('pay.example.test: certificate expires in');
+    await shot(page, 'oncall-paged');
+
+    await mine.getByRole('button', { name: 'Open alert' }).click();
+    const pane = page.getByTestId('alert-pane');
+    await until(() => pane.locator('[data-testid="timeline-entry"][data-kind="paged"]').count()).toBe(1);
+    expect(await pane.locator('[data-kind="paged"]').textContent()).toContain('admin@example.test');
+    await pane.getByRole('button', { name: 'Acknowledge (no note)' }).click();
+    await until(
+      async () =>
+        (await world.client('viewer').escalationPolicies.escalation.query({ workspace: 'acme', alertId }))
+          ?.state,
+    ).toBe('acknowledged');
   });
 });

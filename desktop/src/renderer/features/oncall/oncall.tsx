@@ -3,7 +3,9 @@ import type { OncallOverview, PolicySummary } from '../../../bridge/oncall.ts';
 import { bridge } from '../../bridge/transport.ts';
 import { when } from '../change-admin/form-bits.tsx';
 import { useBridge } from '../compliance/use-bridge.ts';
+import { useStore } from '../../store.ts';
 import { useCan } from '../session/can.ts';
+import { openTarget } from '../shell/deep-link.ts';
 import { OverrideForm } from './override-form.tsx';
 import { PolicyForm } from './policy-form.tsx';
 import { RotationForm } from './rotation-form.tsx';
@@ -191,6 +193,7 @@ export function OnCall() {
   const canOperate = useCan('operate');
   const canAdmin = useCan('administer');
   const [newRotation, setNewRotation] = useState(false);
+  const slug = useStore((s) => s.sync?.workspace?.slug);
   return (
     <section aria-label="On-call" data-testid="page-oncall">
       <h1>On-call</h1>
@@ -224,10 +227,16 @@ export function OnCall() {
           {data.myPages.length > 0 ? (
             <section aria-label="My pages">
               <h2>Pages for me</h2>
+              <p className="muted">Acknowledging the alert stops its escalation.</p>
               <ul>
                 {data.myPages.map((p) => (
                   <li key={p.id} data-testid="my-page">
-                    {when(p.pagedAt)}: {p.summary}
+                    {when(p.pagedAt)}: {p.summary}{' '}
+                    {slug ? (
+                      <button onClick={() => void openTarget(`vigilo://${slug}/alerts/${p.alertId}`)}>
+                        Open alert
+                      </button>
+                    ) : null}
                   </li>
                 ))}
               </ul>
