@@ -89,6 +89,11 @@ export function AddHostForm() {
     <form
       className="filters add-host"
       aria-label="Add host"
+      // The browser's own message (an empty hostname) replaces an earlier answer, never sits beside it.
+      onInvalidCapture={() => {
+        setMessage(undefined);
+        setErrors({});
+      }}
       onSubmit={(e) => {
         e.preventDefault();
         void submit();
