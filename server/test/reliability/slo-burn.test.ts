@@ -111,6 +111,16 @@ describe('SLO burn-rate alerts', () => {
     expect(seen.open).toEqual(['critical', 'warning']);
     expect(seen.all.every((a) => a.host_id === host && a.rule_id === null)).toBe(true);
     expect(seen.events).toEqual({ 'alert.opened': 2 });
+    // Acknowledged like any alert (it has a host here, and no rule).
+    const page = await ownerInWorkspace(world.server.services.db.owner, world.workspace.id, (c) =>
+      c.query<{ id: string }>("SELECT id FROM alerts WHERE slo_id = $1 AND severity = 'critical'", [slo.id]),
+    );
+    const pageId = page.rows[0]!.id;
+    await owner().alerts.acknowledge.mutate({ workspace: 'acme', id: pageId, note: 'looking' });
+    const acked = await ownerInWorkspace(world.server.services.db.owner, world.workspace.id, (c) =>
+      c.query<{ acknowledged_by: string }>('SELECT acknowledged_by FROM alerts WHERE id = $1', [pageId]),
+    );
+    expect(acked.rows[0]?.acknowledged_by).toMatch(/^user:/);
     const status = await owner().slos.status.query({ workspace: 'acme', id: slo.id });
     expect(status.firing.sort()).toEqual(['page', 'ticket']);
     expect(status.burnRates[60]).toBeCloseTo(1000, 3);

@@ -19,9 +19,10 @@ export const actorRef = (actor: Actor): string => `${actor.type}:${actor.id}`;
 type LockedAlert = {
   id: string;
   state: string;
-  host_id: string;
-  rule_id: string;
-  hostname: string;
+  // An SLO's alert (migration 0018) may have no host and has no rule.
+  host_id: string | null;
+  rule_id: string | null;
+  hostname: string | null;
   acknowledged_by: string | null;
 };
 
@@ -29,7 +30,7 @@ type LockedAlert = {
 async function lockAlert(tx: WorkspaceTx, alertId: string): Promise<LockedAlert> {
   const { rows } = await tx.query<LockedAlert>(
     `SELECT a.id, a.state, a.host_id, a.rule_id, h.hostname, a.acknowledged_by
-     FROM alerts a JOIN hosts h ON h.id = a.host_id WHERE a.id = $1 FOR UPDATE OF a`,
+     FROM alerts a LEFT JOIN hosts h ON h.id = a.host_id WHERE a.id = $1 FOR UPDATE OF a`,
     [alertId],
   );
   const alert = rows[0];
@@ -147,8 +148,14 @@ export async function snoozeAlert(
   if (alert.state === 'resolved') {
     throw new ActionRefused('already_decided', 'the alert resolved before your snooze arrived');
   }
+  // Snoozes hold back a rule's alerts; an SLO's burn-rate alert resolves when the burn stops.
+  if (alert.rule_id === null)
+    throw new ActionRefused(
+      'invalid',
+      'an SLO alert cannot be snoozed: it resolves once the budget stops burning',
+    );
   return createSnooze(tx, {
-    hostId: alert.host_id,
+    hostId: alert.host_id ?? undefined,
     ruleId: alert.rule_id,
     until: new Date(input.now.getTime() + SNOOZE_PRESETS[input.duration]),
     reason: input.reason,
