@@ -13,6 +13,7 @@ import { buildRenderer } from '../../desktop/src/host/renderer-build.ts';
 import { type Host, startHost } from '../../desktop/src/host/server.ts';
 import { tempDir } from '../../desktop/test/support/core.ts';
 import { launchChromium } from '../support/chromium.ts';
+import { stopServing } from '../support/server.ts';
 import { openDesktopUi } from '../support/desktop-ui.ts';
 
 // Issue 14 §2 and §6 in Chromium through the headless host: a scan shows on the Certificates
@@ -189,12 +190,29 @@ describe('a live desktop in Chromium', () => {
     ).toBe('Acme Live');
   }, 120_000);
 
+  it('comes back by itself when the desktop restarts with its kept key, reading what it missed', async () => {
+    await page.getByRole('button', { name: 'Inbox' }).click();
+    await until(() => page.getByTestId('sync-state').getAttribute('data-connection')).toBe('online');
+    const port = Number(new URL(host.url).port);
+    const key = host.key;
+    // Dropping its connections as a stopped process would: Fastify's close alone waits for a
+    // busy keep-alive connection of the page (see stopServing).
+    await stopServing(host.app);
+    // While the tab has no desktop, the workspace changes: the core takes it in, the tab cannot.
+    await world.client('owner').workspace.update.mutate({ workspace: 'acme', name: 'Acme While Away' });
+    await until(() => core.engine.state().workspace?.name).toBe('Acme While Away');
+    host = await startHost({ core, rendererDir, port, key });
+    await until(() => page.getByTestId('workspace-title').textContent()).toBe('Acme While Away');
+    await until(() => page.getByTestId('sync-state').getAttribute('data-connection')).toBe('online');
+    expect(await page.getByRole('alert').count()).toBe(0);
+  }, 120_000);
+
   it('says an old tab is not connected after a restart, and recovers with the new key pasted in', async () => {
     await page.getByRole('button', { name: 'Inbox' }).click();
     await until(() => page.getByTestId('inbox-hint').textContent()).toContain('a acknowledge');
     // The desktop host restarts on the same port with a new key; the tab still holds the old one.
     const port = Number(new URL(host.url).port);
-    await host.close();
+    await stopServing(host.app);
     host = await startHost({ core, rendererDir, port });
     await page.reload();
     await until(() => page.getByTestId('sync-state').getAttribute('data-connection')).toBe('not_connected');

@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { DesktopApp } from '../core/desktop-app.ts';
 import { fileLog } from '../core/log.ts';
@@ -47,7 +49,13 @@ export async function startDesktopHost(opts: {
   });
   await app.start();
   try {
-    const host = await startHost({ app, rendererDir, port: opts.port ?? 0, portFallback: true });
+    const host = await startHost({
+      app,
+      rendererDir,
+      port: opts.port ?? 0,
+      portFallback: true,
+      key: bridgeKey(opts.dataDir),
+    });
     return {
       url: `${host.url}/#key=${host.key}`,
       app,
@@ -62,4 +70,25 @@ export async function startDesktopHost(opts: {
     log.close();
     throw err;
   }
+}
+
+/**
+ * The bridge key, kept in the data folder (0600, beside the tokens it guards no less): a tab left
+ * open across a restart of the desktop still holds a key the new run accepts, and reconnects by
+ * itself instead of saying it is not connected. Anyone who can read this file can read the
+ * tokens too, so keeping it adds no way in.
+ */
+export function bridgeKey(dataDir: string): string {
+  const file = path.join(dataDir, 'bridge-key');
+  try {
+    const kept = readFileSync(file, 'utf8').trim();
+    if (/^[A-Za-z0-9_-]{32,}$/.test(kept)) return kept;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  const key = randomBytes(24).toString('base64url');
+  mkdirSync(dataDir, { recursive: true });
+  writeFileSync(file, key, { mode: 0o600 });
+  chmodSync(file, 0o600);
+  return key;
 }

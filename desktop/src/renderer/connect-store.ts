@@ -1,4 +1,4 @@
-import { KEY_REFUSED_MESSAGE } from './bridge/link.ts';
+import { KEY_REFUSED_MESSAGE, useBridgeLink } from './bridge/link.ts';
 import { bridge } from './bridge/transport.ts';
 import { APPROVAL_TABLES } from './features/approvals/slice.ts';
 import { HOST_TABLES } from './features/certificates/slice.ts';
@@ -23,7 +23,18 @@ export function connectStore(): () => void {
     useStore.getState().setSession(session);
     signInOnFirstLoad(session, useStore.getState().signIn);
   });
-  return bridge.subscribe((e) => {
+  // The desktop came back (restarted with the same key): what is shown was read from the run
+  // before, and the errors of the calls made while it was away are stale. Read it all again.
+  const unlink = useBridgeLink.subscribe((link, before) => {
+    if (link.reconnects === before.reconnects) return;
+    useStore.getState().setError(undefined);
+    void bridge.call('session', {}).then((session) => useStore.getState().setSession(session));
+    void loadInbox();
+    void searchAudit(useStore.getState().auditQuery);
+    void useStore.getState().loadHosts();
+    void bridge.call('state', {}).then(setSync);
+  });
+  const unsubscribe = bridge.subscribe((e) => {
     if (e.type === 'session') {
       const moved = sessionMoved(useStore.getState().session, e.session);
       useStore.getState().setSession(e.session);
@@ -81,4 +92,8 @@ export function connectStore(): () => void {
       };
     }
   });
+  return () => {
+    unlink();
+    unsubscribe();
+  };
 }

@@ -9,9 +9,14 @@ import { create } from 'zustand';
 export type BridgeLink = {
   /** True once the host refused this page's key (until a new key is given). */
   refused: boolean;
+  /**
+   * How often the event socket came back after it was lost (a restarted desktop that kept its
+   * key): what the page shows was read from the run before, so it reads everything again.
+   */
+  reconnects: number;
 };
 
-export const useBridgeLink = create<BridgeLink>()(() => ({ refused: false }));
+export const useBridgeLink = create<BridgeLink>()(() => ({ refused: false, reconnects: 0 }));
 
 /** What a person reads when the key was refused: what happened and what to do. */
 export const KEY_REFUSED_MESSAGE =

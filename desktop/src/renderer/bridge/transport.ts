@@ -25,7 +25,7 @@ function keyFromHash(): string | undefined {
 }
 
 /**
- * The bridge over the host's loopback HTTP (calls) and WebSocket (events). The per-run key comes
+ * The bridge over the host’s loopback HTTP (calls) and WebSocket (events). The host’s key comes
  * in the URL fragment and is kept for the tab's life, never sent to any other origin. A new key
  * pasted into an open tab (the desktop was restarted) is a fragment change, which browsers do not
  * reload for: the page reloads itself with it, so every page reads afresh from the new run.
@@ -44,10 +44,16 @@ export function httpTransport(): BridgeTransport {
     const event: BridgeEvent = { type: 'key_refused' };
     listeners.forEach((l) => l(event));
   };
+  let lost = false;
   const connect = () => {
     const socket = new WebSocket(
       `${location.origin.replace(/^http/, 'ws')}/bridge/events?key=${encodeURIComponent(key)}`,
     );
+    socket.onopen = () => {
+      if (!lost) return;
+      lost = false;
+      useBridgeLink.setState((l) => ({ reconnects: l.reconnects + 1 }));
+    };
     socket.onmessage = (m) => listeners.forEach((l) => l(JSON.parse(String(m.data)) as BridgeEvent));
     // 4401: this page's key is not the host's (an old tab after a restart). Retrying cannot
     // help; say what to do instead of reconnecting forever.
@@ -56,6 +62,7 @@ export function httpTransport(): BridgeTransport {
         refused();
         return;
       }
+      lost = true;
       setTimeout(connect, 1000);
     };
   };
