@@ -129,6 +129,20 @@ describe('an invitation with the built-in provider', () => {
     expect(wrong.status).toBe(400);
     expect(wrong.text).toContain('That code does not work for this email');
     expect(await accepts('someone-else@example.test', PASSWORD)).toBe(false);
+    // Failures count like failed sign-ins: the fifth for one email blocks the sixth attempt.
+    const statuses = [];
+    for (let i = 0; i < 5; i++) {
+      const r = await welcome({
+        email: 'someone-else@example.test',
+        code,
+        name: 'X',
+        password: PASSWORD,
+        confirm: PASSWORD,
+      });
+      statuses.push(r.status);
+      if (r.status === 429) expect(r.text).toContain('Too many failed attempts');
+    }
+    expect(statuses).toEqual([400, 400, 400, 400, 429]);
   });
 
   it('never changes an existing account, and answers exactly as for a new one', async () => {
