@@ -194,6 +194,7 @@ export function OnCall() {
   const canAdmin = useCan('administer');
   const [newRotation, setNewRotation] = useState(false);
   const slug = useStore((s) => s.sync?.workspace?.slug);
+  const offline = useStore((s) => s.sync?.connection === 'offline' || s.sync?.connection === 'error');
   return (
     <section aria-label="On-call" data-testid="page-oncall">
       <h1>On-call</h1>
@@ -201,6 +202,12 @@ export function OnCall() {
         <p className="muted">Open a workspace to see who is on call.</p>
       ) : (
         <>
+          {offline ? (
+            <p className="muted" role="note" data-testid="oncall-offline">
+              Offline: this is what the desktop last synced, computed here; rotations, overrides and policies
+              change only with a connection to the server.
+            </p>
+          ) : null}
           <section aria-label="On call now">
             <h2>On call now</h2>
             <Schedules data={data} canOperate={canOperate} />
