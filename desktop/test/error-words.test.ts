@@ -22,6 +22,15 @@ describe('refusals in words', () => {
     expect(errorInWords('{"error":"x"}')).toBe('{"error":"x"}');
   });
 
+  it('drops the wrapping Electron’s IPC puts around an error thrown in main', () => {
+    expect(
+      errorInWords("Error invoking remote method 'bridge:call': BridgeInputError: args.name: Too long"),
+    ).toBe('args.name: Too long');
+    expect(errorInWords("Error invoking remote method 'bridge:call': Error: sign in first")).toBe(
+      'sign in first',
+    );
+  });
+
   it('names the field unless the words already start with it', () => {
     expect(issueInWords(['args', 'name'], 'name must not be empty')).toBe('name must not be empty');
     expect(issueInWords(['args', 'name'], 'Too long')).toBe('args.name: Too long');

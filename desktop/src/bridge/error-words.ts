@@ -17,21 +17,26 @@ export function issueInWords(path: readonly PropertyKey[], message: string): str
 
 const isIssue = (v: unknown): v is Issue => typeof v === 'object' && v !== null && 'message' in v;
 
+/** Electron's wrapping of an error thrown in main: "Error invoking remote method 'x': Error: …". */
+const IPC_WRAPPING = /^Error invoking remote method '[^']*': (?:[A-Za-z]*Error: )?/;
+
 /**
- * A message in words: the issues of a zod error's JSON joined with "; ", anything else unchanged.
- * Never throws (a message that only looks like JSON is returned as it is).
+ * A message in words: the issues of a zod error's JSON joined with "; ", without the wrapping
+ * Electron's IPC adds; anything else unchanged. Never throws (a message that only looks like JSON
+ * is returned as it is).
  */
 export function errorInWords(message: string): string {
-  const text = message.trim();
-  if (!text.startsWith('[') && !text.startsWith('{')) return message;
+  const unwrapped = message.replace(IPC_WRAPPING, '');
+  const text = unwrapped.trim();
+  if (!text.startsWith('[') && !text.startsWith('{')) return unwrapped;
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch {
-    return message;
+    return unwrapped;
   }
   const issues = Array.isArray(parsed) ? parsed : [parsed];
-  if (issues.length === 0 || !issues.every(isIssue)) return message;
+  if (issues.length === 0 || !issues.every(isIssue)) return unwrapped;
   return issues
     .map((i) =>
       issueInWords(
