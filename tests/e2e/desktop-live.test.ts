@@ -1,11 +1,16 @@
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import tls from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import { cipherSuite } from '@vigilo/shared/cipher-suites';
 import { gradeSnapshot } from '@vigilo/shared/grading';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { days, issue } from '../../agent/test/fixtures/pki.ts';
 import { enrollAgent, type TestAgent } from '../support/agent.ts';
+import { REPO_ROOT } from '../support/product.ts';
 import { makeSnapshot } from '../support/snapshots.ts';
 import { createWorld, type World } from '../support/world.ts';
 import type { DesktopCore } from '../../desktop/src/core/desktop-core.ts';
@@ -72,6 +77,58 @@ async function addHost(hostname: string, port = 443): Promise<string> {
 }
 
 describe('a live desktop in Chromium', () => {
+  it('shows the grade a real agent process pushes for a host added while the page is open', async () => {
+    const home = path.join(dataDir.dir, 'agent');
+    const admin = world.client('admin');
+    const { token } = await admin.agents.createEnrollmentToken.mutate({ workspace: 'acme', name: 'live' });
+    const cli = path.join(REPO_ROOT, 'agent', 'bin', 'vigilo-agent.js');
+    const run = (args: string[]) =>
+      spawn(process.execPath, [cli, ...args, '--home', home], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const enroll = run(['enroll', '--server', world.server.url, '--token', token, '--name', 'live-agent']);
+    let enrollLog = '';
+    enroll.stderr?.on('data', (c: Buffer) => (enrollLog += c.toString('utf8')));
+    expect(await new Promise<number | null>((r) => enroll.once('exit', r)), enrollLog).toBe(0);
+    const agentRow = (await admin.agents.list.query({ workspace: 'acme' })).find(
+      (a) => a.name === 'live-agent',
+    );
+    const leaf = await issue({
+      cn: 'localhost',
+      dns: ['localhost'],
+      ips: ['127.0.0.1'],
+      notBefore: days(-1),
+      notAfter: days(60),
+    });
+    const endpoint = tls.createServer({ cert: leaf.pem, key: leaf.keyPem }, (socket) => socket.end());
+    await new Promise<void>((r) => endpoint.listen(0, '127.0.0.1', r));
+    let daemon: ChildProcess | undefined;
+    try {
+      daemon = run(['run', '--spread', '0', '--timeout', '5000']);
+      await until(() => page.getByTestId('sync-state').getAttribute('data-connection')).toBe('online');
+      await page.getByRole('button', { name: 'Certificates' }).click();
+      const port = (endpoint.address() as AddressInfo).port;
+      await world.client('member').hosts.add.mutate({
+        workspace: 'acme',
+        hostname: 'localhost',
+        port,
+        protocol: 'tls',
+        intervalS: 300,
+        agentId: agentRow!.id,
+      });
+      // The agent hears of the host through its config long-poll, scans it and pushes; the page
+      // shows the grade (T: the test CA is not trusted) with no "Sync now". The new user's flow
+      // end to end; a default rule's alert may bring it too, so the tests below, whose scans
+      // raise no alert, are the ones that prove the status itself travels live.
+      await until(() => hostRow(`localhost:${port}`).getAttribute('data-grade')).toMatch(
+        /^(A\+|A|A-|B|C|F|T|M)$/,
+      );
+      await shot('live-grade-real-agent');
+    } finally {
+      daemon?.kill('SIGTERM');
+      if (daemon && daemon.exitCode === null) await new Promise((r) => daemon?.once('exit', r));
+      endpoint.close();
+    }
+  }, 180_000);
+
   it('shows a new host’s grade after the agent pushes, without Sync now', async () => {
     await until(() => page.getByTestId('sync-state').getAttribute('data-connection')).toBe('online');
     await page.getByRole('button', { name: 'Certificates' }).click();
