@@ -47,13 +47,19 @@ export async function fillAgenda(
   now: Date,
 ): Promise<{ added: string[]; removed: string[] }> {
   const matching = await matchingChanges(tx, meeting);
-  const { rows: items } = await tx.query<{ change_id: string; decision: string | null; position: number }>(
-    'SELECT change_id, decision, position FROM cab_agenda_items WHERE meeting_id = $1 ORDER BY position',
+  const { rows: items } = await tx.query<{
+    change_id: string;
+    decision: string | null;
+    position: number;
+    added_reason: string | null;
+  }>(
+    'SELECT change_id, decision, position, added_reason FROM cab_agenda_items WHERE meeting_id = $1 ORDER BY position',
     [meeting.id],
   );
   const wanted = new Set(matching);
   const removed = items
-    .filter((i) => i.decision === null && !wanted.has(i.change_id))
+    // Items added for a reason of their own (a risk that rose with an incident) stay.
+    .filter((i) => i.decision === null && !wanted.has(i.change_id) && i.added_reason === null)
     .map((i) => i.change_id);
   const present = new Set(items.map((i) => i.change_id));
   const added = matching.filter((id) => !present.has(id));

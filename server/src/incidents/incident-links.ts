@@ -1,5 +1,6 @@
 import type { Actor, WorkspaceTx } from '../db/tx.ts';
 import { actorRef } from '../monitoring/alerts/alert-actions.ts';
+import { reassessForIncident } from '../changes/incident-risk.ts';
 import { requireExisting } from '../work/references.ts';
 import { lockIncident, requireNotClosed } from './incident-records.ts';
 import { appendTimeline } from './incident-timeline.ts';
@@ -88,6 +89,12 @@ export async function addLinks(
       at: input.now,
     });
   }
+  // Changes still to come on these hosts are scored again; one whose risk rose goes to the CAB.
+  await reassessForIncident(tx, {
+    incidentId: input.incidentId,
+    hostIds: added.filter((l) => l.type === 'host').map((l) => l.targetId),
+    now: input.now,
+  });
   return added;
 }
 
