@@ -26,6 +26,7 @@ let second: TestServer;
 let agent: TestAgent;
 let receiver: Receiver;
 const users: Record<string, string> = {};
+const hostIds: Record<string, string> = {};
 let scheduleId: string;
 let policyId: string;
 let channelId: string;
@@ -34,6 +35,7 @@ let channelId: string;
 async function openRoutedAlert(hostname: string): Promise<{ alertId: string; ruleId: string }> {
   const admin = world.client('admin');
   const host = await admin.hosts.add.mutate({ workspace: 'acme', hostname, port: 443, agentId: agent.id });
+  hostIds[hostname] = host.id;
   const rule = await admin.alertRules.create.mutate({
     workspace: 'acme',
     name: `expiring ${hostname}`,
@@ -193,6 +195,22 @@ describe('an escalation', () => {
     );
     expect(sent.map((e) => e.event_action)).toEqual(['trigger', 'acknowledge']);
     expect(new Set(sent.map((e) => e.dedup_key))).toEqual(new Set([`alert:${alertId}`]));
+
+    // Resolved: the resolve closes the incident the page opened (the same key).
+    await world.client('member').alerts.resolve.mutate({ workspace: 'acme', id: alertId });
+    await runEscalations(owner, now);
+    advance(1);
+    await worker.runOnce();
+    const last = JSON.parse(receiver.requests.at(-1)?.body ?? '{}') as {
+      event_action: string;
+      dedup_key: string;
+    };
+    expect(receiver.requests).toHaveLength(3);
+    expect(last).toMatchObject({ event_action: 'resolve', dedup_key: `alert:${alertId}` });
+    // Its certificate still expires: the host goes, so the rule does not open it again for the tests below.
+    await world
+      .client('admin')
+      .hosts.remove.mutate({ workspace: 'acme', id: hostIds['pay.example.test'] ?? '' });
   });
 
   it('is stopped by resolving the alert', async () => {
