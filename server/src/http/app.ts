@@ -12,7 +12,7 @@ import { logRequest } from '../observability/logger.ts';
 import { answerError } from './error-answer.ts';
 import { registerProbes } from './probes.ts';
 import { registerPublicStatus } from './public-status.ts';
-import { statusPage } from './status-page.ts';
+import { statusPage, statusText } from './status-page.ts';
 
 /**
  * Builds the HTTP server: probes, metrics, the status page and the tRPC API over HTTP and
@@ -55,8 +55,16 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   if (!services.config.roles.has('api')) return app;
   registerAuditExport(app, services);
   registerPublicStatus(app, services);
-  app.get('/', async (_req, reply) =>
-    reply.type('text/html; charset=utf-8').send(statusPage(services.version)),
+  const links = {
+    version: services.version,
+    issuer: services.config.identity.issuer,
+    builtInProvider: services.config.identity.builtInProvider,
+  };
+  app.get('/', async (req, reply) =>
+    // HTML for browsers; a client that asks for plain text first (curl -H, scripts) gets text.
+    /^text\/plain/.test(req.headers.accept ?? '')
+      ? reply.type('text/plain; charset=utf-8').send(statusText(links))
+      : reply.type('text/html; charset=utf-8').send(statusPage(links)),
   );
 
   await app.register(websocket);
