@@ -170,7 +170,10 @@ export class SyncEngine {
       this.#live = { ...this.#live, open: false, lastEnd: why };
       this.#unsubscribe = undefined;
       if (this.#stopped) return;
-      this.#o.log.logger.info({ workspace: this.#o.workspace, why }, 'live stream ended; reopening');
+      this.#o.log.logger.info(
+        { workspace: this.#o.workspace, why },
+        this.#o.schedule ? 'live stream ended; reopening it' : 'live stream ended',
+      );
       this.#scheduleReopen();
     };
     const sub = this.#o.api.events.live.subscribe(
