@@ -20,6 +20,8 @@ export const COLLISION_KINDS = [
   'open_problem',
   /** It is planned inside a freeze window (scheduling refused, unless an emergency: flagged). */
   'freeze_window',
+  /** Nobody would be paged for one of its hosts during part of its window (on-call, issue 15). */
+  'no_oncall_coverage',
 ] as const;
 export type CollisionKind = (typeof COLLISION_KINDS)[number];
 export const collisionKindSchema = z.enum(COLLISION_KINDS);

@@ -3,6 +3,7 @@ import { CHANGE_STATES, isFinal } from '@vigilo/shared/change-states';
 import type { WorkspaceTx } from '../db/tx.ts';
 import type { ChangeRow } from './change-records.ts';
 import { describeWindow, freezeWindowsOver, when } from './freeze-lookup.ts';
+import { oncallGaps } from './oncall-coverage.ts';
 import { affectedHosts } from './risk.ts';
 
 /**
@@ -40,6 +41,7 @@ export async function findCollisions(tx: WorkspaceTx, change: ChangeRow): Promis
   found.push(...(await overlaps(tx, change, hosts, start, end)));
   found.push(...(await outsideMaintenance(tx, hosts, start, end)));
   found.push(...(await expiresFirst(tx, change, end)));
+  found.push(...(await oncallGaps(tx, hosts, start, end)));
   const tags = [...new Set([...change.affected_tags, ...hosts.flatMap((h) => h.tags)])];
   for (const w of await freezeWindowsOver(tx, { start, end }, tags))
     found.push({
