@@ -10,7 +10,8 @@ type Keeper = { workspaceId: string; id: string };
 
 /**
  * Snapshot retention: deletes the snapshots scanned before `now - retentionDays`, whole months
- * by dropping their partition and the rest row by row, except each host's newest snapshot and its
+ * by dropping their partition (the cutoff's own month once it has wholly passed) and those in
+ * the default partition row by row, except each host's newest snapshot and its
  * newest one with a handshake: the host detail shows those whatever their age (a host paused for
  * two years still shows the chain it served last). Snapshots of removed hosts go with their age.
  * Also deletes snoozes that ended more than 30 days ago.
@@ -50,26 +51,21 @@ export async function runSnapshotRetention(owner: pg.Pool, now: Date, retentionD
   const isKept = (w: number, i: number) =>
     `EXISTS (SELECT 1 FROM unnest($${w}::uuid[], $${i}::uuid[]) k(w, i) WHERE k.w = t.workspace_id AND k.i = t.id)`;
 
+  // Only months wholly before the cutoff go: the month the cutoff falls in waits until it has
+  // passed too (at most a month longer than the retention), as deleting its rows one by one
+  // would scan a month of scans every run, while dropping a partition costs nothing.
   for (const p of await monthPartitions(owner)) {
-    if (p.start >= cutoff) continue;
-    if (p.end <= cutoff) {
-      // The whole month is past: drop it, putting its keepers back first (into the default
-      // partition, which holds any month no partition covers).
-      await withOwnerTx(owner, async (client) => {
-        await client.query(`ALTER TABLE snapshots DETACH PARTITION ${p.name}`);
-        await client.query(`INSERT INTO snapshots_default SELECT * FROM ${p.name} t WHERE ${isKept(1, 2)}`, [
-          keepWs,
-          keepIds,
-        ]);
-        await client.query(`DROP TABLE ${p.name}`);
-      });
-    } else {
-      await owner.query(`DELETE FROM ${p.name} t WHERE scanned_at < $1 AND NOT ${isKept(2, 3)}`, [
-        cutoff,
+    if (p.end > cutoff) continue;
+    // Its keepers are put back first, into the default partition (which holds any month no
+    // partition covers), so the detach, copy and drop are one transaction.
+    await withOwnerTx(owner, async (client) => {
+      await client.query(`ALTER TABLE snapshots DETACH PARTITION ${p.name}`);
+      await client.query(`INSERT INTO snapshots_default SELECT * FROM ${p.name} t WHERE ${isKept(1, 2)}`, [
         keepWs,
         keepIds,
       ]);
-    }
+      await client.query(`DROP TABLE ${p.name}`);
+    });
   }
   await owner.query(`DELETE FROM snapshots_default t WHERE scanned_at < $1 AND NOT ${isKept(2, 3)}`, [
     cutoff,
@@ -78,8 +74,8 @@ export async function runSnapshotRetention(owner: pg.Pool, now: Date, retentionD
   ]);
 }
 
-/** The attached month partitions (`snapshots_YYYY_MM`) with the UTC month each holds. */
-async function monthPartitions(owner: pg.Pool): Promise<Array<{ name: string; start: Date; end: Date }>> {
+/** The attached month partitions (`snapshots_YYYY_MM`) with the end of the UTC month each holds. */
+async function monthPartitions(owner: pg.Pool): Promise<Array<{ name: string; end: Date }>> {
   const { rows } = await owner.query<{ name: string }>(
     `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
      WHERE i.inhparent = 'snapshots'::regclass AND c.relname ~ '^snapshots_\\d{4}_\\d{2}$' ORDER BY 1`,
@@ -87,6 +83,6 @@ async function monthPartitions(owner: pg.Pool): Promise<Array<{ name: string; st
   return rows.map(({ name }) => {
     const year = Number(name.slice(10, 14));
     const month = Number(name.slice(15, 17));
-    return { name, start: new Date(Date.UTC(year, month - 1, 1)), end: new Date(Date.UTC(year, month, 1)) };
+    return { name, end: new Date(Date.UTC(year, month, 1)) };
   });
 }

@@ -100,7 +100,8 @@ describe('snapshot retention', () => {
     ]);
     // The paused host was last scanned 420 days ago, unreachable: its latest handshake is the one above.
     await pushAt(ago(420), [{ hostId: paused, reachable: false }]);
-    // Around the cutoff (row by row in a partition that stays), then recent scans.
+    // Around the cutoff (in the month the cutoff falls in, which waits to have wholly passed),
+    // then recent scans.
     await pushAt(ago(cutoff + 0.1), [{ hostId: active }]);
     await pushAt(ago(cutoff - 0.1), [{ hostId: active }]);
     await pushAt(ago(10), [{ hostId: active }]);
@@ -112,6 +113,7 @@ describe('snapshot retention', () => {
     expect(await stored()).toEqual([
       ['paused', 500],
       ['paused', 420],
+      ['active', cutoff + 0.1],
       ['active', cutoff - 0.1],
       ['active', 10],
       ['active', 0],
@@ -129,7 +131,7 @@ describe('snapshot retention', () => {
     expect(history.latest?.scannedAt).toBe(ago(500).toISOString());
 
     // Run again later: the keepers stay while they are the latest; once the paused host is
-    // scanned again they are ordinary old snapshots and go.
+    // scanned again the one kept outside its month goes, and the rest with the cutoff's month.
     await runRetention(new Date(T0.getTime() + 7 * 3_600_000));
     expect((await stored()).filter(([h]) => h === 'paused')).toEqual([
       ['paused', 500],
@@ -138,13 +140,23 @@ describe('snapshot retention', () => {
     const later = new Date(T0.getTime() + DAY);
     await pushAt(later, [{ hostId: paused }]);
     await runRetention(new Date(later.getTime() + 7 * 3_600_000));
-    expect((await stored()).filter(([h]) => h === 'paused')).toEqual([['paused', -1]]);
+    expect((await stored()).filter(([h]) => h === 'paused')).toEqual([
+      ['paused', 420],
+      ['paused', -1],
+    ]);
+    // A week on, the cutoff's month (T0 - 400 days) has wholly passed the cutoff: it goes too.
+    await runRetention(new Date(T0.getTime() + 7 * DAY));
+    expect(await stored()).toEqual([
+      ['active', 10],
+      ['active', 0],
+      ['paused', -1],
+    ]);
   });
 
   it('deletes snoozes that ended more than 30 days ago and keeps the others', async () => {
     const owner = world.server.services.db.owner;
     // Later than the runs above: the job is due again.
-    const at = new Date(T0.getTime() + 3 * DAY);
+    const at = new Date(T0.getTime() + 8 * DAY);
     const before = (days: number) => new Date(at.getTime() - days * DAY);
     await ownerInWorkspace(owner, world.workspace.id, (client) =>
       client.query(
