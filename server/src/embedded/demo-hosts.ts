@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { type Actor, withWorkspace } from '../db/tx.ts';
 import { insertHost } from '../monitoring/hosts/host-records.ts';
 import { DEMO_WORKSPACE } from '../platform/bootstrap.ts';
+import { createDemoStatusPage } from '../reliability/demo-status-page.ts';
 import { DEMO_ENDPOINTS, DEMO_HOSTNAME, DEMO_KINDS, type DemoKind } from './demo-endpoints.ts';
 
 const DEMO_ACTOR: Actor = { type: 'system', id: 'demo' };
@@ -97,6 +98,7 @@ export async function addDemoHosts(
         });
         if ('id' in result) hosts.push({ kind: e.kind, hostId: result.id, port: e.port });
       }
+      await createDemoStatusPage(tx, hosts, now); // /status/demo: the demo as the public sees it
       return { hosts, agentAssigned: agentId !== undefined };
     },
   );
