@@ -26,6 +26,9 @@ export const EVENT_TYPES = [
   'host.added',
   'host.updated',
   'host.removed',
+  // An agent's scan moved what a host's status row replicates (first scan, grade, reachability,
+  // certificate): once per ingest transaction, naming the hosts; what live desktops pull on.
+  'host.status_changed',
   'alert_rule.created',
   'alert_rule.updated',
   'alert_rule.removed',
@@ -127,12 +130,6 @@ export const EVENT_TYPES = [
   // A step's schedule had nobody on call: nobody was paged there.
   'escalation.missed',
   'escalation.stopped',
-] as const;
-export type EventType = (typeof EVENT_TYPES)[number];
-
-/** A subscription filter: exact names, or a domain wildcard such as `alert.*`, or `*`. */
-export const EVENT_FILTER_PATTERN = /^(\*|[a-z_]+\.\*|[a-z_]+(\.[a-z_]+)+)$/;
-
   // SLOs and public status pages (server/src/reliability/).
   'slo.created',
   'slo.updated',
@@ -141,6 +138,12 @@ export const EVENT_FILTER_PATTERN = /^(\*|[a-z_]+\.\*|[a-z_]+(\.[a-z_]+)+)$/;
   'status_page.updated',
   'status_page.removed',
   'status_page.notice_posted',
+] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+/** A subscription filter: exact names, or a domain wildcard such as `alert.*`, or `*`. */
+export const EVENT_FILTER_PATTERN = /^(\*|[a-z_]+\.\*|[a-z_]+(\.[a-z_]+)+)$/;
+
 export function eventMatches(filter: readonly string[], type: string): boolean {
   return filter.some((f) => f === '*' || f === type || (f.endsWith('.*') && type.startsWith(f.slice(0, -1))));
 }

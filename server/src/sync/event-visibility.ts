@@ -39,6 +39,7 @@ const EVENT_SUBJECT: Record<EventType, Subject> = {
   'host.added': table('hosts'),
   'host.updated': table('hosts'),
   'host.removed': table('hosts'),
+  'host.status_changed': table('host_status'),
   'alert_rule.created': table('alert_rules'),
   'alert_rule.updated': table('alert_rules'),
   'alert_rule.removed': table('alert_rules'),
@@ -133,9 +134,6 @@ const EVENT_SUBJECT: Record<EventType, Subject> = {
   'escalation.paged': table('escalation_pages'),
   'escalation.missed': readWith('read'),
   'escalation.stopped': readWith('read'),
-};
-
-const KNOWN = new Set<string>(EVENT_TYPES);
   // SLOs and status pages are not replicated: slos.list and statusPages.list read them with `read`.
   'slo.created': readWith('read'),
   'slo.updated': readWith('read'),
@@ -144,6 +142,9 @@ const KNOWN = new Set<string>(EVENT_TYPES);
   'status_page.updated': readWith('read'),
   'status_page.removed': readWith('read'),
   'status_page.notice_posted': readWith('read'),
+};
+
+const KNOWN = new Set<string>(EVENT_TYPES);
 
 /** True when `role` may receive an event of this type live; an unknown type reaches no one. */
 export function eventVisibleTo(role: WorkspaceRole, type: string): boolean {
