@@ -146,6 +146,12 @@ describe('SLO burn-rate alerts', () => {
     expect(seen.open).toEqual([]);
     expect(seen.events).toEqual({ 'alert.opened': 2, 'alert.resolved': 2 });
     expect(seen.audit).toBe(4);
+    // alerts.list shows them under the SLO's name, with no rule.
+    const { alerts } = await owner().alerts.list.query({ workspace: 'acme', hostId: host });
+    expect(alerts.map((a) => [a.ruleName, a.sloId, a.ruleId, a.severity, a.state]).sort()).toEqual([
+      ['SLO API availability', slo.id, null, 'critical', 'resolved'],
+      ['SLO API availability', slo.id, null, 'warning', 'resolved'],
+    ]);
     const listed = await owner().slos.list.query({ workspace: 'acme' });
     expect(listed.find((s) => s.id === slo.id)?.firing).toEqual([]);
   });

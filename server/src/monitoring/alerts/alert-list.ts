@@ -15,13 +15,16 @@ export type AlertFilter = {
   limit: number;
 };
 
+// An SLO's burn-rate alert (migration 0018) has no rule, and no host when its SLO covers a tag:
+// it is listed under its SLO's name, with slo_id set.
 type AlertRow = {
   id: string;
-  rule_id: string;
+  rule_id: string | null;
+  slo_id: string | null;
   rule_name: string;
-  host_id: string;
-  hostname: string;
-  port: number;
+  host_id: string | null;
+  hostname: string | null;
+  port: number | null;
   severity: string;
   summary: string;
   state: string;
@@ -35,9 +38,10 @@ type AlertRow = {
 /** Alerts newest first, filtered, one page with the cursor of the next if there is one. */
 export async function listAlerts(tx: WorkspaceTx, f: AlertFilter) {
   const { rows } = await tx.query<AlertRow>(
-    `SELECT a.id, a.rule_id, r.name AS rule_name, a.host_id, h.hostname, h.port, a.severity, a.summary, a.state, a.opened_at,
-            a.resolved_at, a.acknowledged_at, a.acknowledged_by, a.ack_note
-     FROM alerts a JOIN alert_rules r ON r.id = a.rule_id JOIN hosts h ON h.id = a.host_id
+    `SELECT a.id, a.rule_id, a.slo_id, coalesce(r.name, 'SLO ' || s.name) AS rule_name, a.host_id, h.hostname, h.port,
+            a.severity, a.summary, a.state, a.opened_at, a.resolved_at, a.acknowledged_at, a.acknowledged_by, a.ack_note
+     FROM alerts a LEFT JOIN alert_rules r ON r.id = a.rule_id LEFT JOIN slos s ON s.id = a.slo_id
+       LEFT JOIN hosts h ON h.id = a.host_id
      WHERE ($1::text IS NULL OR a.state = $1) AND ($2::text IS NULL OR a.severity = $2) AND ($3::uuid IS NULL OR a.host_id = $3)
        AND ($4::uuid IS NULL OR a.rule_id = $4) AND ($5::text IS NULL OR $5 = ANY(h.tags))
        AND ($6::timestamptz IS NULL OR a.opened_at >= $6) AND ($7::timestamptz IS NULL OR a.opened_at <= $7)
@@ -59,6 +63,7 @@ export async function listAlerts(tx: WorkspaceTx, f: AlertFilter) {
   const page = rows.slice(0, f.limit).map((r) => ({
     id: r.id,
     ruleId: r.rule_id,
+    sloId: r.slo_id,
     ruleName: r.rule_name,
     hostId: r.host_id,
     hostname: r.hostname,
