@@ -103,8 +103,9 @@ describe('change-log work of ingest', () => {
   it('advances the head once for a statement that changes several hosts, and a replica receives each change', async () => {
     const cursor = await head();
     const changed = await store(scan('B', new Date(Date.now() + 60_000)));
-    // One status statement changing three rows: one head update (0005's row trigger made three).
-    expect(changed.headUpdates).toBe(1);
+    // One status statement changing three rows: one head update for the change log (0005's row
+    // trigger made three), and one for the transaction's single host.status_changed event.
+    expect(changed.headUpdates).toBe(2);
     expect(await head()).toBe(cursor + 3);
     const page = await world.client('viewer').sync.pull.query({ workspace: 'acme', cursor, limit: 100 });
     const status = page.changes.filter((c) => c.table === 'host_status');
