@@ -6,6 +6,7 @@ import {
   PushBatchRequest,
   type PushBatchResponse,
 } from '@vigilo/shared/agent-protocol';
+import { setTimeout } from 'node:timers/promises';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { withWorkspace } from '../db/tx.ts';
 import { type AuthenticatedAgent, authenticateAgent } from '../monitoring/agents/agent-auth.ts';
@@ -16,6 +17,7 @@ import type { Services } from '../services.ts';
 import { bearerFrom } from '../trpc/context.ts';
 import { AGENT_BODY_LIMITS, agentBodyHook } from './agent-body.ts';
 import { agentErrorAnswer, sendError, zodIssues } from './agent-errors.ts';
+import type { Drain } from './drain.ts';
 import { rawBodyOf } from './raw-body.ts';
 
 const LONG_POLL_MAX_S = 55;
@@ -37,7 +39,7 @@ function agentReport(req: FastifyRequest): { version: string | undefined; spoolD
  * snapshot batches (gzip). Plain HTTP rather than tRPC: agents are another program with their
  * own wire contract, versioned under /agent/v1.
  */
-export function registerAgentApi(app: FastifyInstance, services: Services): void {
+export function registerAgentApi(app: FastifyInstance, services: Services, drain: Drain): void {
   app.register((scope, _opts, done) => {
     scope.setErrorHandler(agentErrorAnswer(services.log));
     // JSON only (Fastify also parses text/plain by default): anything else is a typed 415.
@@ -133,7 +135,17 @@ export function registerAgentApi(app: FastifyInstance, services: Services): void
           Date.now() < deadline &&
           !req.raw.destroyed
         ) {
-          await new Promise((r) => setTimeout(r, 500));
+          await setTimeout(500, undefined, { signal: drain.closing }).catch(() => undefined);
+          // The server is stopping: the agent asks again later (after the database is gone, a
+          // check here would fail), and a gone agent needs no answer at all.
+          if (drain.closing.aborted)
+            return sendError(
+              reply.header('retry-after', '5'),
+              503,
+              'backpressure',
+              'the server is stopping; retry later',
+            );
+          if (req.raw.destroyed) return reply;
           // Revoked while waiting: the agent hears it now. Not a guess, so not counted as one
           // (a long poll re-checks a hundred times).
           const still = await checkAgent(req);

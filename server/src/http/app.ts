@@ -8,8 +8,10 @@ import { bearerFrom, createContext } from '../trpc/context.ts';
 import type { Services } from '../services.ts';
 import { registerAgentApi } from './agent-api.ts';
 import { registerAuditExport } from './audit-export.ts';
+import { drainOnClose } from './drain.ts';
 import { logRequest } from '../observability/logger.ts';
 import { answerError } from './error-answer.ts';
+import { registerPagerdutyInbound } from './pagerduty-inbound.ts';
 import { registerProbes } from './probes.ts';
 import { registerPublicStatus } from './public-status.ts';
 import { statusPage, statusText } from './status-page.ts';
@@ -35,6 +37,8 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   });
 
   app.setErrorHandler(answerError(services));
+  // Before any route: close() then waits for every handler, so the pools can end right after it.
+  const drain = drainOnClose(app);
 
   app.addHook('onResponse', async (req, reply) => {
     logRequest(services.log, {
@@ -51,10 +55,11 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
 
   registerProbes(app, services);
   // Scaled deployments split the roles: agents' pushes on ingest processes, people on api ones.
-  if (services.config.roles.has('ingest')) registerAgentApi(app, services);
+  if (services.config.roles.has('ingest')) registerAgentApi(app, services, drain);
   if (!services.config.roles.has('api')) return app;
   registerAuditExport(app, services);
   registerPublicStatus(app, services);
+  registerPagerdutyInbound(app, services);
   const links = {
     version: services.version,
     issuer: services.config.identity.issuer,
