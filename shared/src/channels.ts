@@ -69,7 +69,25 @@ export const pagerdutyChannelConfigSchema = z.strictObject({
     .trim()
     .regex(/^[A-Za-z0-9]{32}$/, 'routingKey must be the 32-character integration key'),
   eventsUrl: httpUrl('eventsUrl').default(PAGERDUTY_DEFAULT_EVENTS_URL),
+  /**
+   * The signing secret PagerDuty shows once when a V3 webhook subscription is created (PagerDuty
+   * makes it; a subscriber cannot choose it). With it set, the subscription's acknowledgements and
+   * resolves at {@link pagerdutyInboundPath} act on the alerts this channel paged.
+   */
+  signingSecret: z
+    .string({ error: "signingSecret must be the V3 webhook subscription's signing secret" })
+    .trim()
+    .regex(/^[\x21-\x7e]{16,256}$/, "signingSecret must be the V3 webhook subscription's signing secret")
+    .optional(),
 });
+
+/**
+ * Where a PagerDuty channel's V3 webhook subscription delivers (after the server's public URL).
+ * The workspace is in the path so the receiver finds the channel inside that workspace's row
+ * security, with no directory of channels across workspaces.
+ */
+export const pagerdutyInboundPath = (workspaceId: string, channelId: string): string =>
+  `/integrations/pagerduty/${workspaceId}/${channelId}`;
 
 /**
  * How the SMTP connection is protected: `tls` connects with TLS from the first byte (usually port
@@ -159,6 +177,6 @@ export const CHANNEL_SECRET_FIELDS = {
   webhook: ['secret'],
   slack: ['url'],
   teams: ['url'],
-  pagerduty: ['routingKey'],
+  pagerduty: ['routingKey', 'signingSecret'],
   email: ['auth.password'],
 } as const satisfies Record<ChannelType, readonly string[]>;

@@ -1,5 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { CHANNEL_SECRET_FIELDS, channelConfigSchemas, type ChannelType } from '@vigilo/shared/channels';
+import {
+  CHANNEL_SECRET_FIELDS,
+  channelConfigSchemas,
+  type ChannelType,
+  pagerdutyInboundPath,
+} from '@vigilo/shared/channels';
 import type { WorkspaceTx } from '../db/tx.ts';
 import { ActionRefused } from '../domain-errors.ts';
 import { openChannelConfig, sealChannelConfig } from '../events/channel-secrets.ts';
@@ -16,8 +21,22 @@ import { CHANNEL_COLUMNS, type ChannelRow, presentChannel } from './channel-view
  * delivery checks again when it connects), and its secrets are sealed before they are stored.
  */
 
-/** What the channel actions need from the running server. */
-export type ChannelDeps = { secrets: SecretBox; outboundAllow: readonly Cidr[] };
+/**
+ * What the channel actions need from the running server; `publicUrl` (the server's address as
+ * others reach it) makes a PagerDuty channel's inbound URL absolute.
+ */
+export type ChannelDeps = { secrets: SecretBox; outboundAllow: readonly Cidr[]; publicUrl?: string };
+
+/**
+ * Where a PagerDuty channel's V3 webhook subscription should deliver, returned by create and
+ * update so the admin can paste it into PagerDuty (server/src/integrations/pagerduty-inbound.ts).
+ */
+function inboundOf(deps: ChannelDeps, workspaceId: string, type: ChannelType, id: string) {
+  if (type !== 'pagerduty') return {};
+  return {
+    inboundUrl: `${(deps.publicUrl ?? '').replace(/\/+$/, '')}${pagerdutyInboundPath(workspaceId, id)}`,
+  };
+}
 
 /** Runs work in the caller's workspace transaction. */
 type InTransaction = <T>(fn: (tx: WorkspaceTx) => Promise<T>) => Promise<T>;
@@ -59,7 +78,11 @@ export async function createChannel(
       event: 'channel.created',
       payload: { id: row.id, name: input.name, type: input.type },
     });
-    return { ...presentChannel(row, true), ...(generated ? { webhookSecret: generated } : {}) };
+    return {
+      ...presentChannel(row, true),
+      ...(generated ? { webhookSecret: generated } : {}),
+      ...inboundOf(deps, tx.workspaceId, input.type, row.id),
+    };
   });
 }
 
@@ -118,7 +141,7 @@ export async function updateChannel(
   });
   const row = updated.rows[0];
   if (!row) throw new Error('channel vanished inside its transaction');
-  return presentChannel(row, sealed !== null);
+  return { ...presentChannel(row, sealed !== null), ...inboundOf(deps, tx.workspaceId, prev.type, id) };
 }
 
 /** Removes a channel; its pending deliveries go with it. */

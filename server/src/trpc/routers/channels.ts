@@ -23,6 +23,7 @@ const channelId = z.uuid('id must be a channel id');
 const depsOf = (ctx: Context): ChannelDeps => ({
   secrets: ctx.services.secrets,
   outboundAllow: ctx.services.config.outboundAllow,
+  publicUrl: ctx.services.config.identity.publicUrl,
 });
 
 export const channelsRouter = router({
