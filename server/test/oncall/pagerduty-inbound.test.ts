@@ -297,4 +297,21 @@ describe('PagerDuty acknowledgements coming back', () => {
       body: { error: 'event.event_type must be a string' },
     });
   });
+
+  it('reads no body past 256 KiB, the most PagerDuty sends', async () => {
+    const big = JSON.stringify({ event: { event_type: 'incident.annotated', pad: 'x'.repeat(300_000) } });
+    expect((await deliver(inboundUrl, big, signatureOf(big, SECRET))).status).toBe(413);
+  });
+
+  // Last: it leaves 127.0.0.1 over the limit for everything after it.
+  it('counts bad signatures as failed credential checks: past the limit the address gets 429, even when signed', async () => {
+    const body = payload('incident.triggered', 'alert:00000000-0000-4000-8000-000000000000');
+    const { limit } = world.server.services.credentialFailures.policy;
+    let status = 401;
+    for (let i = 0; i < limit && status === 401; i++)
+      status = (await deliver(inboundUrl, body, signatureOf(body, 'guess'))).status;
+    const signed = await deliver(inboundUrl, body, signatureOf(body, SECRET));
+    expect(signed.status).toBe(429);
+    expect(signed.body.error).toMatch(/too many failed signature checks/);
+  });
 });
