@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import type pg from 'pg';
 import { withWorkspace } from '../db/tx.ts';
+import { defaultAgentId, setDefaultAgent } from '../monitoring/agents/default-agent.ts';
 import { createEnrollmentToken } from '../monitoring/agents/enrollment-tokens.ts';
 
 /** The agent's launcher in this repository (single-machine mode runs the real agent program). */
@@ -31,8 +32,9 @@ export async function startLocalAgent(opts: {
   }
   const agentHome = path.join(opts.home, 'agent');
   if (!existsSync(path.join(agentHome, 'config.json'))) {
-    const token = await mintEnrollmentToken(opts.owner);
-    if (!token) return undefined;
+    const minted = await mintEnrollmentToken(opts.owner);
+    if (!minted) return undefined;
+    const { token } = minted;
     const enroll = spawn(
       process.execPath,
       [
@@ -59,6 +61,7 @@ export async function startLocalAgent(opts: {
       opts.log.error({ output }, 'the local agent could not enroll');
       return undefined;
     }
+    await makeDefaultAgent(opts.owner, minted);
   }
   const child: ChildProcess = spawn(
     process.execPath,
@@ -102,7 +105,9 @@ const LOCAL_TOKEN_TTL_MS = 10 * 60_000;
 const LOCAL_AGENT_MINTER = { type: 'system', id: 'vigilo-up' } as const;
 
 /** A one-time enrollment token in the oldest workspace, recorded like one an admin made. */
-async function mintEnrollmentToken(owner: pg.Pool): Promise<string | undefined> {
+async function mintEnrollmentToken(
+  owner: pg.Pool,
+): Promise<{ token: string; tokenId: string; workspaceId: string } | undefined> {
   const ws = await owner.query<{ id: string }>('SELECT id FROM workspaces ORDER BY created_at LIMIT 1');
   const workspaceId = ws.rows[0]?.id;
   if (!workspaceId) return undefined;
@@ -118,5 +123,30 @@ async function mintEnrollmentToken(owner: pg.Pool): Promise<string | undefined> 
         purpose: 'single-machine mode',
       }),
   );
-  return minted.token;
+  return { token: minted.token, tokenId: minted.id, workspaceId };
+}
+
+/**
+ * The agent just enrolled with `minted` becomes its workspace's default agent, so hosts added
+ * without naming one go to it (the add-host picker offers it as the default), recorded as the
+ * start-up like any other default set. A default an admin chose meanwhile is left alone.
+ */
+async function makeDefaultAgent(
+  owner: pg.Pool,
+  minted: { tokenId: string; workspaceId: string },
+): Promise<void> {
+  await withWorkspace(
+    owner,
+    minted.workspaceId,
+    { actor: LOCAL_AGENT_MINTER, requestId: undefined },
+    async (tx) => {
+      const { rows } = await tx.query<{ agent_id: string | null }>(
+        'SELECT agent_id FROM enrollment_tokens WHERE id = $1',
+        [minted.tokenId],
+      );
+      const agentId = rows[0]?.agent_id;
+      if (!agentId || (await defaultAgentId(tx)) !== null) return;
+      await setDefaultAgent(tx, agentId);
+    },
+  );
 }
