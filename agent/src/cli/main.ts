@@ -1,6 +1,8 @@
 /**
  * `vigilo-agent` entry point: dispatches to a command and turns usage errors into exit code 2.
  * Commands write to process.stdout / process.stderr directly; the daemon logs JSON lines instead.
+ * Importing this module runs nothing: `run.ts` does, so the same code serves the launcher, the npm
+ * bundle and the single-file executable (whose CommonJS entry cannot use top-level await).
  */
 import { AgentHomeError } from '../config/agent-home.ts';
 import { ServerApiError } from '../push/server-api.ts';
@@ -77,5 +79,3 @@ export async function main(argv: string[]): Promise<number> {
     throw err;
   }
 }
-
-process.exitCode = await main(process.argv.slice(2));
