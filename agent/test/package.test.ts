@@ -85,7 +85,12 @@ describe('the npm package', () => {
     }[];
     const files = packed[0]!.files.map((f) => f.path);
     expect(files).toEqual(
-      expect.arrayContaining(['bin/vigilo-agent.js', 'dist/vigilo-agent.js', 'package.json']),
+      expect.arrayContaining([
+        'bin/vigilo-agent.js',
+        'dist/vigilo-agent.js',
+        'package.json',
+        'packaging/vigilo-agent.service',
+      ]),
     );
     expect(files.filter((f) => f.startsWith('src/') || f.startsWith('test/'))).toEqual([]);
 

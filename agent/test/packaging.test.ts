@@ -51,9 +51,12 @@ describe('vigilo-agent.service', () => {
 
   it.skipIf(!hasSystemdAnalyze)('passes systemd-analyze verify', () => {
     // verify also checks that ExecStart's program exists: point it at this Node instead of the
-    // installed /usr/bin/vigilo-agent.
+    // installed /usr/local/bin/vigilo-agent.
     const file = join(dir, 'vigilo-agent.service');
-    writeFileSync(file, unit.replace('ExecStart=/usr/bin/vigilo-agent ', `ExecStart=${process.execPath} `));
+    writeFileSync(
+      file,
+      unit.replace('ExecStart=/usr/local/bin/vigilo-agent ', `ExecStart=${process.execPath} `),
+    );
     const r = spawnSync('systemd-analyze', ['verify', file], { encoding: 'utf8' });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
