@@ -115,6 +115,9 @@ describe('change management from the desktop alone, in Chromium', () => {
     await until(() => page.getByTestId('field-error-name').textContent()).toBe('name must not be empty');
 
     await form.getByLabel('Policy name').fill('Normal changes: two approvers');
+    // The answer was about the empty name: once the field changes, it leaves the screen.
+    await until(() => page.getByTestId('field-error-name').count()).toBe(0);
+    expect(await page.getByTestId('policy-form-result').count()).toBe(0);
     await form.getByLabel('normal').check();
     await form.getByLabel('Step name').fill('Service owners');
     await form

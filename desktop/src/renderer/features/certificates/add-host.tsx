@@ -2,7 +2,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import type { AgentPicker } from '../../../bridge/agents-admin.ts';
 import { bridge } from '../../bridge/transport.ts';
 import { useStore } from '../../store.ts';
-import { FieldError } from '../change-admin/form-bits.tsx';
+import { FieldError, useFormWords } from '../change-admin/form-bits.tsx';
 
 /** The picker's value for "let the server choose" (the default agent, or the only one). */
 const SERVER_CHOOSES = '';
@@ -25,8 +25,7 @@ export function AddHostForm() {
   const [tags, setTags] = useState('');
   const [agentId, setAgentId] = useState(SERVER_CHOOSES);
   const [picker, setPicker] = useState<AgentPicker | undefined>();
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [message, setMessage] = useState<{ ok: boolean; text: string } | undefined>();
+  const { errors, setErrors, message, setMessage, formProps } = useFormWords();
   const [busy, setBusy] = useState(false);
   const hostnameBox = useRef<HTMLInputElement>(null);
 
@@ -87,13 +86,11 @@ export function AddHostForm() {
 
   return (
     <form
+      {...formProps}
       className="filters add-host"
       aria-label="Add host"
-      // The browser's own message (an empty hostname) replaces an earlier answer, never sits beside it.
-      onInvalidCapture={() => {
-        setMessage(undefined);
-        setErrors({});
-      }}
+      // formProps: the browser's own message (an empty hostname) replaces an earlier answer, never
+      // sits beside it, and typing or sending again clears what the last answer said.
       onSubmit={(e) => {
         e.preventDefault();
         void submit();

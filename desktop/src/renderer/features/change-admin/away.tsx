@@ -2,7 +2,7 @@ import { useCallback, useEffect, useState } from 'react';
 import type { DelegationView } from '../../../bridge/change-admin.ts';
 import type { Person } from '../../../bridge/changes.ts';
 import { bridge } from '../../bridge/transport.ts';
-import { FieldError, instant, Outcome, when } from './form-bits.tsx';
+import { FieldError, instant, Outcome, useFormWords, when } from './form-bits.tsx';
 import { useCan } from '../session/can.ts';
 
 /**
@@ -14,8 +14,7 @@ export function Away() {
   const [list, setList] = useState<DelegationView[]>([]);
   const [people, setPeople] = useState<Person[]>([]);
   const [d, setD] = useState({ delegateId: '', startsAt: '', endsAt: '', reason: '' });
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [message, setMessage] = useState<{ ok: boolean; text: string } | undefined>();
+  const { errors, setErrors, message, setMessage, formProps } = useFormWords();
   const load = useCallback(async () => {
     const [delegations, members] = await Promise.all([
       bridge.call('delegations.list', {}),
@@ -43,6 +42,7 @@ export function Away() {
       <h2>I'm away</h2>
       {canDelegate ? (
         <form
+          {...formProps}
           className="change-form"
           aria-label="Name a delegate"
           onSubmit={(e) => {

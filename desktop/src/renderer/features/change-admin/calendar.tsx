@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { CabMeetingView, FreezeView } from '../../../bridge/change-admin.ts';
 import { bridge } from '../../bridge/transport.ts';
-import { FieldError, instant, Outcome, peopleNames, when, words } from './form-bits.tsx';
+import { FieldError, instant, Outcome, peopleNames, useFormWords, when, words } from './form-bits.tsx';
 import { useCan } from '../session/can.ts';
 
 type Message = { ok: boolean; text: string } | undefined;
@@ -9,8 +9,7 @@ type Message = { ok: boolean; text: string } | undefined;
 /** Adds a freeze window (workspace-wide, or for some tags). */
 function FreezeForm({ onDone }: { onDone: () => void }) {
   const [f, setF] = useState({ name: '', reason: '', startsAt: '', endsAt: '', tags: '' });
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [message, setMessage] = useState<Message>();
+  const { errors, setErrors, message, setMessage, formProps } = useFormWords();
   const save = async () => {
     const r = await bridge.call('freezeWindows.create', {
       name: f.name,
@@ -34,6 +33,7 @@ function FreezeForm({ onDone }: { onDone: () => void }) {
   );
   return (
     <form
+      {...formProps}
       className="change-form"
       aria-label="New freeze window"
       onSubmit={(e) => {

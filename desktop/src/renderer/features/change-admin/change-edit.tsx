@@ -4,7 +4,7 @@ import type { ChangeEdit } from '../../../bridge/change-admin.ts';
 import type { ChangeDetail } from '../../../bridge/changes.ts';
 import { bridge } from '../../bridge/transport.ts';
 import { useStore } from '../../store.ts';
-import { FieldError, instant, Outcome } from './form-bits.tsx';
+import { FieldError, instant, Outcome, useFormWords } from './form-bits.tsx';
 
 type Text = 'title' | 'description' | 'implementationPlan' | 'rollbackPlan' | 'testPlan';
 const TEXTS: Array<[Text, string]> = [
@@ -38,8 +38,7 @@ export function ChangeEditor({ detail }: { detail: ChangeDetail }) {
   }));
   const [start, setStart] = useState(local(detail.plannedStart));
   const [end, setEnd] = useState(local(detail.plannedEnd));
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [message, setMessage] = useState<{ ok: boolean; text: string } | undefined>();
+  const { errors, setErrors, message, setMessage, formProps } = useFormWords();
   const editable = (field: string) => fieldEditable(detail.state, field);
   if (!editable('plannedStart')) return null;
   if (!open)
@@ -65,6 +64,7 @@ export function ChangeEditor({ detail }: { detail: ChangeDetail }) {
   };
   return (
     <form
+      {...formProps}
       className="change-form"
       aria-label="Edit change"
       data-testid="change-edit"

@@ -1,4 +1,32 @@
+import { useCallback, useState } from 'react';
 import type { Person } from '../../../bridge/changes.ts';
+
+/** The outcome line of a form (or page): what the last call did, in words. */
+export type FormMessage = { ok: boolean; text: string } | undefined;
+
+/**
+ * A form's words from its last answer: the server's per field, and the outcome line. They say
+ * what happened to the input that was sent, so they go as soon as that input is no longer what
+ * is on screen: a field changes, the form is sent again, or the browser refuses the input itself
+ * (its own message then stands alone instead of beside an older answer). Spread `formProps` on
+ * the form element; React's onChange on a form hears every field of it.
+ */
+export function useFormWords() {
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [message, setMessage] = useState<FormMessage>();
+  const clear = useCallback(() => {
+    setErrors({});
+    setMessage(undefined);
+  }, []);
+  return {
+    errors,
+    setErrors,
+    message,
+    setMessage,
+    clear,
+    formProps: { onChange: clear, onInvalidCapture: clear, onSubmitCapture: clear },
+  };
+}
 
 /** The server's words for one field (or the first of its sub-fields), under it. */
 export function FieldError({ errors, field }: { errors: Record<string, string>; field: string }) {

@@ -5,7 +5,7 @@ import { useCallback, useEffect, useState } from 'react';
 import type { PolicyStepDraft, PolicyView } from '../../../bridge/change-admin.ts';
 import type { Person } from '../../../bridge/changes.ts';
 import { bridge } from '../../bridge/transport.ts';
-import { FieldError, Outcome, PeoplePicker, peopleNames, words } from './form-bits.tsx';
+import { FieldError, Outcome, peopleNames, PeoplePicker, useFormWords, words } from './form-bits.tsx';
 import { useCan } from '../session/can.ts';
 
 type Step = { name: string; approverIds: string[]; group: string; quorum: string };
@@ -101,8 +101,7 @@ function StepFields(props: {
 /** Creates a policy, or edits the one it was opened with; the server's words under each field. */
 function PolicyForm(props: { draft: Draft; people: Person[]; onDone: () => void }) {
   const [d, setD] = useState(props.draft);
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [message, setMessage] = useState<{ ok: boolean; text: string } | undefined>();
+  const { errors, setErrors, message, setMessage, formProps } = useFormWords();
   const save = async () => {
     const steps: PolicyStepDraft[] = d.steps.map((s) => ({
       name: s.name,
@@ -127,6 +126,7 @@ function PolicyForm(props: { draft: Draft; people: Person[]; onDone: () => void 
   const setStep = (i: number, s: Step) => setD({ ...d, steps: d.steps.map((x, j) => (j === i ? s : x)) });
   return (
     <form
+      {...formProps}
       className="change-form"
       aria-label={d.id ? 'Edit policy' : 'New policy'}
       data-testid="policy-form"

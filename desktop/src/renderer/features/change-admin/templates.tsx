@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { TemplateView } from '../../../bridge/change-admin.ts';
 import { bridge } from '../../bridge/transport.ts';
-import { FieldError, Outcome, words } from './form-bits.tsx';
+import { FieldError, Outcome, useFormWords, words } from './form-bits.tsx';
 import { useCan } from '../session/can.ts';
 
 /** Proposes a template: what every change raised from it starts with. */
@@ -13,8 +13,7 @@ function TemplateForm({ onDone }: { onDone: () => void }) {
     rollbackPlan: '',
     tags: '',
   });
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [message, setMessage] = useState<{ ok: boolean; text: string } | undefined>();
+  const { errors, setErrors, message, setMessage, formProps } = useFormWords();
   const text = (field: keyof typeof t, label: string) => (
     <label>
       {label}
@@ -24,6 +23,7 @@ function TemplateForm({ onDone }: { onDone: () => void }) {
   );
   return (
     <form
+      {...formProps}
       className="change-form"
       aria-label="New template"
       onSubmit={(e) => {

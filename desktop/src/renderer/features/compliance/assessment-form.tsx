@@ -2,7 +2,7 @@ import { ASSESSMENT_OUTCOMES } from '@vigilo/shared/vendor-assessment';
 import { useState } from 'react';
 import type { VendorDetail } from '../../../bridge/compliance.ts';
 import { bridge } from '../../bridge/transport.ts';
-import { FieldError } from '../change-admin/form-bits.tsx';
+import { FieldError, useFormWords } from '../change-admin/form-bits.tsx';
 
 type Assessment = VendorDetail['assessments'][number];
 type Answer = boolean | number | string;
@@ -16,8 +16,7 @@ export function AssessmentForm({ assessment }: { assessment: Assessment }) {
   const [answers, setAnswers] = useState<Record<string, Answer>>({});
   const [findings, setFindings] = useState('');
   const [outcome, setOutcome] = useState<string>('approved');
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [message, setMessage] = useState<{ ok: boolean; text: string } | undefined>();
+  const { errors, setErrors, message, setMessage, formProps } = useFormWords();
   const answer = (id: string, value: Answer | undefined) =>
     setAnswers((a) => {
       const next = { ...a };
@@ -27,6 +26,7 @@ export function AssessmentForm({ assessment }: { assessment: Assessment }) {
     });
   return (
     <form
+      {...formProps}
       aria-label={`Record assessment ${assessment.period}`}
       onSubmit={(e) => {
         e.preventDefault();

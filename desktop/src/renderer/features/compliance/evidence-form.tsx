@@ -1,16 +1,16 @@
 import { useState } from 'react';
 import { bridge } from '../../bridge/transport.ts';
-import { FieldError, instant } from '../change-admin/form-bits.tsx';
+import { FieldError, instant, useFormWords } from '../change-admin/form-bits.tsx';
 
 /** Adds a link as evidence of a control (online): the server names each refused field. */
 export function EvidenceLinkForm({ controlId }: { controlId: string }) {
   const [title, setTitle] = useState('');
   const [url, setUrl] = useState('');
   const [expires, setExpires] = useState('');
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [message, setMessage] = useState<{ ok: boolean; text: string } | undefined>();
+  const { errors, setErrors, message, setMessage, formProps } = useFormWords();
   return (
     <form
+      {...formProps}
       className="filters"
       aria-label="Add evidence link"
       onSubmit={(e) => {

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { bridge } from '../../bridge/transport.ts';
-import { FieldError } from '../change-admin/form-bits.tsx';
+import { FieldError, useFormWords } from '../change-admin/form-bits.tsx';
 import { useBridge } from './use-bridge.ts';
 
 const HOST_TABLES = ['hosts'];
@@ -15,10 +15,10 @@ export function NewRiskForm() {
   const [impact, setImpact] = useState(3);
   const [hostId, setHostId] = useState('');
   const hosts = useBridge('hosts.list', {}, HOST_TABLES).data ?? [];
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [message, setMessage] = useState<{ ok: boolean; text: string } | undefined>();
+  const { errors, setErrors, message, setMessage, formProps } = useFormWords();
   return (
     <form
+      {...formProps}
       className="filters"
       aria-label="Record a risk"
       onSubmit={(e) => {
