@@ -12,9 +12,9 @@ import type { BridgeEvent } from '../../desktop/src/bridge/contract.ts';
 import type { DesktopCore } from '../../desktop/src/core/desktop-core.ts';
 import { openCore, switchableNetwork, tempDir } from '../../desktop/test/support/core.ts';
 import { removeDefaultAlertRules } from '../support/alerts.ts';
-import { TEST_REDIS_URL } from '../support/env.ts';
 import { waitFor } from '../support/processes.ts';
 import { REPO_ROOT } from '../support/product.ts';
+import { createTestRedis, type TestRedis } from '../support/redis.ts';
 import { isSignedWebhook, newWebhookSecret, startWebhookReceiver } from '../support/webhooks.ts';
 import { createWorld, type World } from '../support/world.ts';
 
@@ -68,7 +68,7 @@ function fullLoop(mode: 'single' | 'scaled') {
   let pushUrl: string;
   const servers: ChildProcess[] = [];
   const secretKey = randomBytes(32);
-  const redisPrefix = `vigilo:e2e-full:${process.pid}:${mode}:`;
+  let redis: TestRedis | undefined;
   const serverHome = path.join(os.tmpdir(), `vigilo-e2e-full-${process.pid}-${mode}`);
   let agentHome: string;
   let agent: ChildProcess | undefined;
@@ -83,9 +83,11 @@ function fullLoop(mode: 'single' | 'scaled') {
   const live: Array<{ type: string; seq: number; at: number }> = [];
 
   beforeAll(async () => {
+    // The shared test Redis, under a prefix of this file's own that afterAll removes.
+    if (mode === 'scaled') redis = await createTestRedis('e2e-full');
     const scaledEnv = {
-      REDIS_URL: TEST_REDIS_URL,
-      VIGILO_REDIS_PREFIX: redisPrefix,
+      REDIS_URL: redis?.url ?? '',
+      VIGILO_REDIS_PREFIX: redis?.prefix ?? '',
       // The test Redis keeps nothing on disk; the receiver refuses to acknowledge into it unless told.
       VIGILO_INGEST_ALLOW_VOLATILE_REDIS: 'true',
     };
@@ -149,12 +151,15 @@ function fullLoop(mode: 'single' | 'scaled') {
       ),
     );
     await world?.close();
+    await redis?.cleanup();
     desktopDir.cleanup();
     await rm(serverHome, { recursive: true, force: true });
     if (agentHome) await rm(agentHome, { recursive: true, force: true });
   });
 
   it('expiring certificate → alert → signed webhook → desktop notification → offline ack → renewal → resolved, audited', async () => {
+    // Scaled: the desktop's server has no worker, so what it hears came through Redis.
+    expect(world.server.services.config.roles.has('worker')).toBe(mode === 'single');
     const admin = world.client('admin');
     const member = world.client('member');
     const approver = world.client('approver');
