@@ -57,7 +57,13 @@ beforeAll(async () => {
   const renderer = tempDir();
   dirs.push(renderer);
   rendererDir = path.join(renderer.dir, 'renderer');
-  [world, browser] = await Promise.all([createWorld(), launchChromium(), buildRenderer(rendererDir)]);
+  // Background on, as the product runs: the dispatcher publishes every change, so each open
+  // desktop hears the others' approvals live, with no Sync now.
+  [world, browser] = await Promise.all([
+    createWorld({ background: true }),
+    launchChromium(),
+    buildRenderer(rendererDir),
+  ]);
 }, 180_000);
 
 afterAll(async () => {
@@ -239,7 +245,6 @@ describe('change management from the desktop alone, in Chromium', () => {
     await closeDesktop(owner);
 
     const { page } = member;
-    await page.getByRole('button', { name: 'Sync now' }).click();
     await until(() => page.getByTestId('change-state').textContent()).toBe('approved');
     await page.getByTestId('change-moves').getByRole('button', { name: 'Schedule' }).click();
     await until(() => page.getByTestId('change-state').textContent()).toBe('scheduled');
@@ -307,7 +312,6 @@ describe('change management from the desktop alone, in Chromium', () => {
 
   it('the audit trail shows who raised, approved and scheduled it', async () => {
     const { page } = admin;
-    await page.getByRole('button', { name: 'Sync now' }).click();
     await page.getByRole('button', { name: 'Audit', exact: true }).click();
     await page.getByLabel('Target').fill(changeId);
     await page.getByRole('button', { name: 'Filter' }).click();
