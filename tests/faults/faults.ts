@@ -15,8 +15,9 @@
  * and, last, one JSON line of totals; exits 1 when anything was lost or duplicated or a fault did
  * not recover.
  */
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -51,6 +52,9 @@ type Row = {
   stored: number;
   lost: number;
   duplicates: number;
+  /** How long the fault itself lasted (the process down, the receiver failing). */
+  fault_s: number;
+  /** From the fault's end until pushes are acknowledged, all acknowledged stored, all webhooks in. */
   recovery_s: number | null;
 };
 
@@ -60,6 +64,8 @@ const redis = await startRedisServer({ appendonly: true, appendfsync: 'always' }
 const db = new pg.Pool({ connectionString: postgres.url, max: 3 });
 db.on('error', () => {}); // idle connections dropped by the Postgres restart
 const processes: ServerProcess[] = [];
+const agentIds: string[] = [];
+const agents: ChildProcess[] = [];
 const rows: Row[] = [];
 let exitCode = 1;
 
@@ -181,6 +187,8 @@ try {
   const fault = async (
     name: string,
     inject: () => Promise<(() => Promise<void>) | void> | (() => Promise<void>),
+    /** Acknowledged ids of the fault's own beyond the load's (the spooling agent's). */
+    own: () => Promise<string[]> = () => Promise.resolve([]),
   ) => {
     await sleep(2000);
     const from = load.acked.length;
@@ -190,26 +198,35 @@ try {
     const undo = await inject();
     const injected = Date.now();
     if (undo) await undo();
+    // Recovery counts from the fault's end: the process restarted, the receiver answering again.
+    const ended = Date.now();
+    // What the fault's own agent had promised by then (it keeps spooling new scans meanwhile).
+    const ownIds = await own();
     let recovery: number | null = null;
-    for (;;) {
+    for (let poll = 1; ; poll++) {
       const upTo = load.acked.length;
-      if (
-        load.lastAckAt() > injected &&
-        (await db.query('SELECT 1').then(
+      const waiting = {
+        ack: load.lastAckAt() <= ended,
+        database: !(await db.query('SELECT 1').then(
           () => true,
           () => false,
-        )) &&
-        (await lostOf(load.acked.slice(from, upTo)).catch(() => 1)) === 0 &&
-        (await webhooksPending().catch(() => 1)) === 0
-      ) {
-        recovery = (Date.now() - injected) / 1000;
+        )),
+        stored: (await lostOf([...load.acked.slice(from, upTo), ...ownIds]).catch(() => 1)) > 0,
+        webhooks: (await webhooksPending().catch(() => 1)) > 0,
+      };
+      if (!Object.values(waiting).some(Boolean)) {
+        recovery = (Date.now() - ended) / 1000;
         break;
       }
-      if (Date.now() - injected > RECOVERY_LIMIT_MS) break;
+      if (poll % 40 === 0) {
+        const on = Object.entries(waiting).flatMap(([k, v]) => (v ? [k] : []));
+        say(`${name}: still waiting for ${on.join(', ')}`);
+      }
+      if (Date.now() - ended > RECOVERY_LIMIT_MS) break;
       await sleep(250);
     }
     await sleep(1000);
-    const ids = load.acked.slice(from);
+    const ids = [...load.acked.slice(from), ...(await own())];
     const secs = (Date.now() - start) / 1000;
     rows.push({
       fault: name,
@@ -219,12 +236,14 @@ try {
       stored: 0, // counted at the end, after the last drain
       lost: 0,
       duplicates: 0,
+      fault_s: Math.round((ended - injected) / 100) / 10,
       recovery_s: recovery === null ? null : Math.round(recovery * 10) / 10,
     });
     say(`${name}: ${recovery === null ? 'NOT recovered' : `recovered in ${recovery.toFixed(1)} s`}`);
-    return { from, to: load.acked.length };
+    const to = load.acked.length;
+    return async () => [...load.acked.slice(from, to), ...(await own())];
   };
-  const windows: Array<{ from: number; to: number }> = [];
+  const windows: Array<() => Promise<string[]>> = [];
 
   // 1. A worker dies with batches claimed: a new worker (a supervisor's restart) takes them over.
   windows.push(
@@ -285,21 +304,80 @@ try {
   // 6. Postgres restarts (immediate shutdown: crash recovery on start).
   windows.push(
     await fault('restart Postgres (single)', async () => {
-      await postgres.restart();
+      await postgres.crash();
+      return async () => {
+        await sleep(2000);
+        await postgres.start();
+      };
     }),
   );
 
+  // 7. The agent is killed -9 while it writes its spool, and restarted: the spool replays what it
+  // had promised (fsynced) and the server stores each snapshot once.
+  const hostsFile = path.join(home, 'hosts.json');
+  const spooledFile = path.join(home, 'spooled.txt');
+  await writeFile(hostsFile, JSON.stringify(world.hosts.slice(3)));
+  await writeFile(spooledFile, '');
+  let agent: ChildProcess | undefined;
+  const startAgent = () => {
+    agent = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'tests/faults/spool-agent.ts')], {
+      env: {
+        ...process.env,
+        FAULTS_URL: `http://127.0.0.1:${port}`,
+        FAULTS_TOKEN: world.token,
+        FAULTS_SPOOL_DIR: path.join(home, 'spool'),
+        FAULTS_HOSTS_FILE: hostsFile,
+        FAULTS_SPOOLED_FILE: spooledFile,
+      },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    agents.push(agent);
+  };
+  const agentExit = (signal: NodeJS.Signals) =>
+    new Promise<void>((resolve) => {
+      const running = agent;
+      if (!running || running.exitCode !== null || running.signalCode !== null) return resolve();
+      const timer = setTimeout(() => running.kill('SIGKILL'), 30_000);
+      running.once('exit', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      running.kill(signal);
+    });
+  // Ids whose spool append resolved (a torn last line of the list itself is not one).
+  const spooled = async () =>
+    (await readFile(spooledFile, 'utf8')).split('\n').filter((l) => /^[0-9a-f-]{36}$/.test(l));
+  startAgent();
+  await sleep(3000);
+  windows.push(
+    await fault(
+      'kill -9 agent mid-spool-write, restart',
+      async () => {
+        await agentExit('SIGKILL');
+        return async () => {
+          await sleep(500);
+          startAgent();
+        };
+      },
+      spooled,
+    ),
+  );
+  await agentExit('SIGTERM');
+  agentIds.push(...(await spooled()));
+
   await load.stop();
   // Drain: what was acknowledged last is stored within moments (single mode writes directly).
-  for (let i = 0; i < 40 && (await lostOf(load.acked)) > 0; i++) await sleep(250);
+  const everything = [...load.acked, ...agentIds];
+  for (let i = 0; i < 40 && (await lostOf(everything)) > 0; i++) await sleep(250);
 
   for (const [i, w] of windows.entries()) {
-    const ids = load.acked.slice(w.from, w.to);
+    const ids = await w();
     const { rows: r } = await db.query<{ stored: number; dup: number }>(
       `SELECT count(DISTINCT id)::int AS stored, (count(*) - count(DISTINCT id))::int AS dup
        FROM snapshots WHERE id = ANY($1::uuid[])`,
       [ids],
     );
+    rows[i]!.acknowledged = ids.length;
     rows[i]!.stored = r[0]!.stored;
     rows[i]!.lost = ids.length - r[0]!.stored;
     rows[i]!.duplicates = r[0]!.dup;
@@ -307,7 +385,7 @@ try {
   const allDup = (
     await db.query<{ n: number }>('SELECT (count(*) - count(DISTINCT id))::int AS n FROM snapshots')
   ).rows[0]!.n;
-  const ackedUnique = new Set(load.acked);
+  const ackedUnique = new Set(everything);
   // No alert open twice at once for a rule and host, none announced twice.
   const alertsDuplicated = (
     await db.query<{ n: number }>(
@@ -337,13 +415,23 @@ try {
   const webhooksMissing = await webhooksPending();
   const redeliveries = [...receivedOk.values()].reduce((n, c) => n + c - 1, 0);
 
-  const header = ['fault', 'load/s', 'refused', 'acknowledged', 'stored', 'lost', 'duplicates', 'recovery s'];
+  const header = [
+    'fault',
+    'load (acked/s)',
+    'refused pushes',
+    'acknowledged',
+    'stored',
+    'lost',
+    'duplicates',
+    'fault lasted s',
+    'recovery s',
+  ];
   const table = [
     `| ${header.join(' | ')} |`,
     `|${header.map(() => '---').join('|')}|`,
     ...rows.map(
       (r) =>
-        `| ${r.fault} | ${r.load_per_s} | ${r.refused} | ${r.acknowledged} | ${r.stored} | ${r.lost} | ${r.duplicates} | ${r.recovery_s ?? 'no recovery'} |`,
+        `| ${r.fault} | ${r.load_per_s} | ${r.refused} | ${r.acknowledged} | ${r.stored} | ${r.lost} | ${r.duplicates} | ${r.fault_s} | ${r.recovery_s ?? 'no recovery'} |`,
     ),
   ];
   const totals = {
@@ -351,7 +439,7 @@ try {
     acknowledged: ackedUnique.size,
     stored: 0,
     // Acknowledged between the faults' windows too: every id of the run.
-    lost: await lostOf(load.acked),
+    lost: await lostOf(everything),
     duplicates: allDup,
     alerts_duplicated: alertsDuplicated,
     events_lost: eventsLost,
@@ -381,6 +469,7 @@ try {
 } catch (err) {
   say(`suite error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
 } finally {
+  for (const a of agents) if (a.exitCode === null && a.signalCode === null) a.kill('SIGKILL');
   for (const p of processes) {
     p.signal('SIGCONT');
     await p.stop().catch(() => {});

@@ -13,8 +13,10 @@ import { freePort } from '../../server/bench/bench-setup.ts';
 
 export type PrivatePostgres = {
   url: string;
-  /** Stops it the way a crash or an operator's `pg_ctl -m immediate` does (SIGQUIT), then starts it. */
-  restart(): Promise<void>;
+  /** Stops it the way a crash or an operator's `pg_ctl -m immediate` does (SIGQUIT). */
+  crash(): Promise<void>;
+  /** Starts it again after {@link crash} (crash recovery runs first). */
+  start(): Promise<void>;
   stop(): Promise<void>;
 };
 
@@ -80,8 +82,8 @@ export async function startPrivatePostgres(logFile: string): Promise<PrivatePost
   await ready(true);
   return {
     url: `${base}/vigilo`,
-    restart: async () => {
-      await halt('SIGQUIT');
+    crash: () => halt('SIGQUIT'),
+    start: async () => {
       start();
       await ready(false);
     },
