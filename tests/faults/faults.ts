@@ -23,6 +23,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
 import pg from 'pg';
 import { freePort, seed } from '../../server/bench/bench-setup.ts';
 import { loadMigrations, migrate } from '../../server/src/db/migrate.ts';
@@ -30,6 +31,7 @@ import { withWorkspace } from '../../server/src/db/tx.ts';
 import { createChannel } from '../../server/src/integrations/channel-actions.ts';
 import { cidr } from '../../server/src/integrations/outbound/ip.ts';
 import { SecretBox } from '../../server/src/integrations/secrets.ts';
+import { streamNames } from '../../server/src/monitoring/ingest/stream-names.ts';
 import { startRedisServer } from '../support/redis.ts';
 import { isSignedWebhook, newWebhookSecret } from '../support/webhooks.ts';
 import { startLoad } from './load.ts';
@@ -43,6 +45,8 @@ const say = (msg: string) =>
   process.stderr.write(`[faults +${((Date.now() - began) / 1000).toFixed(1)}s] ${msg}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const RECOVERY_LIMIT_MS = 90_000;
+const PREFIX = 'vigilo:faults:';
+const names = streamNames(PREFIX);
 
 type Row = {
   fault: string;
@@ -122,7 +126,7 @@ try {
   const scaledEnv = {
     ...baseEnv,
     REDIS_URL: redis.url,
-    VIGILO_REDIS_PREFIX: 'vigilo:faults:',
+    VIGILO_REDIS_PREFIX: PREFIX,
     // Small, so the stream-full fault reaches it in seconds at this load.
     VIGILO_INGEST_MAX_BACKLOG: '40',
   };
@@ -178,6 +182,34 @@ try {
       [world.workspaceId, channel.id],
     );
     return ds.filter((d) => d.id === null || !receivedOk.has(d.id)).length;
+  };
+
+  /** The alert and event invariants, over the whole run so far. */
+  const invariants = async () => {
+    // No alert open twice at once for a rule and host, none announced twice.
+    const alertsDuplicated = (
+      await db.query<{ n: number }>(
+        `SELECT (
+           (SELECT count(*) FROM alerts a JOIN alerts b ON a.rule_id = b.rule_id AND a.host_id = b.host_id AND a.id < b.id
+              AND a.opened_at < coalesce(b.resolved_at, 'infinity') AND b.opened_at < coalesce(a.resolved_at, 'infinity'))
+           + (SELECT count(*) - count(DISTINCT payload ->> 'alertId') FROM events WHERE type = 'alert.opened')
+         )::int AS n`,
+      )
+    ).rows[0]!.n;
+    // No gap in event sequence numbers; every alert opened and resolved has its event.
+    const eventsLost = (
+      await db.query<{ n: number }>(
+        `SELECT (
+           (SELECT coalesce(max(seq), 0) - count(*) FROM events WHERE workspace_id = $1)
+           + (SELECT count(*) FROM alerts a WHERE NOT EXISTS
+                (SELECT 1 FROM events e WHERE e.type = 'alert.opened' AND e.payload ->> 'alertId' = a.id::text))
+           + (SELECT count(*) FROM alerts a WHERE a.state = 'resolved' AND NOT EXISTS
+                (SELECT 1 FROM events e WHERE e.type = 'alert.resolved' AND e.payload ->> 'alertId' = a.id::text))
+         )::int AS n`,
+        [world.workspaceId],
+      )
+    ).rows[0]!.n;
+    return { alertsDuplicated, eventsLost };
   };
 
   /**
@@ -239,7 +271,11 @@ try {
       fault_s: Math.round((ended - injected) / 100) / 10,
       recovery_s: recovery === null ? null : Math.round(recovery * 10) / 10,
     });
-    say(`${name}: ${recovery === null ? 'NOT recovered' : `recovered in ${recovery.toFixed(1)} s`}`);
+    const after = await invariants();
+    say(
+      `${name}: ${recovery === null ? 'NOT recovered' : `recovered in ${recovery.toFixed(1)} s`}; ` +
+        `alerts duplicated ${after.alertsDuplicated}, events lost ${after.eventsLost}`,
+    );
     const to = load.acked.length;
     return async () => [...load.acked.slice(from, to), ...(await own())];
   };
@@ -247,9 +283,14 @@ try {
 
   // 1. A worker dies with batches claimed: a new worker (a supervisor's restart) takes them over.
   windows.push(
-    await fault('kill -9 worker (scaled)', async () => {
-      await sleep(300);
+    await fault('kill -9 worker mid-batch (scaled)', async () => {
+      // Mid-batch: the kill lands while the worker holds entries it read and has not acknowledged.
+      const r = new Redis(redis.url);
+      const pending = async () => ((await r.xpending(names.stream, names.group)) as [number])[0];
+      for (let i = 0; i < 2000 && (await pending()) === 0; i++) await sleep(2);
       await worker.kill();
+      say(`worker killed holding ${await pending()} unacknowledged stream entries`);
+      r.disconnect();
       return () => worker.start();
     }),
   );
@@ -386,29 +427,7 @@ try {
     await db.query<{ n: number }>('SELECT (count(*) - count(DISTINCT id))::int AS n FROM snapshots')
   ).rows[0]!.n;
   const ackedUnique = new Set(everything);
-  // No alert open twice at once for a rule and host, none announced twice.
-  const alertsDuplicated = (
-    await db.query<{ n: number }>(
-      `SELECT (
-         (SELECT count(*) FROM alerts a JOIN alerts b ON a.rule_id = b.rule_id AND a.host_id = b.host_id AND a.id < b.id
-            AND a.opened_at < coalesce(b.resolved_at, 'infinity') AND b.opened_at < coalesce(a.resolved_at, 'infinity'))
-         + (SELECT count(*) - count(DISTINCT payload ->> 'alertId') FROM events WHERE type = 'alert.opened')
-       )::int AS n`,
-    )
-  ).rows[0]!.n;
-  // No gap in event sequence numbers; every alert opened and resolved has its event.
-  const eventsLost = (
-    await db.query<{ n: number }>(
-      `SELECT (
-         (SELECT coalesce(max(seq), 0) - count(*) FROM events WHERE workspace_id = $1)
-         + (SELECT count(*) FROM alerts a WHERE NOT EXISTS
-              (SELECT 1 FROM events e WHERE e.type = 'alert.opened' AND e.payload ->> 'alertId' = a.id::text))
-         + (SELECT count(*) FROM alerts a WHERE a.state = 'resolved' AND NOT EXISTS
-              (SELECT 1 FROM events e WHERE e.type = 'alert.resolved' AND e.payload ->> 'alertId' = a.id::text))
-       )::int AS n`,
-      [world.workspaceId],
-    )
-  ).rows[0]!.n;
+  const { alertsDuplicated, eventsLost } = await invariants();
   const opened = (
     await db.query<{ n: number }>("SELECT count(*)::int AS n FROM events WHERE type = 'alert.opened'")
   ).rows[0]!.n;
