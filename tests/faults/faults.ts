@@ -64,7 +64,10 @@ type Row = {
 
 const home = await mkdtemp(path.join(os.tmpdir(), 'vigilo-faults-'));
 const postgres = await startPrivatePostgres(path.join(TMP, 'faults-postgres.log'));
-const redis = await startRedisServer({ appendonly: true, appendfsync: 'always' });
+// FAULTS_VOLATILE_REDIS=1 runs Redis without its append-only file (and lets the receiver
+// acknowledge on it): the suite's own check that it fails when acknowledged batches are lost.
+const volatile = process.env.FAULTS_VOLATILE_REDIS === '1';
+const redis = await startRedisServer({ appendonly: !volatile, appendfsync: 'always' });
 const db = new pg.Pool({ connectionString: postgres.url, max: 3 });
 db.on('error', () => {}); // idle connections dropped by the Postgres restart
 const processes: ServerProcess[] = [];
@@ -112,7 +115,9 @@ try {
       ),
     { name: 'faults', type: 'webhook', config: { url: hooksUrl, secret }, eventTypes: ['alert.opened'] },
   );
-  say(`private Postgres ${postgres.url}, Redis ${redis.url} (appendonly yes), webhook ${hooksUrl}`);
+  say(
+    `private Postgres ${postgres.url}, Redis ${redis.url} (appendonly ${volatile ? 'no' : 'yes'}), webhook ${hooksUrl}`,
+  );
 
   const port = await freePort();
   const baseEnv = {
@@ -129,6 +134,7 @@ try {
     VIGILO_REDIS_PREFIX: PREFIX,
     // Small, so the stream-full fault reaches it in seconds at this load.
     VIGILO_INGEST_MAX_BACKLOG: '40',
+    ...(volatile ? { VIGILO_INGEST_ALLOW_VOLATILE_REDIS: 'true' } : {}),
   };
   const receiver = serverProcess({
     name: 'receiver',
@@ -309,11 +315,15 @@ try {
   );
   // 3. Redis crashes (kill -9) and comes back: the append-only file keeps what was acknowledged.
   windows.push(
-    await fault('kill -9 Redis, restart (scaled)', async () => {
+    await fault('kill -9 Redis holding a backlog, restart (scaled)', async () => {
+      // The worker paused first, so acknowledged batches wait in the stream when Redis dies.
+      worker.signal('SIGSTOP');
+      await sleep(1000);
       await redis.kill();
       return async () => {
         await sleep(2000);
         await redis.start();
+        worker.signal('SIGCONT');
       };
     }),
   );
@@ -394,10 +404,15 @@ try {
     await fault(
       'kill -9 agent mid-spool-write, restart',
       async () => {
+        // The server paused first, so the spool holds scans not yet pushed (and a push in flight,
+        // which the server reads when it resumes) when the agent dies: the restart replays them.
+        single.signal('SIGSTOP');
+        await sleep(1500);
         await agentExit('SIGKILL');
         return async () => {
           await sleep(500);
           startAgent();
+          single.signal('SIGCONT');
         };
       },
       spooled,
