@@ -9,23 +9,10 @@ import {
   setDefaultAgent,
 } from './agents-admin-online.ts';
 import type { BridgeContext } from './bridge-handlers.ts';
-import type { DesktopCore } from './desktop-core.ts';
-import { SessionError } from './desktop-app.ts';
+import { openCore, thenSync } from './handler-kit.ts';
 
 type Call = keyof typeof agentsAdminCalls;
 type Parsed<C extends Call> = z.output<(typeof agentsAdminCalls)[C]['input']>;
-
-function openCore(ctx: BridgeContext): DesktopCore {
-  const core = ctx.app.core;
-  if (!core) throw new SessionError('signed_out', 'sign in and open a workspace first');
-  return core;
-}
-
-/** Pulls the change log once a call moved hosts, so the certificates page shows it at once. */
-async function thenSync<T extends { ok: boolean }>(core: DesktopCore, result: T): Promise<T> {
-  if (result.ok) await core.engine.syncNow();
-  return result;
-}
 
 /** How the agents admin calls of the contract are served (spread into HANDLERS). */
 export const AGENTS_ADMIN_HANDLERS: {

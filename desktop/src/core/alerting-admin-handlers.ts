@@ -15,25 +15,10 @@ import {
 } from './alerting-admin-online.ts';
 import type { BridgeContext } from './bridge-handlers.ts';
 import type { DesktopCore } from './desktop-core.ts';
-import { SessionError } from './desktop-app.ts';
+import { openCore, thenSync } from './handler-kit.ts';
 
 type Call = keyof typeof alertingAdminCalls;
 type Parsed<C extends Call> = z.output<(typeof alertingAdminCalls)[C]['input']>;
-
-function openCore(ctx: BridgeContext): DesktopCore {
-  const core = ctx.app.core;
-  if (!core) throw new SessionError('signed_out', 'sign in and open a workspace first');
-  return core;
-}
-
-/**
- * Pulls the change log once a call changed something: rules and channels are replicated, so the
- * offline view (and the alert pages' rule names) follow at once.
- */
-async function thenSync<T extends { ok: boolean }>(core: DesktopCore, result: T): Promise<T> {
-  if (result.ok) await core.engine.syncNow();
-  return result;
-}
 
 /** Runs a change on the open core, then syncs. */
 const changing =

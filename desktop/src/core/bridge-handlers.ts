@@ -8,7 +8,6 @@ import {
   type BridgeOutputs,
 } from '../bridge/contract.ts';
 import { type DesktopApp, SessionError } from './desktop-app.ts';
-import type { DesktopCore } from './desktop-core.ts';
 import { CHANGE_ADMIN_HANDLERS } from './change-admin-handlers.ts';
 import { COMPLIANCE_HANDLERS } from './compliance-handlers.ts';
 import { ALERTING_ADMIN_HANDLERS } from './alerting-admin-handlers.ts';
@@ -23,6 +22,7 @@ import { changeDetail, changeList } from './replica/changes.ts';
 import { incidentDetail, incidentList } from './replica/incidents.ts';
 import { hostDetail, hostList } from './replica/inventory.ts';
 import { alertDetail, inbox } from './replica/queries.ts';
+import { openCore } from './handler-kit.ts';
 
 /**
  * What a shell gives the bridge: the app (session and open core) and how this shell signs a
@@ -67,13 +67,6 @@ export async function handleBridgeCall<C extends BridgeCall>(
     if (err instanceof SessionError) throw new BridgeInputError(err.message, { cause: err });
     throw err;
   }
-}
-
-/** The open workspace's core; the calls that need one are refused in words without it. */
-function openCore(ctx: BridgeContext): DesktopCore {
-  const core = ctx.app.core;
-  if (!core) throw new SessionError('signed_out', 'sign in and open a workspace first');
-  return core;
 }
 
 /**

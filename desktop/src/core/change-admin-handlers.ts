@@ -21,22 +21,10 @@ import {
   savePolicy,
 } from './change-admin-online.ts';
 import type { DesktopCore } from './desktop-core.ts';
-import { SessionError } from './desktop-app.ts';
+import { openCore, thenSync } from './handler-kit.ts';
 
 type Call = keyof typeof changeAdminCalls;
 type Parsed<C extends Call> = z.output<(typeof changeAdminCalls)[C]['input']>;
-
-function openCore(ctx: BridgeContext): DesktopCore {
-  const core = ctx.app.core;
-  if (!core) throw new SessionError('signed_out', 'sign in and open a workspace first');
-  return core;
-}
-
-/** Pulls the change log once a call changed something, so the pages show it at once. */
-async function thenSync<T extends { ok: boolean }>(core: DesktopCore, result: T): Promise<T> {
-  if (result.ok) await core.engine.syncNow();
-  return result;
-}
 
 /** Lists the members' names the replica keeps, by name (the pickers of approvers and delegates). */
 function people(core: DesktopCore): ChangeAdminOutputs['people.list'] {

@@ -9,20 +9,13 @@ import type {
 import type { OnlineResult } from '../bridge/changes.ts';
 import type { BridgeContext } from './bridge-handlers.ts';
 import { online } from './change-admin-online.ts';
-import type { DesktopCore } from './desktop-core.ts';
-import { SessionError } from './desktop-app.ts';
 import type { OnlineDeps } from './hosts-online.ts';
 import { controlsOverview } from './replica/controls.ts';
 import { riskDetail, riskHeatmap, riskList, vendorDetail, vendorList } from './replica/risks.ts';
+import { openCore, thenSync } from './handler-kit.ts';
 
 type Call = keyof typeof complianceCalls;
 type Parsed<C extends Call> = z.output<(typeof complianceCalls)[C]['input']>;
-
-function openCore(ctx: BridgeContext): DesktopCore {
-  const core = ctx.app.core;
-  if (!core) throw new SessionError('signed_out', 'sign in and open a workspace first');
-  return core;
-}
 
 /** Records a risk (online: the server checks the ratings and names each bad field). */
 export function createRisk(
@@ -67,12 +60,6 @@ export function recordAssessment(
     });
     return { id: assessmentId };
   });
-}
-
-/** Pulls the change log once a call changed something, so the pages show it at once. */
-async function thenSync<T extends { ok: boolean }>(core: DesktopCore, result: T): Promise<T> {
-  if (result.ok) await core.engine.syncNow();
-  return result;
 }
 
 /** How the compliance calls of the contract are served (spread into HANDLERS). */

@@ -1,8 +1,6 @@
 import type { z } from 'zod';
 import type { OncallOutputs, oncallCalls } from '../bridge/oncall.ts';
 import type { BridgeContext } from './bridge-handlers.ts';
-import type { DesktopCore } from './desktop-core.ts';
-import { SessionError } from './desktop-app.ts';
 import {
   addOverride,
   createRotation,
@@ -12,21 +10,10 @@ import {
   routeRule,
   savePolicy,
 } from './oncall-online.ts';
+import { openCore, thenSync } from './handler-kit.ts';
 
 type Call = keyof typeof oncallCalls;
 type Parsed<C extends Call> = z.output<(typeof oncallCalls)[C]['input']>;
-
-function openCore(ctx: BridgeContext): DesktopCore {
-  const core = ctx.app.core;
-  if (!core) throw new SessionError('signed_out', 'sign in and open a workspace first');
-  return core;
-}
-
-/** Pulls the change log once a call changed something, so the page shows it at once. */
-async function thenSync<T extends { ok: boolean }>(core: DesktopCore, result: T): Promise<T> {
-  if (result.ok) await core.engine.syncNow();
-  return result;
-}
 
 /** How the oncall calls of the contract are served (spread into HANDLERS). */
 export const ONCALL_HANDLERS: {

@@ -1,8 +1,6 @@
 import type { z } from 'zod';
 import type { PeopleAdminOutputs, peopleAdminCalls } from '../bridge/people-admin.ts';
 import type { BridgeContext } from './bridge-handlers.ts';
-import type { DesktopCore } from './desktop-core.ts';
-import { SessionError } from './desktop-app.ts';
 import {
   cancelMaintenance,
   createApiToken,
@@ -17,21 +15,10 @@ import {
   saveMaintenance,
   setMemberRole,
 } from './people-admin-online.ts';
+import { openCore, thenSync } from './handler-kit.ts';
 
 type Call = keyof typeof peopleAdminCalls;
 type Parsed<C extends Call> = z.output<(typeof peopleAdminCalls)[C]['input']>;
-
-function openCore(ctx: BridgeContext): DesktopCore {
-  const core = ctx.app.core;
-  if (!core) throw new SessionError('signed_out', 'sign in and open a workspace first');
-  return core;
-}
-
-/** Pulls the change log once a call changed replicated rows (members, snoozes), so pages show it. */
-async function thenSync<T extends { ok: boolean }>(core: DesktopCore, result: T): Promise<T> {
-  if (result.ok) await core.engine.syncNow();
-  return result;
-}
 
 /** How the people admin calls of the contract are served (spread into HANDLERS). */
 export const PEOPLE_ADMIN_HANDLERS: {

@@ -1,8 +1,6 @@
 import type { z } from 'zod';
 import type { ReliabilityOutputs, reliabilityCalls } from '../bridge/reliability.ts';
 import type { BridgeContext } from './bridge-handlers.ts';
-import type { DesktopCore } from './desktop-core.ts';
-import { SessionError } from './desktop-app.ts';
 import {
   listSlos,
   listStatusPages,
@@ -12,15 +10,10 @@ import {
   saveStatusPage,
   setStatusPageComponents,
 } from './reliability-online.ts';
+import { openCore } from './handler-kit.ts';
 
 type Call = keyof typeof reliabilityCalls;
 type Parsed<C extends Call> = z.output<(typeof reliabilityCalls)[C]['input']>;
-
-function openCore(ctx: BridgeContext): DesktopCore {
-  const core = ctx.app.core;
-  if (!core) throw new SessionError('signed_out', 'sign in and open a workspace first');
-  return core;
-}
 
 /** How the reliability calls of the contract are served (spread into HANDLERS). */
 export const RELIABILITY_HANDLERS: {
