@@ -233,6 +233,36 @@ describe('channels in the desktop core', () => {
     expect(await removeChannel(c, saved.id)).toEqual({ ok: true });
   });
 
+  it('gives a PagerDuty channel its inbound URL and takes the subscription’s signing secret on an edit', async () => {
+    const { c } = coreOf('admin');
+    const config = { routingKey: 'R'.repeat(32), eventsUrl: receiver.url };
+    const saved = await saveChannel(c, { name: 'pd', type: 'pagerduty', config, eventTypes: ['alert.*'] });
+    if (!saved.ok) throw new Error(saved.message);
+    expect(saved.webhookSecret).toBeUndefined();
+    expect(saved.inboundUrl).toMatch(new RegExp(`/integrations/pagerduty/[0-9a-f-]{36}/${saved.id}$`));
+    const edited = await saveChannel(c, {
+      id: saved.id,
+      name: 'pd',
+      type: 'pagerduty',
+      config: { signingSecret: 'pd-signing-secret-0123456789' },
+      eventTypes: ['alert.*'],
+    });
+    expect(edited).toMatchObject({ ok: true, id: saved.id, inboundUrl: saved.inboundUrl });
+    expect(
+      await saveChannel(c, {
+        id: saved.id,
+        name: 'pd',
+        type: 'pagerduty',
+        config: { signingSecret: 'short' },
+        eventTypes: ['*'],
+      }),
+    ).toMatchObject({
+      ok: false,
+      fieldErrors: { 'config.signingSecret': expect.stringContaining('signingSecret') },
+    });
+    expect(await removeChannel(c, saved.id)).toEqual({ ok: true });
+  });
+
   it("is the server's refusal for a member, never a crash", async () => {
     const { c } = coreOf('member');
     expect(await listChannels(c)).toMatchObject({ ok: false, reason: 'refused' });

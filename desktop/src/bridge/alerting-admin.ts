@@ -150,8 +150,15 @@ export type AlertingAdminOutputs = {
   'alertRules.save': OnlineResult<{ id: string }>;
   'alertRules.remove': OnlineResult;
   'channels.list': OnlineResult<AdminList & { channels: ChannelView[] }>;
-  /** `webhookSecret`: a new webhook's signing secret, this once. */
-  'channels.save': OnlineResult<{ id: string; webhookSecret: string | undefined }>;
+  /**
+   * `webhookSecret`: a new webhook's signing secret, this once. `inboundUrl`: where a PagerDuty
+   * channel's V3 webhook subscription delivers acknowledgements and resolves.
+   */
+  'channels.save': OnlineResult<{
+    id: string;
+    webhookSecret: string | undefined;
+    inboundUrl: string | undefined;
+  }>;
   'channels.test': OnlineResult<{ deliveryId: string }>;
   'channels.deliveries': OnlineResult<{ deliveries: DeliveryView[] }>;
   'channels.setEnabled': OnlineResult;

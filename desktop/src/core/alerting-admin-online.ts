@@ -228,15 +228,15 @@ export function listChannels(deps: OnlineDeps) {
 export function saveChannel(
   deps: OnlineDeps,
   draft: z.output<typeof channelDraftSchema>,
-): Promise<OnlineResult<{ id: string; webhookSecret: string | undefined }>> {
+): Promise<OnlineResult<{ id: string; webhookSecret: string | undefined; inboundUrl: string | undefined }>> {
   const { id, type, ...fields } = draft;
   return online('saving a channel', async () => {
     if (id) {
       const saved = await deps.api.channels.update.mutate({ workspace: deps.workspace, id, ...fields });
-      return { id: saved.id, webhookSecret: undefined };
+      return { id: saved.id, webhookSecret: undefined, inboundUrl: saved.inboundUrl };
     }
     const created = await deps.api.channels.create.mutate({ workspace: deps.workspace, type, ...fields });
-    return { id: created.id, webhookSecret: created.webhookSecret };
+    return { id: created.id, webhookSecret: created.webhookSecret, inboundUrl: created.inboundUrl };
   });
 }
 

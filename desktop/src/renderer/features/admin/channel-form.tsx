@@ -27,6 +27,7 @@ export type ChannelDraft = {
   eventTypes: string;
   url: string;
   routingKey: string;
+  signingSecret: string;
   eventsUrl: string;
   host: string;
   port: string;
@@ -45,6 +46,7 @@ export const blankChannel = (): ChannelDraft => ({
   eventTypes: 'alert.*',
   url: '',
   routingKey: '',
+  signingSecret: '',
   eventsUrl: '',
   host: '',
   port: '587',
@@ -98,7 +100,13 @@ function configOf(d: ChannelDraft): Record<string, unknown> {
     case 'teams':
       return secret('url', d.url);
     case 'pagerduty':
-      return { ...secret('routingKey', d.routingKey), ...optional('eventsUrl', d.eventsUrl) };
+      return {
+        ...secret('routingKey', d.routingKey),
+        // Optional even on creation: PagerDuty makes the subscription's secret only once the
+        // subscription points at the inbound URL this save returns.
+        ...(d.signingSecret ? { signingSecret: d.signingSecret } : {}),
+        ...optional('eventsUrl', d.eventsUrl),
+      };
     case 'email':
       return {
         host: d.host,
@@ -147,7 +155,9 @@ function Field(props: {
 /** Creates a channel of any kind, or edits one; a new webhook's secret is handed to `onDone`. */
 export function ChannelForm(props: {
   draft: ChannelDraft;
-  onDone: (saved: { name: string; webhookSecret: string | undefined } | undefined) => void;
+  onDone: (
+    saved: { name: string; webhookSecret: string | undefined; inboundUrl: string | undefined } | undefined,
+  ) => void;
 }) {
   const [d, setD] = useState(props.draft);
   const [errors, setErrors] = useState<Record<string, string>>({});
@@ -163,7 +173,8 @@ export function ChannelForm(props: {
       config: configOf(d),
       eventTypes: words(d.eventTypes),
     });
-    if (result.ok) props.onDone({ name: d.name, webhookSecret: result.webhookSecret });
+    if (result.ok)
+      props.onDone({ name: d.name, webhookSecret: result.webhookSecret, inboundUrl: result.inboundUrl });
     else {
       setErrors(result.fieldErrors);
       setMessage({ ok: false, text: `Not saved: ${result.message}.` });
@@ -233,6 +244,15 @@ export function ChannelForm(props: {
             type: 'password',
           })}
           {field('Events URL (blank: PagerDuty’s own)', 'eventsUrl', 'config.eventsUrl')}
+          {field(
+            'Signing secret of the V3 webhook subscription (acknowledge and resolve from PagerDuty)',
+            'signingSecret',
+            'config.signingSecret',
+            {
+              placeholder: editing ? 'leave blank to keep it' : 'after saving, subscribe and paste it here',
+              type: 'password',
+            },
+          )}
         </>
       ) : null}
       {d.type === 'email' ? (

@@ -167,6 +167,7 @@ export function ChannelsAdmin() {
   const [live, setLive] = useState<{ live: boolean; note: string }>({ live: true, note: '' });
   const [editing, setEditing] = useState<ChannelDraft | undefined>();
   const [secret, setSecret] = useState<{ name: string; secret: string } | undefined>();
+  const [inbound, setInbound] = useState<{ name: string; url: string } | undefined>();
   const [message, setMessage] = useState<{ ok: boolean; text: string } | undefined>();
   const load = useCallback(async () => {
     const list = await bridge.call('channels.list', {});
@@ -195,6 +196,16 @@ export function ChannelsAdmin() {
       ) : null}
       {!isAdmin ? <p className="muted">Only admins can see and change channels.</p> : null}
       {secret ? <SecretOnce {...secret} onDone={() => setSecret(undefined)} /> : null}
+      {inbound ? (
+        <div role="region" aria-label="PagerDuty inbound" data-testid="pagerduty-inbound">
+          <p>
+            To acknowledge and resolve from PagerDuty, add a V3 webhook subscription (incident acknowledged
+            and resolved) that delivers to <code data-testid="pagerduty-inbound-url">{inbound.url}</code>,
+            then edit <strong>{inbound.name}</strong> and paste the subscription’s signing secret.
+          </p>
+          <button onClick={() => setInbound(undefined)}>Done</button>
+        </div>
+      ) : null}
       {editing ? (
         <ChannelForm
           key={editing.id ?? 'new'}
@@ -204,6 +215,7 @@ export function ChannelsAdmin() {
             if (saved) {
               setMessage({ ok: true, text: `Saved ${saved.name}.` });
               if (saved.webhookSecret) setSecret({ name: saved.name, secret: saved.webhookSecret });
+              setInbound(saved.inboundUrl ? { name: saved.name, url: saved.inboundUrl } : undefined);
             }
             void load();
           }}
