@@ -62,6 +62,19 @@ export const NOTICE_UPDATE_STATUSES = [...INCIDENT_UPDATE_STATUSES, ...MAINTENAN
 export type NoticeUpdateStatus = (typeof NOTICE_UPDATE_STATUSES)[number];
 /** An update with one of these statuses ends its notice. */
 export const ENDING_STATUSES: ReadonlySet<NoticeUpdateStatus> = new Set(['resolved', 'completed']);
+/** The statuses a notice of `kind` may report: an incident is never "scheduled", nor maintenance "resolved". */
+export const statusesOf = (kind: NoticeKind): readonly NoticeUpdateStatus[] =>
+  kind === 'incident' ? INCIDENT_UPDATE_STATUSES : MAINTENANCE_UPDATE_STATUSES;
+/** How the public page and the desktop name each status. */
+export const NOTICE_STATUS_LABELS: Record<NoticeUpdateStatus, string> = {
+  investigating: 'Investigating',
+  identified: 'Identified',
+  monitoring: 'Monitoring',
+  resolved: 'Resolved',
+  scheduled: 'Scheduled',
+  in_progress: 'In progress',
+  completed: 'Completed',
+};
 
 const updateStatus = z.enum(NOTICE_UPDATE_STATUSES, {
   error: `status must be one of ${NOTICE_UPDATE_STATUSES.join(', ')}`,
@@ -88,8 +101,7 @@ export const statusNoticeInput = z
   .superRefine((v, ctx) => {
     if (v.endsAt && v.endsAt <= v.startsAt)
       ctx.addIssue({ code: 'custom', path: ['endsAt'], message: 'endsAt must be after startsAt' });
-    const allowed: readonly string[] =
-      v.kind === 'incident' ? INCIDENT_UPDATE_STATUSES : MAINTENANCE_UPDATE_STATUSES;
+    const allowed = statusesOf(v.kind);
     if (!allowed.includes(v.status))
       ctx.addIssue({
         code: 'custom',

@@ -1,5 +1,9 @@
 import { escapeHtml } from '@vigilo/shared/html';
-import { COMPONENT_STATE_LABELS, type ComponentState } from '@vigilo/shared/status-page';
+import {
+  COMPONENT_STATE_LABELS,
+  type ComponentState,
+  NOTICE_STATUS_LABELS,
+} from '@vigilo/shared/status-page';
 import type { PublicDay, PublicNotice, PublicStatusPage } from './status-pages-public.ts';
 
 /**
@@ -19,15 +23,6 @@ const STATE_CLASS: Record<ComponentState, string> = {
 };
 
 const fmt = (d: Date) => `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
-const STATUS_LABEL: Record<string, string> = {
-  investigating: 'Investigating',
-  identified: 'Identified',
-  monitoring: 'Monitoring',
-  resolved: 'Resolved',
-  scheduled: 'Scheduled',
-  in_progress: 'In progress',
-  completed: 'Completed',
-};
 
 function dayClass(d: PublicDay): string {
   if (d.total === 0) return 'none';
@@ -58,7 +53,7 @@ function notice(n: PublicNotice): string {
   const updates = n.updates
     .map(
       (u) =>
-        `<li><strong>${escapeHtml(STATUS_LABEL[u.status] ?? u.status)}</strong> — ${escapeHtml(u.body)} <time datetime="${u.postedAt.toISOString()}" class="muted">${fmt(u.postedAt)}</time></li>`,
+        `<li><strong>${escapeHtml(NOTICE_STATUS_LABELS[u.status] ?? u.status)}</strong> — ${escapeHtml(u.body)} <time datetime="${u.postedAt.toISOString()}" class="muted">${fmt(u.postedAt)}</time></li>`,
     )
     .join('');
   return `<article class="notice ${n.kind}"><h3>${escapeHtml(n.title)}</h3><p class="muted">${when}</p>${affected}<ol class="updates">${updates}</ol></article>`;
@@ -163,7 +158,7 @@ export function renderStatusFeed(page: PublicStatusPage, basePath: string): stri
       const content = n.updates
         .map(
           (u) =>
-            `<p><strong>${escapeHtml(STATUS_LABEL[u.status] ?? u.status)}</strong> (${fmt(u.postedAt)}): ${escapeHtml(u.body)}</p>`,
+            `<p><strong>${escapeHtml(NOTICE_STATUS_LABELS[u.status] ?? u.status)}</strong> (${fmt(u.postedAt)}): ${escapeHtml(u.body)}</p>`,
         )
         .join('');
       return `<entry>

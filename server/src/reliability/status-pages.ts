@@ -7,6 +7,7 @@ import {
   type StatusPageComponentInput,
   type StatusPageCreateInput,
   type StatusPageUpdateInput,
+  statusesOf,
 } from '@vigilo/shared/status-page';
 import type { WorkspaceTx } from '../db/tx.ts';
 import { isUniqueViolation } from '../db/pg-errors.ts';
@@ -358,6 +359,11 @@ export async function postStatusUpdate(
   ).rows[0];
   if (!notice) throw new ActionRefused('not_found', 'no such notice');
   if (notice.resolved_at) throw new ActionRefused('already_decided', 'this notice has ended already');
+  // The schema knows the status but not the notice: a maintenance cannot be "resolved" (it is
+  // completed), nor an incident "scheduled", or the page would show a state its kind never has.
+  const allowed = statusesOf(notice.kind);
+  if (!allowed.includes(input.status))
+    throw invalidField(['status'], `status of ${notice.kind} must be one of ${allowed.join(', ')}`);
   const { rows } = await tx.query<{ id: string }>(
     'INSERT INTO status_page_updates (workspace_id, notice_id, status, body, posted_at) VALUES ($1, $2, $3, $4, $5) RETURNING id',
     [tx.workspaceId, notice.id, input.status, input.body, now],
