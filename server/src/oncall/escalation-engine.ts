@@ -21,8 +21,9 @@ import { loadSchedule } from './schedule-views.ts';
  *    (escalations.next_fire_at), so a restart loses nothing.
  *
  * Acknowledging or resolving an alert stops its escalation in the same transaction
- * ({@link stopEscalation}, called from the alert actions); the consumer also stops it when the rule
- * engine resolves the alert, and a step never pages for an alert no longer open and unacknowledged.
+ * ({@link stopEscalation}, called from the alert actions, and when a rule's disabling or removal
+ * resolves its alerts); the consumer also stops it when the rule engine resolves the alert, and a
+ * step never pages for an alert no longer open and unacknowledged.
  */
 
 const ENGINE: TxContext = { actor: { type: 'system', id: 'escalation' }, requestId: undefined };
@@ -146,12 +147,7 @@ export async function consumeAlertEvents(owner: pg.Pool, workspaceId: string, no
             if (await startEscalation(tx, alert, route.policyId, now)) begun += 1;
           }
         } else {
-          const paged = await tx.query<{ channel_id: string }>(
-            'SELECT DISTINCT channel_id FROM escalation_pages WHERE workspace_id = $1 AND alert_id = $2 AND channel_id IS NOT NULL',
-            [workspaceId, alertId],
-          );
-          if (!alert.suppressed)
-            await deliverTo(tx, [...route.channelIds, ...paged.rows.map((r) => r.channel_id)], seq);
+          await deliverEnd(tx, alert, route, seq);
           // The rule engine resolves alerts without the alert actions: stop here too (idempotent).
           await stopEscalation(tx, {
             alertId,
@@ -173,6 +169,44 @@ export async function consumeAlertEvents(owner: pg.Pool, workspaceId: string, no
     started += begun;
     if (count < BATCH) return started;
   }
+}
+
+/**
+ * Queues an alert's acknowledge or resolve event for its route's channels and every channel its
+ * escalation paged, so a pager's incident closes with the alert. Nothing for a suppressed alert,
+ * whose open was never sent.
+ */
+async function deliverEnd(
+  tx: WorkspaceTx,
+  alert: AlertFacts,
+  route: { channelIds: string[] },
+  eventSeq: number,
+): Promise<void> {
+  if (alert.suppressed) return;
+  const paged = await tx.query<{ channel_id: string }>(
+    'SELECT DISTINCT channel_id FROM escalation_pages WHERE workspace_id = $1 AND alert_id = $2 AND channel_id IS NOT NULL',
+    [tx.workspaceId, alert.id],
+  );
+  await deliverTo(tx, [...route.channelIds, ...paged.rows.map((r) => r.channel_id)], eventSeq);
+}
+
+/**
+ * Delivers the resolve just recorded for an alert that is about to be deleted (its rule's removal
+ * cascades to it, its escalation and its pages), as the consumer would on reading the event:
+ * by then the consumer finds neither the alert nor whom it paged, and a pager's incident would
+ * stay open. Call it right after recording `alert.resolved`, whose number is the workspace head's.
+ * Should the consumer still see the alert, the same delivery is not queued twice.
+ */
+export async function deliverResolveBeforeRemoval(tx: WorkspaceTx, alertId: string): Promise<void> {
+  const alert = await alertFacts(tx, alertId);
+  if (!alert) return;
+  const head = await tx.query<{ event_seq: string }>(
+    'SELECT event_seq FROM workspace_heads WHERE workspace_id = $1',
+    [tx.workspaceId],
+  );
+  const seq = head.rows[0]?.event_seq;
+  if (seq === undefined) return;
+  await deliverEnd(tx, alert, await routeOf(tx, alert), Number(seq));
 }
 
 /** Starts the escalation of an alert under a policy (once per alert); its first step is due now. */

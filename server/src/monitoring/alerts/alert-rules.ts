@@ -3,13 +3,16 @@ import { z } from 'zod';
 import { isUniqueViolation } from '../../db/pg-errors.ts';
 import type { WorkspaceTx } from '../../db/tx.ts';
 import { ActionRefused } from '../../domain-errors.ts';
+import { deliverResolveBeforeRemoval, stopEscalation } from '../../oncall/escalation-engine.ts';
+import { actorRef } from './alert-actions.ts';
 import { evaluateRules } from './rule-engine.ts';
 import { openAlertsByRule, ruleMatches, type RuleMatches } from './rule-matches.ts';
 
 /**
  * Alert rules: what to alert on, where, how severe, after how many evaluations. Creating or
  * changing one evaluates every rule at once against each host's current status, so an alert it
- * implies opens without waiting for the next scan.
+ * implies opens without waiting for the next scan. Disabling or removing one resolves its open
+ * alerts, since nothing would evaluate them again; enabling it again evaluates it like any edit.
  */
 
 /** How many evaluations in a row a transition waits for, its message naming the field. */
@@ -107,7 +110,10 @@ export async function createRule(tx: WorkspaceTx, r: RuleFields, now: Date) {
   return present(rule);
 }
 
-/** Changes the fields given; the rule starts counting afresh and is evaluated at once. */
+/**
+ * Changes the fields given; the rule starts counting afresh and is evaluated at once. Its open
+ * alerts on hosts it no longer covers resolve, and all of them when it is disabled.
+ */
 export async function updateRule(tx: WorkspaceTx, id: string, patch: RulePatch, now: Date) {
   const before = await tx.query<RuleRow>('SELECT * FROM alert_rules WHERE id = $1 FOR UPDATE', [id]);
   const prev = before.rows[0];
@@ -135,7 +141,14 @@ export async function updateRule(tx: WorkspaceTx, id: string, patch: RulePatch, 
   const rule = rows[0] as RuleRow;
   // A changed predicate starts counting afresh.
   await tx.query('DELETE FROM rule_states WHERE rule_id = $1', [id]);
-  await resolveOutOfScope(tx, present(rule), now);
+  // A disabled rule is evaluated no more: its open alerts resolve now. Enabled again, it is
+  // evaluated below like any edited rule, and at every ingest after.
+  await resolveRuleAlerts(
+    tx,
+    present(rule),
+    now,
+    rule.enabled ? "no longer in the rule's scope" : 'rule disabled',
+  );
   await tx.record({
     action: 'alert_rule.updated',
     target: { type: 'alert_rule', id },
@@ -147,12 +160,22 @@ export async function updateRule(tx: WorkspaceTx, id: string, patch: RulePatch, 
   return present(rule);
 }
 
+/** Why a rule's open alerts resolve although their condition was never seen to clear. */
+type EndReason = "no longer in the rule's scope" | 'rule disabled' | 'rule removed';
+
 /**
- * Resolves the open alerts of a rule on hosts its (new) scope no longer covers: the engine only
- * evaluates hosts in scope, so nothing else would ever resolve them. Each with its audit row and
- * event, by the rule engine, like any resolution.
+ * Resolves the open alerts of a rule that the engine will no longer evaluate — those on hosts its
+ * (new) scope leaves out, or all of them once it is disabled or about to be removed: nothing else
+ * would ever resolve them. Each as the rule engine resolves one (the `alert.resolved` audit row and
+ * event, `summary` saying why, which the alert's audit timeline shows), and its escalation stops
+ * in the same transaction, so nobody is paged for it on the next timer.
  */
-async function resolveOutOfScope(tx: WorkspaceTx, rule: ReturnType<typeof present>, now: Date) {
+async function resolveRuleAlerts(
+  tx: WorkspaceTx,
+  rule: ReturnType<typeof present>,
+  now: Date,
+  reason: EndReason,
+): Promise<void> {
   const { rows } = await tx.query<{
     id: string;
     host_id: string;
@@ -164,10 +187,13 @@ async function resolveOutOfScope(tx: WorkspaceTx, rule: ReturnType<typeof presen
      WHERE a.rule_id = $1 AND a.state = 'open' ORDER BY a.id FOR UPDATE OF a`,
     [rule.id],
   );
-  const engine = tx.as({ type: 'system', id: 'rule-engine' });
-  const summary = "no longer in the rule's scope";
+  const engine = tx.as(RULE_ENGINE);
   for (const alert of rows) {
-    if (inScope(rule.scope, { id: alert.host_id, tags: alert.tags })) continue;
+    if (
+      reason === "no longer in the rule's scope" &&
+      inScope(rule.scope, { id: alert.host_id, tags: alert.tags })
+    )
+      continue;
     await tx.query("UPDATE alerts SET state = 'resolved', resolved_at = $2 WHERE id = $1", [alert.id, now]);
     const subject = {
       alertRule: rule.name,
@@ -179,27 +205,38 @@ async function resolveOutOfScope(tx: WorkspaceTx, rule: ReturnType<typeof presen
     await engine.record({
       action: 'alert.resolved',
       target: { type: 'alert', id: alert.id },
-      summary: { after: { ...subject, summary } },
+      summary: { after: { ...subject, summary: reason } },
       event: 'alert.resolved',
-      payload: { alertId: alert.id, ruleId: rule.id, ...subject, summary },
+      payload: { alertId: alert.id, ruleId: rule.id, ...subject, summary: reason },
     });
+    // Must follow the record at once: it delivers the workspace head's event, the resolve.
+    if (reason === 'rule removed') await deliverResolveBeforeRemoval(engine, alert.id);
+    await stopEscalation(engine, { alertId: alert.id, state: 'resolved', by: actorRef(RULE_ENGINE), now });
   }
 }
 
-/** Removes a rule with its alerts' history. */
-export async function removeRule(tx: WorkspaceTx, id: string): Promise<{ id: string }> {
-  const { rows } = await tx.query<RuleRow>('DELETE FROM alert_rules WHERE id = $1 RETURNING *', [id]);
-  if (!rows[0]) throw noRule();
+/**
+ * Removes a rule with its alerts' history. Its open alerts are resolved first (see
+ * {@link resolveRuleAlerts}): their audit rows, events and escalation stops outlive the rows the
+ * removal deletes, and channels that heard an alert open hear it resolve.
+ */
+export async function removeRule(tx: WorkspaceTx, id: string, now: Date): Promise<{ id: string }> {
+  const found = await tx.query<RuleRow>('SELECT * FROM alert_rules WHERE id = $1 FOR UPDATE', [id]);
+  const prev = found.rows[0];
+  if (!prev) throw noRule();
+  await resolveRuleAlerts(tx, present(prev), now, 'rule removed');
+  await tx.query('DELETE FROM alert_rules WHERE id = $1', [id]);
   await tx.record({
     action: 'alert_rule.removed',
     target: { type: 'alert_rule', id },
-    summary: { before: present(rows[0]) },
+    summary: { before: present(prev) },
     event: 'alert_rule.removed',
-    payload: { id, name: rows[0].name },
+    payload: { id, name: prev.name },
   });
   return { id };
 }
 
+const RULE_ENGINE = { type: 'system', id: 'rule-engine' } as const;
 const noRule = () => new ActionRefused('not_found', 'no rule with that id');
 const nameTaken = (name: string, cause?: unknown) =>
   new ActionRefused('conflict', `a rule named "${name}" exists`, { cause });

@@ -34,13 +34,15 @@ export const alertRulesRouter = router({
       ctx.tx((tx) => createRule(tx, rule, ctx.services.clock())),
     ),
 
+  /** Changes a rule and evaluates it at once; disabling it resolves its open alerts. */
   update: workspaceProcedure
     .input(ruleBase.partial().extend({ workspace: workspaceRef, id: ruleId }))
     .mutation(({ ctx, input: { workspace: _, id, ...patch } }) =>
       ctx.tx((tx) => updateRule(tx, id, patch, ctx.services.clock())),
     ),
 
+  /** Removes a rule with its alerts' history, its open alerts resolved first. */
   remove: workspaceProcedure
     .input(z.object({ workspace: workspaceRef, id: ruleId }))
-    .mutation(({ ctx, input }) => ctx.tx((tx) => removeRule(tx, input.id))),
+    .mutation(({ ctx, input }) => ctx.tx((tx) => removeRule(tx, input.id, ctx.services.clock()))),
 });
