@@ -1,3 +1,4 @@
+import { NOTICE_KINDS, type NoticeKind, type NoticeUpdateStatus } from '@vigilo/shared/status-page';
 import { z } from 'zod';
 import type { OnlineResult } from './changes.ts';
 
@@ -60,6 +61,34 @@ export const componentDraftSchema = z.object({
 });
 export type ComponentDraft = z.input<typeof componentDraftSchema>;
 
+/**
+ * Where a notice stands, as the page lists it: an incident not resolved (`active`), maintenance
+ * not completed (`maintenance`), or one that ended in the last 14 days (`recent`, as long as the
+ * public page lists it). Older ended notices are not listed.
+ */
+export type NoticeSection = 'active' | 'maintenance' | 'recent';
+
+/** A published incident or maintenance, with its updates newest first. Instants are ISO. */
+export type StatusNoticeView = {
+  id: string;
+  kind: NoticeKind;
+  title: string;
+  section: NoticeSection;
+  componentIds: string[];
+  /** The public names of the components it affects. */
+  components: string[];
+  startsAt: string;
+  /** '' when open-ended (incidents, and maintenance without a planned end). */
+  endsAt: string;
+  /** '' while it has not ended. */
+  endedAt: string;
+  /** Its last update's status. */
+  status: NoticeUpdateStatus;
+  /** Maintenance whose planned end passed without being completed: the public page hides it. */
+  overdue: boolean;
+  updates: Array<{ id: string; status: NoticeUpdateStatus; body: string; postedAt: string }>;
+};
+
 export type StatusPageSummary = {
   id: string;
   slug: string;
@@ -69,7 +98,37 @@ export type StatusPageSummary = {
   url: string;
   components: Array<{ id: string; publicName: string; hostId: string | null; tag: string | null }>;
   activeNotices: number;
+  /** Active incidents newest first, then maintenance soonest first, then recent ones newest first. */
+  notices: StatusNoticeView[];
 };
+
+/** An ISO instant, or '' (the server names the field when it needs one). */
+const when = words(40);
+
+/**
+ * A new incident or maintenance with its first update. The status is loose on purpose: the
+ * server says which statuses the kind allows, under the field.
+ */
+export const noticeDraftSchema = z.object({
+  pageId: id,
+  kind: z.enum(NOTICE_KINDS),
+  title: words(1000),
+  componentIds: z.array(id).max(100).default([]),
+  startsAt: when,
+  /** '' for none: incidents have none, maintenance may leave it open. */
+  endsAt: when.default(''),
+  status: words(40),
+  body: words(10000),
+});
+export type NoticeDraft = z.input<typeof noticeDraftSchema>;
+
+/** An update on a published notice; `resolved` or `completed` ends it. */
+export const noticeUpdateDraftSchema = z.object({
+  noticeId: id,
+  status: words(40),
+  body: words(10000),
+});
+export type NoticeUpdateDraft = z.input<typeof noticeUpdateDraftSchema>;
 
 const ref = z.object({ id });
 
@@ -84,6 +143,8 @@ export const reliabilityCalls = {
   'statusPages.setComponents': {
     input: z.object({ id, components: z.array(componentDraftSchema).max(100) }),
   },
+  'statusPages.postNotice': { input: noticeDraftSchema },
+  'statusPages.postUpdate': { input: noticeUpdateDraftSchema },
 } as const;
 
 /** Their answers, joined into contract.ts's BridgeOutputs. */
@@ -95,4 +156,6 @@ export type ReliabilityOutputs = {
   'statusPages.save': OnlineResult<{ id: string; url: string }>;
   'statusPages.remove': OnlineResult;
   'statusPages.setComponents': OnlineResult;
+  'statusPages.postNotice': OnlineResult<{ id: string }>;
+  'statusPages.postUpdate': OnlineResult<{ id: string }>;
 };

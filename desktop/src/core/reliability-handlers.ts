@@ -10,6 +10,7 @@ import {
   saveStatusPage,
   setStatusPageComponents,
 } from './reliability-online.ts';
+import { postStatusNotice, postStatusUpdate } from './status-notices-online.ts';
 import { openCore } from './handler-kit.ts';
 
 type Call = keyof typeof reliabilityCalls;
@@ -30,4 +31,6 @@ export const RELIABILITY_HANDLERS: {
   'statusPages.remove': ({ id }, ctx) => removeStatusPage(openCore(ctx), id),
   'statusPages.setComponents': ({ id, components }, ctx) =>
     setStatusPageComponents(openCore(ctx), id, components),
+  'statusPages.postNotice': (draft, ctx) => postStatusNotice(openCore(ctx), draft),
+  'statusPages.postUpdate': (draft, ctx) => postStatusUpdate(openCore(ctx), draft),
 };

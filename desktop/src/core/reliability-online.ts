@@ -9,6 +9,7 @@ import type {
 import type { OnlineResult } from '../bridge/changes.ts';
 import { online } from './change-admin-online.ts';
 import type { OnlineDeps } from './hosts-online.ts';
+import { noticeViews } from './status-notices-online.ts';
 
 /**
  * SLOs and status pages: online calls (the server evaluates SLOs and keeps the pages). Offline
@@ -96,6 +97,7 @@ export function listStatusPages(
 ): Promise<OnlineResult<{ pages: StatusPageSummary[] }>> {
   return online('reading status pages', async () => {
     const pages = await deps.api.statusPages.list.query({ workspace: deps.workspace });
+    const now = deps.clock();
     return {
       pages: pages.map((p) => ({
         id: p.id,
@@ -105,6 +107,7 @@ export function listStatusPages(
         url: `${deps.serverUrl}/status/${p.slug}`,
         components: p.components,
         activeNotices: p.notices.filter((n) => !n.resolvedAt).length,
+        notices: noticeViews(p.notices, new Map(p.components.map((c) => [c.id, c.publicName])), now),
       })),
     };
   });
