@@ -109,7 +109,9 @@ export const sloUpdateInput = z.object({
   name: sloFields.name.optional(),
   objective: sloFields.objective.optional(),
   windowDays: sloFields.windowDays.optional(),
-  thresholdMs: sloFields.thresholdMs.optional(),
+  // Not the field's default: an update that leaves it out keeps the SLO's value (a latency SLO
+  // renamed alone keeps its threshold).
+  thresholdMs: sloFields.thresholdMs.unwrap().optional(),
 });
 export type SloUpdateInput = z.infer<typeof sloUpdateInput>;
 
