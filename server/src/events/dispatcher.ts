@@ -4,6 +4,7 @@ import { eventMatches } from '@vigilo/shared/events';
 import { type TxContext, withWorkspace } from '../db/tx.ts';
 import { recordRiskSignals } from '../compliance/risks/risk-signals.ts';
 import type { BusEvent, EventBus } from './bus.ts';
+import { type LeaderSession, openLeaderSession, type ReconnectBackoff } from './leader-session.ts';
 
 const CONSUMER = 'dispatcher';
 const BATCH = 500;
@@ -15,6 +16,8 @@ const DISPATCH: TxContext = { actor: { type: 'system', id: 'dispatcher' }, reque
 export type Dispatcher = {
   /** Processes every workspace's pending events once (also used by tests for determinism). */
   runOnce(): Promise<number>;
+  /** True while this process holds the leader lock on a live session, and so dispatches. */
+  isLeader(): boolean;
   stop(): Promise<void>;
 };
 
@@ -26,13 +29,22 @@ export type Dispatcher = {
  * which clients recover by pulling; deliveries are at-least-once.
  *
  * In several server processes only the holder of an advisory lock dispatches. It wakes on
- * Postgres NOTIFY (sent at commit by the events trigger) and polls as a safety net.
+ * Postgres NOTIFY (sent at commit by the events trigger) and polls as a safety net. The lock and
+ * the LISTEN live on one session (leader-session.ts), which is reopened when it dies; the new
+ * leader catches up from the cursors, so events committed meanwhile are not lost.
+ *
+ * Leadership saves work; it is not what keeps an event from being dispatched twice. Each
+ * dispatch transaction locks its workspace's cursor row FOR UPDATE, so two processes that both
+ * believe they lead (for the moment between a session's death and its owner hearing of it) take
+ * turns, and the second finds the events already behind the cursor.
  */
 export function startDispatcher(deps: {
   owner: pg.Pool;
   bus: EventBus;
   log: Logger;
   pollMs?: number;
+  /** How soon a lost session is reopened (default DEFAULT_RECONNECT). */
+  reconnect?: ReconnectBackoff;
   onDeliveriesCreated?: () => void;
   /** Tests drive runOnce themselves. */
   autoStart?: boolean;
@@ -40,9 +52,8 @@ export function startDispatcher(deps: {
   let stopped = false;
   let running: Promise<number> | undefined;
   let again = false;
-  let listener: pg.PoolClient | undefined;
   let timer: NodeJS.Timeout | undefined;
-  let leader = false;
+  let session: LeaderSession | undefined;
 
   const runOnce = async (): Promise<number> => {
     const { rows } = await deps.owner.query<{ id: string }>('SELECT id FROM workspaces ORDER BY id');
@@ -52,7 +63,7 @@ export function startDispatcher(deps: {
   };
 
   const trigger = () => {
-    if (stopped || !leader) return;
+    if (stopped || !session?.isLeader()) return;
     if (running) {
       again = true;
       return;
@@ -71,42 +82,34 @@ export function startDispatcher(deps: {
       });
   };
 
-  const start = async () => {
-    listener = await deps.owner.connect();
-    listener.on('notification', trigger);
-    await listener.query('LISTEN vigilo_events');
-    const tryLead = async () => {
-      if (stopped || leader || !listener) return;
-      const { rows } = await listener.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [
-        LEADER_LOCK,
-      ]);
-      leader = rows[0]?.ok === true;
-      if (leader) deps.log.info('this process dispatches events');
-    };
-    await tryLead();
-    trigger();
-    timer = setInterval(() => {
-      tryLead().then(trigger, (err: unknown) =>
-        deps.log.error({ err }, 'dispatcher leadership check failed'),
-      );
-    }, deps.pollMs ?? 5000);
-  };
-
   if (deps.autoStart !== false) {
-    start().catch((err: unknown) => deps.log.error({ err }, 'dispatcher failed to start'));
+    const leaderSession = openLeaderSession({
+      pool: deps.owner,
+      channel: 'vigilo_events',
+      lockKey: LEADER_LOCK,
+      role: 'dispatcher',
+      log: deps.log,
+      onNotification: trigger,
+      // Caught up at once: events committed while nobody led sent their NOTIFY to no one.
+      onLeading: trigger,
+      ...(deps.reconnect ? { reconnect: deps.reconnect } : {}),
+    });
+    session = leaderSession;
+    timer = setInterval(() => {
+      if (leaderSession.isLeader()) trigger();
+      // A leader that died without a notification since: take over on the poll.
+      else void leaderSession.lead();
+    }, deps.pollMs ?? 5000);
   }
 
   return {
     runOnce,
+    isLeader: () => session?.isLeader() ?? false,
     stop: async () => {
       stopped = true;
       if (timer) clearInterval(timer);
       await running;
-      if (listener) {
-        // Releasing the session drops LISTEN and the leader lock with it.
-        listener.release(true);
-        listener = undefined;
-      }
+      await session?.close();
     },
   };
 
