@@ -10,6 +10,7 @@ import { loadMigrations } from './db/migrate.ts';
 import { openDatabase } from './db/pool.ts';
 import { createMemoryBus, createRedisBus, type EventBus } from './events/bus.ts';
 import { createDeliveryWorker } from './events/delivery-worker.ts';
+import { DELIVERY_TIMEOUT_MS } from './events/delivery-timing.ts';
 import { startDispatcher } from './events/dispatcher.ts';
 import { DEFAULT_DELIVERY_BACKOFF } from './integrations/backoff.ts';
 import { outboundPolicy } from './integrations/outbound/policy.ts';
@@ -128,7 +129,8 @@ export async function startRuntime(opts: {
       clock,
       backoff: DEFAULT_DELIVERY_BACKOFF,
       disableAfterFailures: 20,
-      timeoutMs: 10_000,
+      timeoutMs: DELIVERY_TIMEOUT_MS,
+      leaseMs: opts.config.deliveryLeaseMs,
       outbound: outboundPolicy({ allow: opts.config.outboundAllow }),
     });
     let working: Promise<unknown> = Promise.resolve();

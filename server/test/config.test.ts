@@ -23,6 +23,8 @@ describe('loadConfig', () => {
       ingestWorkers: 2,
       ingestMaxBacklogBytes: 512 * 1024 * 1024,
       ingestMaxAttempts: 5,
+      ingestClaimIdleMs: 30_000,
+      deliveryLeaseMs: 60_000,
       ingestAllowVolatileRedis: false,
       agentCacheMs: 5000,
       redisPrefix: 'vigilo:',
@@ -53,6 +55,23 @@ describe('loadConfig', () => {
     ['VIGILO_DB_POOL_SIZE', '-3', /VIGILO_DB_POOL_SIZE must be a whole number/],
     ['VIGILO_INGEST_WORKERS', '0', /VIGILO_INGEST_WORKERS must be a whole number/],
     ['VIGILO_INGEST_WORKERS', '99', /VIGILO_INGEST_WORKERS must be a whole number/],
+    [
+      'VIGILO_INGEST_CLAIM_IDLE_MS',
+      '4999',
+      /VIGILO_INGEST_CLAIM_IDLE_MS must be a whole number of milliseconds between 5000 and 3600000 \(got "4999"\)/,
+    ],
+    [
+      'VIGILO_INGEST_CLAIM_IDLE_MS',
+      '5s',
+      /VIGILO_INGEST_CLAIM_IDLE_MS must be a whole number of milliseconds/,
+    ],
+    ['VIGILO_INGEST_CLAIM_IDLE_MS', '3600001', /VIGILO_INGEST_CLAIM_IDLE_MS must be a whole number/],
+    [
+      'VIGILO_DELIVERY_LEASE_MS',
+      '19999',
+      /VIGILO_DELIVERY_LEASE_MS must be a whole number of milliseconds between 20000 and 3600000 \(got "19999"\)/,
+    ],
+    ['VIGILO_DELIVERY_LEASE_MS', '-1', /VIGILO_DELIVERY_LEASE_MS must be a whole number of milliseconds/],
   ])('rejects %s=%s naming the variable and the expected form', (name, value, message) => {
     let error: unknown;
     try {
@@ -63,6 +82,14 @@ describe('loadConfig', () => {
     expect(error).toBeInstanceOf(VigiloError);
     expect((error as VigiloError).code).toBe('CONFIG_INVALID');
     expect((error as VigiloError).message).toMatch(message);
+  });
+
+  it('takes the ingest claim timeout and the delivery lease from the environment, minimum included', () => {
+    const config = loadConfig(
+      { VIGILO_INGEST_CLAIM_IDLE_MS: '5000', VIGILO_DELIVERY_LEASE_MS: '20000' },
+      '/',
+    );
+    expect([config.ingestClaimIdleMs, config.deliveryLeaseMs]).toEqual([5000, 20_000]);
   });
 
   it('reports every invalid variable at once', () => {

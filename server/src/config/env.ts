@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { VigiloError } from '../errors.ts';
+import { DEFAULT_DELIVERY_LEASE_MS, MIN_DELIVERY_LEASE_MS } from '../events/delivery-timing.ts';
 import { type IdentityConfig, identityEnvSchema, resolveIdentityConfig } from '../identity/config.ts';
 import { PRIVATE_BLOCKS } from '../integrations/outbound/address-class.ts';
 import type { Cidr } from '../integrations/outbound/ip.ts';
@@ -23,6 +24,24 @@ const positiveInt = (name: string, max: number) =>
     .regex(/^\d+$/, `${name} must be a whole number between 1 and ${max}`)
     .transform(Number)
     .refine((n) => n >= 1 && n <= max, `${name} must be a whole number between 1 and ${max}`);
+
+const millis = (name: string, min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, `${name} must be a whole number of milliseconds between ${min} and ${max}`)
+    .transform(Number)
+    .refine(
+      (n) => n >= min && n <= max,
+      `${name} must be a whole number of milliseconds between ${min} and ${max}`,
+    );
+
+/**
+ * The shortest claim timeout: a worker reads up to 40 entries a pass and writes them one group of
+ * up to 2,000 snapshots at a time (~0.4 s each, BENCHMARKS.md), so the last entry of a busy pass
+ * stays pending for a few seconds while its worker is alive and well. Shorter, and live workers'
+ * entries would be taken over and written twice (stored once, but the work doubled under load).
+ */
+export const MIN_INGEST_CLAIM_IDLE_MS = 5_000;
 
 const postgresUrl = (name: string) =>
   z
@@ -66,6 +85,14 @@ const envSchema = identityEnvSchema.extend({
   VIGILO_INGEST_WORKERS: positiveInt('VIGILO_INGEST_WORKERS', 32).default(2),
   VIGILO_INGEST_MAX_BACKLOG_MB: positiveInt('VIGILO_INGEST_MAX_BACKLOG_MB', 1_000_000).default(512),
   VIGILO_INGEST_MAX_ATTEMPTS: positiveInt('VIGILO_INGEST_MAX_ATTEMPTS', 100).default(5),
+  VIGILO_INGEST_CLAIM_IDLE_MS: millis(
+    'VIGILO_INGEST_CLAIM_IDLE_MS',
+    MIN_INGEST_CLAIM_IDLE_MS,
+    3_600_000,
+  ).default(30_000),
+  VIGILO_DELIVERY_LEASE_MS: millis('VIGILO_DELIVERY_LEASE_MS', MIN_DELIVERY_LEASE_MS, 3_600_000).default(
+    DEFAULT_DELIVERY_LEASE_MS,
+  ),
   VIGILO_INGEST_ALLOW_VOLATILE_REDIS: z
     .enum(['true', 'false'], { error: 'VIGILO_INGEST_ALLOW_VOLATILE_REDIS must be true or false' })
     .default('false'),
@@ -133,6 +160,10 @@ export type Config = {
   ingestMaxBacklogBytes: number;
   /** Scaled mode: failed attempts after which a batch becomes a dead letter. */
   ingestMaxAttempts: number;
+  /** Scaled mode: how long a stream entry stays pending before another worker takes it over. */
+  ingestClaimIdleMs: number;
+  /** How long a delivery being attempted is leased: a dead worker's delivery is retried after it. */
+  deliveryLeaseMs: number;
   /** Scaled mode: acknowledge batches into a Redis without AOF (warned, never the default). */
   ingestAllowVolatileRedis: boolean;
   /** How long a receiver remembers an agent's credential and hosts (0: not at all). */
@@ -180,6 +211,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string): Config {
     ingestWorkers: e.VIGILO_INGEST_WORKERS,
     ingestMaxBacklogBytes: e.VIGILO_INGEST_MAX_BACKLOG_MB * 1024 * 1024,
     ingestMaxAttempts: e.VIGILO_INGEST_MAX_ATTEMPTS,
+    ingestClaimIdleMs: e.VIGILO_INGEST_CLAIM_IDLE_MS,
+    deliveryLeaseMs: e.VIGILO_DELIVERY_LEASE_MS,
     ingestAllowVolatileRedis: e.VIGILO_INGEST_ALLOW_VOLATILE_REDIS === 'true',
     agentCacheMs: e.VIGILO_AGENT_CACHE_MS,
     redisPrefix: e.VIGILO_REDIS_PREFIX,

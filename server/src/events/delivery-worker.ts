@@ -6,6 +6,7 @@ import { type BackoffPolicy, delayAfterFailure, type RandomSource } from '@vigil
 import { ChannelConfigError, parseChannelConfig, sendToChannel } from '../integrations/channels/index.ts';
 import type { ChannelMessage, DeliveryResult, JsonValue } from '../integrations/channels/types.ts';
 import type { OutboundPolicy } from '../integrations/outbound/policy.ts';
+import { DEFAULT_DELIVERY_LEASE_MS } from './delivery-timing.ts';
 import { messageGrouping } from './message-grouping.ts';
 import { isSecretError, type SecretBox } from '../integrations/secrets.ts';
 import { openChannelConfig } from './channel-secrets.ts';
@@ -22,7 +23,10 @@ export type DeliveryWorkerOptions = {
   timeoutMs: number;
   /** Which addresses deliveries may connect to (VIGILO_OUTBOUND_ALLOW). */
   outbound: OutboundPolicy;
-  /** While an attempt runs, the delivery is leased for this long, so no other worker takes it. */
+  /**
+   * While an attempt runs, the delivery is leased for this long, so no other worker takes it; a
+   * delivery whose worker died is attempted again once it ends (VIGILO_DELIVERY_LEASE_MS).
+   */
   leaseMs?: number;
   batch?: number;
 };
@@ -48,7 +52,10 @@ type Claimed = {
  * or gives up. Each delivery keeps one id across attempts: receivers deduplicate on it.
  */
 export function createDeliveryWorker(opts: DeliveryWorkerOptions) {
-  const lease = opts.leaseMs ?? Math.max(60_000, opts.timeoutMs * 2);
+  const lease = opts.leaseMs ?? Math.max(DEFAULT_DELIVERY_LEASE_MS, opts.timeoutMs * 2);
+  // A lease that could end while its attempt still runs would let a second worker send it too.
+  if (lease < opts.timeoutMs * 2)
+    throw new Error(`a delivery lease of ${lease} ms is shorter than twice the ${opts.timeoutMs} ms timeout`);
   /** The worker's own transactions: the owner pool, scoped to one workspace, as the system. */
   const inWorkspace = <T>(workspaceId: string, fn: (tx: WorkspaceTx) => Promise<T>): Promise<T> =>
     withWorkspace(

@@ -59,6 +59,7 @@ export async function startScaledIngest(opts: {
         clock: opts.clock,
         log: opts.log.child({ component: 'ingest-worker', worker: i }),
         maxAttempts: opts.config.ingestMaxAttempts,
+        claimIdleMs: opts.config.ingestClaimIdleMs,
         metrics: {
           deadLettered: () => opts.metrics.deadLettered.inc(),
           groupFellBack: () => opts.metrics.groupFallbacks.inc(),

@@ -58,6 +58,7 @@ export function createStreamWorker(deps: {
   consumer: string;
   clock: () => Date;
   log: Logger;
+  /** How long an entry stays pending before another worker takes it (VIGILO_INGEST_CLAIM_IDLE_MS). */
   claimIdleMs?: number;
   blockMs?: number;
   /** Entries read per pass (each up to 500 snapshots; ~100 from real agents). */
