@@ -20,6 +20,8 @@ export async function openDesktopUi(opts: {
   who?: string;
   viewport?: { width: number; height: number };
   colorScheme?: 'light' | 'dark';
+  /** The viewer's time zone (IANA name), for forms that take times in it; the machine's if absent. */
+  timezoneId?: string;
   /** The core's way to the server (e.g. one a test can cut while the server keeps running). */
   fetch?: typeof globalThis.fetch;
 }): Promise<DesktopUi> {
@@ -37,7 +39,10 @@ export async function openDesktopUi(opts: {
   });
   const host = await startHost({ core, rendererDir: opts.rendererDir });
   core.engine.start();
-  const page = await opts.browser.newPage(opts.viewport ? { viewport: opts.viewport } : {});
+  const page = await opts.browser.newPage({
+    ...(opts.viewport ? { viewport: opts.viewport } : {}),
+    ...(opts.timezoneId ? { timezoneId: opts.timezoneId } : {}),
+  });
   if (opts.colorScheme) await page.emulateMedia({ colorScheme: opts.colorScheme });
   await page.goto(`${host.url}/#key=${host.key}`);
   return {

@@ -3,7 +3,9 @@ import type { HostRow } from '../../../bridge/inventory.ts';
 import type { ComponentDraft, StatusPageSummary } from '../../../bridge/reliability.ts';
 import { bridge } from '../../bridge/transport.ts';
 import { FieldError, Outcome } from '../change-admin/form-bits.tsx';
+import { useStore } from '../../store.ts';
 import { useCan } from '../session/can.ts';
+import { Notices } from './status-notices.tsx';
 
 type Message = { ok: boolean; text: string } | undefined;
 
@@ -69,7 +71,11 @@ function Components({
     page.components.map((c) => ({ publicName: c.publicName, source: sourceOf(c) })),
   );
   const [errors, setErrors] = useState<Record<string, string>>({});
-  const tags = [...new Set(hosts.flatMap((h) => h.tags))].sort();
+  // The page's own tags too: a tag no host carries now must still show as itself, or the select
+  // would show (and a save would store) the first host in its place.
+  const tags = [
+    ...new Set([...hosts.flatMap((h) => h.tags), ...page.components.flatMap((c) => (c.tag ? [c.tag] : []))]),
+  ].sort();
   const set = (i: number, patch: Partial<Row>) =>
     setRows(rows.map((r, j) => (j === i ? { ...r, ...patch } : r)));
   const save = async () => {
@@ -140,20 +146,32 @@ function Components({
   );
 }
 
-/** Public status pages: create one, choose what it shows, open it as the public sees it. Online. */
+/**
+ * Public status pages: create one, choose what it shows, post incidents and maintenance with
+ * their updates, open it as the public sees it. Online: pages live on the server only (they are
+ * not replicated), so offline the page says why and shows what it last read, read-only.
+ */
 export function StatusPages() {
-  const canEdit = useCan('administer');
+  const isAdmin = useCan('administer');
+  const connection = useStore((s) => s.sync?.connection);
+  const offline = connection === 'offline' || connection === 'error';
   const [pages, setPages] = useState<StatusPageSummary[]>([]);
   const [hosts, setHosts] = useState<HostRow[]>([]);
   const [adding, setAdding] = useState(false);
+  const [unavailable, setUnavailable] = useState<{ message: string; offline: boolean } | undefined>();
   const [message, setMessage] = useState<Message>();
   const load = useCallback(async () => {
     const [r, h] = await Promise.all([bridge.call('statusPages.list', {}), bridge.call('hosts.list', {})]);
     setHosts(h);
-    if (r.ok) setPages(r.pages);
-    else setMessage({ ok: false, text: r.message });
+    if (r.ok) {
+      setPages(r.pages);
+      setUnavailable(undefined);
+    } else setUnavailable({ message: r.message, offline: r.reason === 'offline' });
   }, []);
-  useEffect(() => void load(), [load]);
+  // Read again when the connection comes back, so the page is live (and editable) once more.
+  const live = connection === 'online';
+  useEffect(() => void load(), [load, live]);
+  const canEdit = isAdmin && !unavailable && !offline;
   const after = (m: Message) => {
     setMessage(m);
     void load();
@@ -164,7 +182,25 @@ export function StatusPages() {
         Status pages{' '}
         {canEdit && !adding ? <button onClick={() => setAdding(true)}>New status page</button> : null}
       </h2>
-      {adding ? (
+      {unavailable ? (
+        <p role="status" className="bad" data-testid="status-pages-offline">
+          {unavailable.message}.
+          {unavailable.offline
+            ? ' Status pages and their notices are kept on the server only: they can be read and posted to again once it can be reached.'
+            : ''}
+        </p>
+      ) : offline ? (
+        <p role="status" className="bad" data-testid="status-pages-offline">
+          Offline: this is what the desktop last read from the server, shown read-only. Notices can be posted
+          again once it can be reached.
+        </p>
+      ) : null}
+      {!isAdmin ? (
+        <p className="muted">
+          Only admins can change status pages or post incidents and maintenance on them.
+        </p>
+      ) : null}
+      {adding && canEdit ? (
         <PageForm
           onDone={(m) => {
             setAdding(false);
@@ -173,7 +209,7 @@ export function StatusPages() {
         />
       ) : null}
       <Outcome message={message} testId="status-pages-result" />
-      {pages.length === 0 ? <p className="muted">No status pages yet.</p> : null}
+      {!unavailable && pages.length === 0 ? <p className="muted">No status pages yet.</p> : null}
       {pages.map((p) => (
         <article key={p.id} data-testid="status-page" aria-labelledby={`sp-${p.id}`}>
           <h3 id={`sp-${p.id}`}>
@@ -185,6 +221,7 @@ export function StatusPages() {
           <p className="muted">
             {p.components.length} components · {p.activeNotices} active notices
           </p>
+          <Notices page={p} canEdit={canEdit} onChanged={() => void load()} />
           {canEdit ? (
             <>
               <Components page={p} hosts={hosts} onSaved={after} />
