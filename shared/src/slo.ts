@@ -80,6 +80,11 @@ const sloFields = {
     .max(600_000, 'thresholdMs must be at most 600000')
     .nullable()
     .default(null),
+  /**
+   * The escalation policy its burn-rate alerts page; null: they route like other alerts, by the
+   * host's tags, or by the SLO's own tag for an SLO over a tag.
+   */
+  escalationPolicyId: z.uuid('escalationPolicyId must be an escalation policy id').nullable().default(null),
 };
 
 /** A latency SLO needs its threshold; an availability SLO has none. */
@@ -109,9 +114,10 @@ export const sloUpdateInput = z.object({
   name: sloFields.name.optional(),
   objective: sloFields.objective.optional(),
   windowDays: sloFields.windowDays.optional(),
-  // Not the field's default: an update that leaves it out keeps the SLO's value (a latency SLO
-  // renamed alone keeps its threshold).
+  // Not the fields' defaults: an update that leaves one out keeps the SLO's value (a latency SLO
+  // renamed alone keeps its threshold, an SLO keeps its policy).
   thresholdMs: sloFields.thresholdMs.unwrap().optional(),
+  escalationPolicyId: sloFields.escalationPolicyId.unwrap().optional(),
 });
 export type SloUpdateInput = z.infer<typeof sloUpdateInput>;
 
@@ -192,6 +198,8 @@ export type SloStatus = {
   objective: number;
   windowDays: SloWindowDays;
   thresholdMs: number | null;
+  /** The escalation policy its burn-rate alerts page, or null (routed by tag). */
+  escalationPolicyId: string | null;
   /** Good/total over the SLO window, maintenance excluded. */
   window: EventCounts;
   attainment: number | null;

@@ -11,10 +11,11 @@ import { loadSchedule } from './schedule-views.ts';
  *
  * 1. {@link consumeAlertEvents} follows each workspace's event log with its own cursor
  *    ('escalation' in event_cursors, locked per workspace like the dispatcher's): an `alert.opened`
- *    on a routed rule or host tag starts an escalation whose first step is due at once; the
- *    alert's open, acknowledge and resolve also go to the route's channels (per-rule channels,
- *    beside the channels' own event subscriptions), and acknowledge and resolve to every channel
- *    the escalation paged, so a pager's incident closes with the alert.
+ *    on a routed rule or host tag, or of an SLO naming a policy or over a routed tag (routeOf),
+ *    starts an escalation whose first step is due at once; the alert's open, acknowledge and
+ *    resolve also go to the route's channels (per-rule channels, beside the channels' own event
+ *    subscriptions), and acknowledge and resolve to every channel the escalation paged, so a
+ *    pager's incident closes with the alert.
  * 2. {@link fireDueEscalations} claims one due escalation at a time with FOR UPDATE SKIP LOCKED
  *    and fires its step in that transaction: a step fires once however many processes look, and
  *    a process that dies mid-step leaves the timer due for the next one. The timer is a column
@@ -51,19 +52,28 @@ type AlertFacts = {
   severity: string;
   hostname: string | null;
   tags: string[] | null;
+  /** An SLO alert's own policy (migration 0025), and the tag of an SLO over a tag. */
+  slo_policy_id: string | null;
+  slo_tag: string | null;
 };
 
 async function alertFacts(tx: WorkspaceTx, alertId: string): Promise<AlertFacts | undefined> {
   const { rows } = await tx.query<AlertFacts>(
     `SELECT a.id, a.state, a.acknowledged_at, a.suppressed, a.rule_id, a.host_id, a.summary, a.severity,
-            h.hostname, h.tags
-     FROM alerts a LEFT JOIN hosts h ON h.id = a.host_id WHERE a.id = $1 AND a.workspace_id = $2`,
+            h.hostname, h.tags, s.escalation_policy_id AS slo_policy_id, s.tag AS slo_tag
+     FROM alerts a LEFT JOIN hosts h ON h.id = a.host_id LEFT JOIN slos s ON s.id = a.slo_id
+     WHERE a.id = $1 AND a.workspace_id = $2`,
     [alertId, tx.workspaceId],
   );
   return rows[0];
 }
 
-/** The policy and channels an alert routes to: its rule's route first, then its host's tags. */
+/**
+ * The policy and channels an alert routes to. The policy: an SLO alert's own policy when its SLO
+ * names one, else its rule's route, else a route of its host's tags — or, for an SLO over a tag
+ * (an alert with no host), that tag's route, as if a host carrying the tag had raised it.
+ * Channels: those of every matching route.
+ */
 async function routeOf(
   tx: WorkspaceTx,
   alert: AlertFacts,
@@ -77,9 +87,9 @@ async function routeOf(
     `SELECT rule_id, tag, policy_id, channel_ids::text[] AS channel_ids FROM alert_routes
      WHERE workspace_id = $1 AND (rule_id = $2 OR tag = ANY($3::text[]))
      ORDER BY rule_id IS NULL, tag`,
-    [tx.workspaceId, alert.rule_id, alert.tags ?? []],
+    [tx.workspaceId, alert.rule_id, alert.tags ?? (alert.slo_tag === null ? [] : [alert.slo_tag])],
   );
-  const policyId = rows.find((r) => r.policy_id !== null)?.policy_id ?? null;
+  const policyId = alert.slo_policy_id ?? rows.find((r) => r.policy_id !== null)?.policy_id ?? null;
   return { policyId, channelIds: [...new Set(rows.flatMap((r) => r.channel_ids))] };
 }
 
@@ -113,10 +123,12 @@ export async function consumeAlertEvents(owner: pg.Pool, workspaceId: string, no
         [CONSUMER, workspaceId],
       );
       const after = Number(cursor.rows[0]?.last_seq ?? 0);
-      // A workspace with no route and no escalation has nothing to start, stop or fan out: skip to
-      // its head instead of reading its events (the first pass would otherwise read its history).
+      // A workspace with no route, no SLO naming a policy and no escalation has nothing to start,
+      // stop or fan out: skip to its head instead of reading its events (the first pass would
+      // otherwise read its history).
       const inUse = await tx.query<{ used: boolean }>(
         `SELECT EXISTS (SELECT 1 FROM alert_routes WHERE workspace_id = $1)
+             OR EXISTS (SELECT 1 FROM slos WHERE workspace_id = $1 AND escalation_policy_id IS NOT NULL)
              OR EXISTS (SELECT 1 FROM escalations WHERE workspace_id = $1) AS used`,
         [workspaceId],
       );

@@ -28,6 +28,7 @@ export type SloRow = {
   objective: string;
   window_days: SloWindowDays;
   threshold_ms: number | null;
+  escalation_policy_id: string | null;
   good: string;
   total: string;
   burn_rates: Partial<Record<string, number>>;
@@ -51,6 +52,7 @@ export function sloStatusOf(r: SloRow): SloStatus {
     objective,
     windowDays: r.window_days,
     thresholdMs: r.threshold_ms,
+    escalationPolicyId: r.escalation_policy_id,
     window,
     attainment: attainment(window),
     budgetRemaining: budgetRemaining(window, objective),
@@ -79,11 +81,12 @@ export async function createSlo(tx: WorkspaceTx, input: SloCreateInput, now: Dat
     if (host.rowCount === 0) throw invalidField(['scope', 'hostId'], 'no such host in this workspace');
   }
   await refuseTakenName(tx, input.name, null);
+  await requirePolicy(tx, input.escalationPolicyId);
   let row: SloRow;
   try {
     const { rows } = await tx.query<SloRow>(
-      `INSERT INTO slos (workspace_id, name, kind, host_id, tag, objective, window_days, threshold_ms, created_at, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING *`,
+      `INSERT INTO slos (workspace_id, name, kind, host_id, tag, objective, window_days, threshold_ms, escalation_policy_id, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING *`,
       [
         tx.workspaceId,
         input.name,
@@ -93,6 +96,7 @@ export async function createSlo(tx: WorkspaceTx, input: SloCreateInput, now: Dat
         input.objective,
         input.windowDays,
         input.thresholdMs,
+        input.escalationPolicyId,
         now,
       ],
     );
@@ -112,7 +116,10 @@ export async function createSlo(tx: WorkspaceTx, input: SloCreateInput, now: Dat
   return slo;
 }
 
-/** Changes an SLO's name, objective, window or threshold; what it covers and counts stays. */
+/**
+ * Changes an SLO's name, objective, window, threshold or escalation policy; what it covers and
+ * counts stays.
+ */
 export async function updateSlo(tx: WorkspaceTx, patch: SloUpdateInput, now: Date): Promise<SloStatus> {
   const { rows: found } = await tx.query<SloRow>('SELECT * FROM slos WHERE id = $1 FOR UPDATE', [patch.id]);
   const beforeRow = found[0];
@@ -124,15 +131,19 @@ export async function updateSlo(tx: WorkspaceTx, patch: SloUpdateInput, now: Dat
   if (before.kind === 'availability' && thresholdMs !== null)
     throw invalidField(['thresholdMs'], 'thresholdMs applies to latency SLOs only');
   if (patch.name !== undefined) await refuseTakenName(tx, patch.name, patch.id);
+  const policyId =
+    patch.escalationPolicyId === undefined ? before.escalationPolicyId : patch.escalationPolicyId;
+  await requirePolicy(tx, policyId);
   const { rows } = await tx.query<SloRow>(
-    `UPDATE slos SET name = $2, objective = $3, window_days = $4, threshold_ms = $5, updated_at = $6
-     WHERE id = $1 RETURNING *`,
+    `UPDATE slos SET name = $2, objective = $3, window_days = $4, threshold_ms = $5, escalation_policy_id = $6,
+     updated_at = $7 WHERE id = $1 RETURNING *`,
     [
       patch.id,
       patch.name ?? before.name,
       patch.objective ?? before.objective,
       patch.windowDays ?? before.windowDays,
       thresholdMs,
+      policyId,
       now,
     ],
   );
@@ -162,6 +173,18 @@ export async function removeSlo(tx: WorkspaceTx, id: string): Promise<{ id: stri
   return { id };
 }
 
+/**
+ * Refuses a policy that is not this workspace's, naming the field: row security makes another
+ * workspace's policy look like none (and migration 0025's key refuses it in the database too).
+ * FOR SHARE keeps it from being removed before this commits.
+ */
+async function requirePolicy(tx: WorkspaceTx, policyId: string | null): Promise<void> {
+  if (policyId === null) return;
+  const found = await tx.query('SELECT 1 FROM escalation_policies WHERE id = $1 FOR SHARE', [policyId]);
+  if (!found.rowCount)
+    throw invalidField(['escalationPolicyId'], 'no such escalation policy in this workspace');
+}
+
 async function refuseTakenName(tx: WorkspaceTx, name: string, self: string | null): Promise<void> {
   const { rowCount } = await tx.query('SELECT 1 FROM slos WHERE name = $1 AND id IS DISTINCT FROM $2', [
     name,
@@ -178,5 +201,6 @@ function definitionOf(s: SloStatus) {
     objective: s.objective,
     windowDays: s.windowDays,
     thresholdMs: s.thresholdMs,
+    escalationPolicyId: s.escalationPolicyId,
   };
 }
