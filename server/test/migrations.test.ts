@@ -234,6 +234,7 @@ const LANDED: ReadonlyArray<[number, string]> = [
   [23, '914ffad5fe58324ae2b80fbd17eb24d0b6b5fbc64f00867f1624014172677b74'],
   [24, 'c1aa3040e1774f6e3032d61d99f918387214a35d276242359dbfcb53cd000c0f'],
   [25, '70aefa396681d630900e1ab13fdbd6293842505a9b59b4a0d41ef0163a2bdeee'],
+  [26, 'd4bcdc4677f568ca26e0f97e685ad4884c2af1339f1127b365df030c9c933bb4'],
 ];
 
 describe('landed migrations', () => {

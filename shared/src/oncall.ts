@@ -202,3 +202,25 @@ export function overridesOfRows(rows: readonly OverrideRow[]): ScheduleOverride[
       endsAt: new Date(r.ends_at),
     }));
 }
+
+// ─── shift starts ────────────────────────────────────────────────────────────────────────────────
+
+/**
+ * A shift start as desktops receive it: the shift_starts row (server migration 0026) holding the
+ * latest hand-off of one schedule to a member, written by the server's shift-change job with its
+ * schedule.shift_changed event, replicated with `read`, and read by the desktop's notification
+ * policy to tell that member, and only that member, that they are on call. Declared here once so
+ * the job's columns and the policy's reading cannot drift apart. Instants are ISO text, as JSON
+ * carries them.
+ */
+export const shiftStartRowSchema = z.object({
+  schedule_id: z.string(),
+  user_id: z.string(),
+  previous_user_id: z.string().nullable(),
+  starts_at: z.iso.datetime({ offset: true }),
+  ends_at: z.iso.datetime({ offset: true }),
+});
+export type ShiftStartRow = z.infer<typeof shiftStartRowSchema>;
+
+/** The replicated table of shift starts (server/src/sync/tables.ts lists it). */
+export const SHIFT_START_TABLE = 'shift_starts';

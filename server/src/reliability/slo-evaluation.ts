@@ -8,6 +8,7 @@ import {
   type EventCounts,
 } from '@vigilo/shared/slo';
 import type { WorkspaceTx } from '../db/tx.ts';
+import { loadSnapshots, storeSnapshot } from './slo-snapshot.ts';
 import type { SloRow } from './slos.ts';
 
 /** Good and total scans of one SLO over its whole window and over each burn-rate window. */
@@ -61,14 +62,15 @@ export async function countSloEvents(tx: WorkspaceTx, slo: SloRow, now: Date): P
 }
 
 /**
- * Evaluates every SLO of the workspace at `now`: stores its counts and burn rates, and opens or
- * resolves its burn-rate alerts through the alerts table — the same rows, audit actions and
- * events (`alert.opened` / `alert.resolved`) as the rule engine's, so channels, the inbox and
- * acknowledgement treat them alike. An SLO alert's source is the SLO itself (migration 0018), not
- * a rule: a rule is a predicate over one host's latest facts, evaluated per scan, and a burn
- * rate is a ratio over many hosts' history; a rule standing in for it would show in the rules
- * list, be editable there and evaluate to nothing. Deduplicated per (SLO, severity) like
- * (rule, host): one open page (critical) and one open ticket (warning) at most.
+ * Evaluates every SLO of the workspace at `now`: stores its counts and burn rates (and, when they
+ * moved enough to show, the snapshot desktops replicate), and opens or resolves its burn-rate
+ * alerts through the alerts table — the same rows, audit actions and events (`alert.opened` /
+ * `alert.resolved`) as the rule engine's, so channels, the inbox and acknowledgement treat them
+ * alike. An SLO alert's source is the SLO itself (migration 0018), not a rule: a rule is a
+ * predicate over one host's latest facts, evaluated per scan, and a burn rate is a ratio over many
+ * hosts' history; a rule standing in for it would show in the rules list, be editable there and
+ * evaluate to nothing. Deduplicated per (SLO, severity) like (rule, host): one open page
+ * (critical) and one open ticket (warning) at most.
  */
 export async function evaluateSlos(
   tx: WorkspaceTx,
@@ -90,6 +92,7 @@ export async function evaluateSlos(
       )
     ).rows.map((a) => [`${a.slo_id}/${a.severity}`, a.id]),
   );
+  const snapshots = await loadSnapshots(tx);
   const engine = tx.as({ type: 'system', id: 'slo-evaluator' });
   let opened = 0;
   let resolved = 0;
@@ -103,6 +106,14 @@ export async function evaluateSlos(
     );
     const firing = burnAlertsFiring(rates);
     const left = budgetRemaining(counts.window, objective);
+    // What desktops replicate: rewritten only when it moved enough to show (slo-snapshot.ts).
+    await storeSnapshot(tx, slo.id, snapshots.get(slo.id), {
+      window: counts.window,
+      budgetRemaining: left,
+      burnRates: rates,
+      firing: BURN_ALERTS.filter((a) => firing.has(a.kind)).map((a) => a.kind),
+      evaluatedAt: now,
+    });
     for (const a of BURN_ALERTS) {
       const alertId = open.get(`${slo.id}/${a.severity}`);
       const summary =

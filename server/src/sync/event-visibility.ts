@@ -134,10 +134,10 @@ const EVENT_SUBJECT: Record<EventType, Subject> = {
   'escalation.paged': table('escalation_pages'),
   'escalation.missed': readWith('read'),
   'escalation.stopped': readWith('read'),
-  // SLOs and status pages are not replicated: slos.list and statusPages.list read them with `read`.
-  'slo.created': readWith('read'),
-  'slo.updated': readWith('read'),
-  'slo.removed': readWith('read'),
+  // SLOs replicate (0026); status pages do not: statusPages.list reads them with `read`.
+  'slo.created': table('slos'),
+  'slo.updated': table('slos'),
+  'slo.removed': table('slos'),
   'status_page.created': readWith('read'),
   'status_page.updated': readWith('read'),
   'status_page.removed': readWith('read'),

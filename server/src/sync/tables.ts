@@ -1,3 +1,4 @@
+import { SHIFT_START_TABLE } from '@vigilo/shared/oncall';
 import { type Permission, roleGrants, type WorkspaceRole } from '@vigilo/shared/roles';
 
 /**
@@ -61,6 +62,11 @@ export const REPLICATED_TABLES = {
   escalation_policies: 'read',
   alert_routes: 'read',
   escalation_pages: 'read',
+  // SLOs with a snapshot of their state, and each schedule's latest shift start (0026): the SLO
+  // page and the inbox's burning-SLO strip read offline; a shift start notifies its member.
+  slos: 'read',
+  slo_status: 'read',
+  [SHIFT_START_TABLE]: 'read',
 } as const satisfies Record<string, Permission>;
 
 export type ReplicatedTable = keyof typeof REPLICATED_TABLES;
