@@ -1,4 +1,5 @@
-import { scheduleTimeline } from '@vigilo/shared/rotation';
+import type { ShiftStartRow } from '@vigilo/shared/oncall';
+import { type Schedule, scheduleTimeline } from '@vigilo/shared/rotation';
 import type pg from 'pg';
 import { type TxContext, withWorkspace, type WorkspaceTx } from '../db/tx.ts';
 import type { Job } from '../jobs/scheduler.ts';
@@ -10,8 +11,12 @@ import { loadSchedule } from './schedule-views.ts';
  * subscribed to `schedule.*` announce ("Platform: alice@example.com on call"). Each schedule keeps
  * how far it has been announced (schedule_handoff_marks); a schedule seen for the first time
  * starts from now, so history is never announced. What a machine observed, like a host's status
- * moving: an event without an audit row.
+ * moving: an event without an audit row. A hand-off to a member also becomes the schedule's
+ * shift_starts row (migration 0026), which replicates: the member's desktop notifies them.
  */
+
+/** How far ahead a shift's end is looked for; a shift longer than this ends there. */
+const SHIFT_END_HORIZON_MS = 90 * 86_400_000;
 
 const JOB: TxContext = { actor: { type: 'system', id: 'shift-changes' }, requestId: undefined };
 
@@ -40,12 +45,22 @@ export async function announceShiftChanges(tx: WorkspaceTx, now: Date): Promise<
           const before = timeline[i - 1];
           if (!shift || !before || shift.start > now) continue;
           const who = shift.userId ? (people.get(shift.userId) ?? shift.userId) : 'nobody';
+          // The timeline stops at now: the shift running now ends where the schedule says.
+          const until = i === timeline.length - 1 ? shiftEnd(schedule, shift.start) : shift.end;
+          if (shift.userId)
+            await recordShiftStart(tx, {
+              schedule_id: s.id,
+              user_id: shift.userId,
+              previous_user_id: before.userId,
+              starts_at: shift.start.toISOString(),
+              ends_at: until.toISOString(),
+            });
           await tx.observe('schedule.shift_changed', {
             scheduleId: s.id,
             userId: shift.userId,
             previousUserId: before.userId,
             at: shift.start.toISOString(),
-            until: shift.end.toISOString(),
+            until: until.toISOString(),
             // Channels word a message from `name` (server/src/events/delivery-worker.ts).
             name: `${s.name}: ${who} on call`,
           });
@@ -60,6 +75,26 @@ export async function announceShiftChanges(tx: WorkspaceTx, now: Date): Promise<
     );
   }
   return announced;
+}
+
+/** The end of the stretch that starts at `start` (one person, or nobody, on call throughout). */
+function shiftEnd(schedule: Schedule, start: Date): Date {
+  const [stretch] = scheduleTimeline(schedule, start, new Date(start.getTime() + SHIFT_END_HORIZON_MS));
+  return stretch?.end ?? start;
+}
+
+/**
+ * Keeps the schedule's latest hand-off to a member: one row per schedule, so a replica that was
+ * away receives the shift running now, not each one it missed.
+ */
+async function recordShiftStart(tx: WorkspaceTx, row: ShiftStartRow): Promise<void> {
+  await tx.query(
+    `INSERT INTO shift_starts (schedule_id, workspace_id, user_id, previous_user_id, starts_at, ends_at)
+     VALUES ($1, $2, $3, $4, $5, $6)
+     ON CONFLICT (schedule_id) DO UPDATE SET user_id = EXCLUDED.user_id,
+       previous_user_id = EXCLUDED.previous_user_id, starts_at = EXCLUDED.starts_at, ends_at = EXCLUDED.ends_at`,
+    [row.schedule_id, tx.workspaceId, row.user_id, row.previous_user_id, row.starts_at, row.ends_at],
+  );
 }
 
 async function labels(tx: WorkspaceTx, ids: Array<string | null>): Promise<Map<string, string>> {

@@ -68,5 +68,28 @@ describe('shift changes', () => {
       "SELECT payload->>'name' AS name FROM events WHERE type = 'schedule.shift_changed' ORDER BY seq",
     );
     expect(names.rows[1]?.name).toBe('Daily: admin@example.test on call');
+    // Each hand-off says until when, also the one announced at the minute it began (the member's
+    // turn ran until the override), not until the job's run.
+    const untils = await world.server.services.db.owner.query<{ until: string }>(
+      "SELECT payload->>'until' AS until FROM events WHERE type = 'schedule.shift_changed' ORDER BY seq",
+    );
+    expect(untils.rows.map((r) => r.until)).toEqual([
+      '2026-12-02T12:00:00.000Z',
+      '2026-12-02T14:00:00.000Z',
+      '2026-12-03T08:00:00.000Z',
+    ]);
+    // The member's shift start is the schedule's replicated row, for their desktop.
+    const start = await world.server.services.db.owner.query(
+      'SELECT user_id, previous_user_id, starts_at, ends_at FROM shift_starts WHERE schedule_id = $1',
+      [id],
+    );
+    expect(start.rows).toEqual([
+      {
+        user_id: users.member,
+        previous_user_id: users.admin,
+        starts_at: at('2026-12-02T14:00:00Z'),
+        ends_at: at('2026-12-03T08:00:00Z'),
+      },
+    ]);
   });
 });
