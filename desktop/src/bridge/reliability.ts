@@ -1,12 +1,14 @@
 import { NOTICE_KINDS, type NoticeKind, type NoticeUpdateStatus } from '@vigilo/shared/status-page';
 import { z } from 'zod';
 import type { OnlineResult } from './changes.ts';
+import type { Source } from './people-admin.ts';
 
 /**
  * The bridge's view of SLOs and public status pages. Pure data, like contract.ts: the calls
- * (spread into contract.ts's bridgeCalls) and their answers (joined into BridgeOutputs). All
- * online: the server evaluates SLOs and serves the pages; the drafts are loose on purpose so the
- * forms show the server's own words per field (an objective of 100, a taken slug).
+ * (spread into contract.ts's bridgeCalls) and their answers (joined into BridgeOutputs). Online:
+ * the server evaluates SLOs and serves the pages; offline only the SLO list answers, from the
+ * replica. The drafts are loose on purpose so the forms show the server's own words per field (an
+ * objective of 100, a taken slug).
  */
 
 const id = z.string().min(1).max(100);
@@ -149,7 +151,8 @@ export const reliabilityCalls = {
 
 /** Their answers, joined into contract.ts's BridgeOutputs. */
 export type ReliabilityOutputs = {
-  'slos.list': OnlineResult<{ slos: SloView[] }>;
+  /** From the server, or offline from the replica (`offline` says so; the pages are read-only). */
+  'slos.list': OnlineResult<{ slos: SloView[] } & Source>;
   'slos.save': OnlineResult<{ id: string }>;
   'slos.remove': OnlineResult;
   'statusPages.list': OnlineResult<{ pages: StatusPageSummary[] }>;

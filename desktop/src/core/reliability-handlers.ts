@@ -2,7 +2,6 @@ import type { z } from 'zod';
 import type { ReliabilityOutputs, reliabilityCalls } from '../bridge/reliability.ts';
 import type { BridgeContext } from './bridge-handlers.ts';
 import {
-  listSlos,
   listStatusPages,
   removeSlo,
   removeStatusPage,
@@ -12,6 +11,7 @@ import {
 } from './reliability-online.ts';
 import { postStatusNotice, postStatusUpdate } from './status-notices-online.ts';
 import { openCore } from './handler-kit.ts';
+import { listSlosOrReplica } from './slos-replica.ts';
 
 type Call = keyof typeof reliabilityCalls;
 type Parsed<C extends Call> = z.output<(typeof reliabilityCalls)[C]['input']>;
@@ -23,7 +23,7 @@ export const RELIABILITY_HANDLERS: {
     ctx: BridgeContext,
   ) => ReliabilityOutputs[C] | Promise<ReliabilityOutputs[C]>;
 } = {
-  'slos.list': (_input, ctx) => listSlos(openCore(ctx)),
+  'slos.list': (_input, ctx) => listSlosOrReplica(openCore(ctx)),
   'slos.save': (draft, ctx) => saveSlo(openCore(ctx), draft),
   'slos.remove': ({ id }, ctx) => removeSlo(openCore(ctx), id),
   'statusPages.list': (_input, ctx) => listStatusPages(openCore(ctx)),

@@ -13,7 +13,8 @@ import { noticeViews } from './status-notices-online.ts';
 
 /**
  * SLOs and status pages: online calls (the server evaluates SLOs and keeps the pages). Offline
- * they are refused in words; a refusal carries the server's words per field for the forms.
+ * they are refused in words, except the SLO list, which slos-replica.ts answers from the replica;
+ * a refusal carries the server's words per field for the forms.
  */
 
 /** Host names from the replica, for saying what an SLO covers. */

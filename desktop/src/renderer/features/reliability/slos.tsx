@@ -2,7 +2,8 @@ import { useCallback, useEffect, useState } from 'react';
 import type { HostRow } from '../../../bridge/inventory.ts';
 import type { SloView } from '../../../bridge/reliability.ts';
 import { bridge } from '../../bridge/transport.ts';
-import { FieldError, Outcome } from '../change-admin/form-bits.tsx';
+import { OfflineNote } from '../admin/people-bits.tsx';
+import { FieldError, Outcome, when } from '../change-admin/form-bits.tsx';
 import { useCan } from '../session/can.ts';
 import { attainmentWords, budgetWords, burning } from './slo-words.ts';
 
@@ -143,9 +144,14 @@ function SloForm({
   );
 }
 
-/** SLOs with their error budget and burn rates; admins add, edit and remove them. Online. */
+/**
+ * SLOs with their error budget and burn rates; admins add, edit and remove them online. Offline
+ * the replica's SLOs are shown read-only, each as of its last evaluation.
+ */
 export function Slos() {
-  const canEdit = useCan('administer');
+  const isAdmin = useCan('administer');
+  const [offline, setOffline] = useState<string | undefined>();
+  const canEdit = isAdmin && !offline;
   const [slos, setSlos] = useState<SloView[]>([]);
   const [hosts, setHosts] = useState<HostRow[]>([]);
   const [editing, setEditing] = useState<SloView | 'new' | undefined>();
@@ -153,8 +159,12 @@ export function Slos() {
   const load = useCallback(async () => {
     const [r, h] = await Promise.all([bridge.call('slos.list', {}), bridge.call('hosts.list', {})]);
     setHosts(h);
-    if (r.ok) setSlos(r.slos);
-    else setMessage({ ok: false, text: r.message });
+    if (r.ok) {
+      setSlos(r.slos);
+      setOffline(r.offline);
+      // Read-only offline: a form left open could only be refused.
+      if (r.offline) setEditing(undefined);
+    } else setMessage({ ok: false, text: r.message });
   }, []);
   useEffect(() => void load(), [load]);
   const done = () => {
@@ -167,6 +177,7 @@ export function Slos() {
         SLOs {canEdit && !editing ? <button onClick={() => setEditing('new')}>New SLO</button> : null}
       </h2>
       {editing ? <SloForm slo={editing === 'new' ? undefined : editing} hosts={hosts} onDone={done} /> : null}
+      <OfflineNote note={offline} testId="slos-offline" />
       <Outcome message={message} testId="slos-result" />
       {slos.length === 0 ? <p className="muted">No SLOs yet.</p> : null}
       <table className="audit">
@@ -195,7 +206,10 @@ export function Slos() {
                 {s.objective} % over {s.windowDays} days
               </td>
               <td>{attainmentWords(s)}</td>
-              <td className={s.budgetRemaining < 0.25 ? 'bad' : undefined}>{budgetWords(s)}</td>
+              <td className={s.budgetRemaining < 0.25 ? 'bad' : undefined}>
+                {budgetWords(s)}
+                {offline ? <span className="muted"> as of {when(s.evaluatedAt)}</span> : null}
+              </td>
               <td>
                 {s.burnRates['60'].toFixed(1)}× / {s.burnRates['360'].toFixed(1)}×
                 {s.firing.length ? <strong className="bad"> {s.firing.join(', ')}</strong> : null}
