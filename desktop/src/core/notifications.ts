@@ -1,3 +1,4 @@
+import { SHIFT_START_TABLE, shiftStartRowSchema } from '@vigilo/shared/oncall';
 import type { ServerChange } from './replica/replica.ts';
 import type { Row } from './replica/records.ts';
 
@@ -15,6 +16,8 @@ export type NotificationContext = {
   standsInFor?: ReadonlySet<string>;
   /** A row as it will be once this page is applied (the page's own rows first). */
   row?: (table: string, id: string) => Row;
+  /** The time now (a shift that ended already is not news). */
+  now?: Date;
 };
 
 /**
@@ -26,7 +29,10 @@ export type NotificationContext = {
  *   delegate now of one, and the change is not mine (nobody approves their own). Clicking it
  *   opens the change;
  * - an escalation paging me (a new escalation_pages row for my user id); clicking it opens the
- *   alert, where acknowledging stops the escalation.
+ *   alert, where acknowledging stops the escalation;
+ * - my on-call shift starting (a schedule's shift_starts row naming me for a shift it did not
+ *   name before, still running); clicking it opens the On-call page. Only the member concerned
+ *   hears of it: the others see the hand-off on the On-call page, and channels announce it.
  */
 export function notificationFor(
   change: ServerChange,
@@ -55,7 +61,33 @@ export function notificationFor(
       target: `vigilo://${opts.workspaceSlug}/alerts/${p.alert_id}`,
     };
   }
+  if (change.table === SHIFT_START_TABLE) return shiftStarted(change.row, previous, opts);
   return undefined;
+}
+
+/** The shift's start as the notification says it, in this computer's zone and language. */
+export function shiftStartWords(iso: string): string {
+  return new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+}
+
+function shiftStarted(
+  r: Record<string, unknown>,
+  previous: Row,
+  opts: NotificationContext,
+): NotificationRequest | undefined {
+  const parsed = shiftStartRowSchema.safeParse(r);
+  if (!parsed.success || !opts.me) return undefined;
+  const shift = parsed.data;
+  if (shift.user_id !== opts.me) return undefined;
+  // The same shift sent again (a replica catching up on the same row) is not news.
+  if (previous?.user_id === shift.user_id && previous.starts_at === shift.starts_at) return undefined;
+  if (opts.now && Date.parse(shift.ends_at) <= opts.now.getTime()) return undefined;
+  const schedule = opts.row?.('schedules', shift.schedule_id)?.name;
+  return {
+    title: 'You are on call',
+    body: `You are on call for ${typeof schedule === 'string' ? schedule : 'a schedule'} from ${shiftStartWords(shift.starts_at)}`,
+    target: `vigilo://${opts.workspaceSlug}/schedules/${shift.schedule_id}`,
+  };
 }
 
 function approvalRequested(

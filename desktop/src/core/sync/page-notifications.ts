@@ -26,6 +26,7 @@ export function pageNotifications(
       me,
       standsInFor,
       row,
+      now: opts.now,
     });
     return note ? [note] : [];
   });

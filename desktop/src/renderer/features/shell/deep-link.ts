@@ -1,9 +1,9 @@
 import { useStore } from '../../store.ts';
 
-const KINDS = ['alerts', 'hosts', 'changes', 'incidents'] as const;
+const KINDS = ['alerts', 'hosts', 'changes', 'incidents', 'schedules'] as const;
 type LinkKind = (typeof KINDS)[number];
 
-/** What a vigilo:// link names: vigilo://<workspace>/<alerts|hosts|changes|incidents>/<id>. */
+/** What a vigilo:// link names: vigilo://<workspace>/<alerts|hosts|changes|incidents|schedules>/<id>. */
 export function parseTarget(target: string): { workspace: string; kind: LinkKind; id: string } | undefined {
   const m = /^vigilo:\/\/([a-z0-9-]+)\/([a-z]+)\/([A-Za-z0-9-]+)$/.exec(target);
   const kind = KINDS.find((k) => k === m?.[2]);
@@ -51,6 +51,10 @@ export async function openTarget(target: string): Promise<void> {
     case 'incidents':
       s.go('incidents');
       await s.openIncident(link.id);
+      return;
+    case 'schedules':
+      // A shift starting: the On-call page shows every schedule, mine first among my shifts.
+      s.go('oncall');
       return;
     default: {
       const never: never = link.kind;
