@@ -144,6 +144,25 @@ describe('alert rules and channels from the desktop, in Chromium', () => {
     );
     await shot(page, 'settings-alert-rules');
 
+    // Disabling or removing it would resolve its open alert: both say so before anything is sent.
+    await ruleRow(page).getByRole('button', { name: 'Edit' }).click();
+    await form.getByLabel('Enabled').uncheck();
+    await until(() => page.getByTestId('rule-disable-note').textContent()).toBe(
+      'Saving resolves its 1 open alert; enabled again, it is evaluated at once.',
+    );
+    await form.getByRole('button', { name: 'Cancel' }).click();
+    await ruleRow(page).getByRole('button', { name: 'Remove' }).click();
+    expect(
+      await ruleRow(page)
+        .getByRole('group', { name: `Remove ${RULE}?` })
+        .textContent(),
+    ).toContain(`Remove ${RULE} and its alerts' history? Its 1 open alert will be resolved first.`);
+    await ruleRow(page).getByRole('button', { name: 'Keep it' }).click();
+    expect((await serverRules()).find((r) => r.name === RULE)).toMatchObject({
+      enabled: true,
+      openAlerts: 1,
+    });
+
     // Edited to one host, picked by name; the count follows while the form is open.
     await ruleRow(page).getByRole('button', { name: 'Edit' }).click();
     await form.getByLabel('One host').check();

@@ -40,6 +40,8 @@ type Draft = {
   openAfter: string;
   resolveAfter: string;
   enabled: boolean;
+  /** The saved rule's open alerts (online), which disabling it resolves. */
+  openAlerts: number;
 };
 
 const blank = (): Draft => ({
@@ -56,6 +58,7 @@ const blank = (): Draft => ({
   openAfter: '1',
   resolveAfter: '1',
   enabled: true,
+  openAlerts: 0,
 });
 
 const fromRule = (r: RuleView): Draft => {
@@ -80,8 +83,11 @@ const fromRule = (r: RuleView): Draft => {
     openAfter: String(r.openAfter),
     resolveAfter: String(r.resolveAfter),
     enabled: r.enabled,
+    openAlerts: r.openAlerts ?? 0,
   };
 };
+
+const openAlertsWords = (n: number) => `${n} open alert${n === 1 ? '' : 's'}`;
 
 /** A typed number, or 0 for anything else: the server refuses it in words naming the field. */
 const whole = (s: string) => (/^\s*-?\d{1,9}\s*$/.test(s) ? Number(s) : 0);
@@ -315,6 +321,12 @@ function RuleForm(props: {
         />{' '}
         Enabled
       </label>
+      {!d.enabled && d.openAlerts > 0 ? (
+        // The server resolves a disabled rule's open alerts: nothing would evaluate them again.
+        <p className="hint" role="status" data-testid="rule-disable-note">
+          Saving resolves its {openAlertsWords(d.openAlerts)}; enabled again, it is evaluated at once.
+        </p>
+      ) : null}
       <div className="actions">
         <button type="submit">Save rule</button>
         <button type="button" onClick={() => props.onDone(undefined)}>
@@ -367,7 +379,8 @@ export function AlertRulesAdmin() {
       </h2>
       <p className="hint">
         A rule opens an alert on each host in its scope where its condition holds, after the evaluations in a
-        row its flapping setting asks for; alerts go to the channels subscribed to them.
+        row its flapping setting asks for; alerts go to the channels subscribed to them. Disabling or removing
+        a rule resolves its open alerts.
       </p>
       {live.note ? (
         <p role="status" className="bad" data-testid="rules-offline">
@@ -403,13 +416,14 @@ export function AlertRulesAdmin() {
             {r.matches ? (
               <div data-testid="rule-matches">
                 {matchesWords(r.matches)}
-                {r.openAlerts ? ` · ${r.openAlerts} open alert${r.openAlerts === 1 ? '' : 's'}` : ''}
+                {r.openAlerts ? ` · ${openAlertsWords(r.openAlerts)}` : ''}
               </div>
             ) : null}
             {canEdit ? (
               confirming === r.id ? (
                 <span className="actions" role="group" aria-label={`Remove ${r.name}?`}>
-                  Remove {r.name} and its alerts' history?{' '}
+                  Remove {r.name} and its alerts' history?
+                  {r.openAlerts ? ` Its ${openAlertsWords(r.openAlerts)} will be resolved first.` : ''}{' '}
                   <button onClick={() => void remove(r)}>Yes, remove</button>{' '}
                   <button onClick={() => setConfirming(undefined)}>Keep it</button>
                 </span>
