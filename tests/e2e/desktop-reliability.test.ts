@@ -28,6 +28,7 @@ let rendererDir: string;
 const dirs: Array<{ dir: string; cleanup(): void }> = [];
 let admin: DesktopUi | undefined;
 let hostId = '';
+let policyId = '';
 
 beforeAll(async () => {
   mkdirSync(artifacts, { recursive: true });
@@ -41,6 +42,17 @@ beforeAll(async () => {
       hostname: 'pay.internal.example.test',
       port: 443,
       agentId: null,
+    })
+  ).id;
+  // A policy the SLO form can pick for the burn-rate alerts (replicated before the desktop opens).
+  const [me] = (await world.client('admin').members.list.query({ workspace: 'acme' })).filter(
+    (m) => m.email === 'admin@example.test',
+  );
+  policyId = (
+    await world.client('admin').escalationPolicies.create.mutate({
+      workspace: 'acme',
+      name: 'Payments on-call',
+      steps: [{ targets: [{ kind: 'members', userIds: [me?.userId ?? ''] }], waitMinutes: 5 }],
     })
   ).id;
 }, 180_000);
@@ -84,11 +96,16 @@ describe('SLOs and status pages in the desktop', () => {
       'objective must be greater than 0 and less than 100',
     );
     await form.getByLabel('Objective (%)').fill('99.5');
+    // Its burn-rate alerts page a policy of their own rather than the host's tag route.
+    await form.getByLabel('Burn-rate alerts page').selectOption({ label: 'Payments on-call' });
     await form.getByRole('button', { name: 'Add SLO' }).click();
     const row = page.getByTestId('slo-row');
     await until(() => row.count()).toBe(1);
     expect(await row.textContent()).toContain('pay.internal.example.test');
     expect(await row.textContent()).toContain('99.5 % over 28 days');
+    expect(await row.textContent()).toContain('pages Payments on-call');
+    const [saved] = await world.client('admin').slos.list.query({ workspace: 'acme' });
+    expect(saved?.escalationPolicyId).toBe(policyId);
 
     // Another workspace holds the slug `taken`: refused under the field, nothing stored.
     await world

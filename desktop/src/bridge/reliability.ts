@@ -25,6 +25,8 @@ export const sloDraftSchema = z.object({
   objective: z.number(),
   windowDays: z.number().int(),
   thresholdMs: z.number().int().nullable().default(null),
+  /** The escalation policy its burn-rate alerts page; '' routes them by tag like other alerts. */
+  escalationPolicyId: words(100).default(''),
 });
 export type SloDraft = z.input<typeof sloDraftSchema>;
 
@@ -39,6 +41,8 @@ export type SloView = {
   objective: number;
   windowDays: number;
   thresholdMs: number | null;
+  /** The escalation policy its burn-rate alerts page; null: routed by tag (server/src/oncall/). */
+  escalationPolicyId: string | null;
   good: number;
   total: number;
   attainment: number | null;
@@ -47,6 +51,9 @@ export type SloView = {
   firing: Array<'page' | 'ticket'>;
   evaluatedAt: string;
 };
+
+/** An escalation policy an SLO can name, from the replica. */
+export type PolicyChoice = { id: string; name: string };
 
 export const statusPageDraftSchema = z.object({
   id: id.optional(),
@@ -152,7 +159,7 @@ export const reliabilityCalls = {
 /** Their answers, joined into contract.ts's BridgeOutputs. */
 export type ReliabilityOutputs = {
   /** From the server, or offline from the replica (`offline` says so; the pages are read-only). */
-  'slos.list': OnlineResult<{ slos: SloView[] } & Source>;
+  'slos.list': OnlineResult<{ slos: SloView[]; policies: PolicyChoice[] } & Source>;
   'slos.save': OnlineResult<{ id: string }>;
   'slos.remove': OnlineResult;
   'statusPages.list': OnlineResult<{ pages: StatusPageSummary[] }>;

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type {
   componentDraftSchema,
+  PolicyChoice,
   SloView,
   sloDraftSchema,
   StatusPageSummary,
@@ -23,7 +24,22 @@ function hostNames(deps: OnlineDeps): Map<string, string> {
   return new Map(rows.map((r) => [r.id, r.hostname]));
 }
 
-export function listSlos(deps: OnlineDeps): Promise<OnlineResult<{ slos: SloView[] }>> {
+/**
+ * The workspace's escalation policies by name, from the replica (they are replicated rows): what
+ * an SLO's burn-rate alerts can page.
+ */
+export function policyChoices(db: OnlineDeps['db']): PolicyChoice[] {
+  return db
+    .prepare<[], { data: string }>("SELECT data FROM records WHERE tbl = 'escalation_policies'")
+    .all()
+    .map((r) => JSON.parse(r.data) as PolicyChoice)
+    .map((p) => ({ id: p.id, name: p.name }))
+    .sort((a, b) => a.name.localeCompare(b.name));
+}
+
+export function listSlos(
+  deps: OnlineDeps,
+): Promise<OnlineResult<{ slos: SloView[]; policies: PolicyChoice[] }>> {
   return online('reading SLOs', async () => {
     const rows = await deps.api.slos.list.query({ workspace: deps.workspace });
     const names = hostNames(deps);
@@ -38,6 +54,7 @@ export function listSlos(deps: OnlineDeps): Promise<OnlineResult<{ slos: SloView
         objective: s.objective,
         windowDays: s.windowDays,
         thresholdMs: s.thresholdMs,
+        escalationPolicyId: s.escalationPolicyId,
         good: s.window.good,
         total: s.window.total,
         attainment: s.attainment,
@@ -51,11 +68,14 @@ export function listSlos(deps: OnlineDeps): Promise<OnlineResult<{ slos: SloView
         firing: s.firing,
         evaluatedAt: s.evaluatedAt,
       })),
+      policies: policyChoices(deps.db),
     };
   });
 }
 
-/** Creates an SLO, or edits the one named by `id` (name, objective, window, threshold). */
+/**
+ * Creates an SLO, or edits the one named by `id` (name, objective, window, threshold, policy).
+ */
 export function saveSlo(
   deps: OnlineDeps,
   draft: z.output<typeof sloDraftSchema>,
@@ -70,6 +90,7 @@ export function saveSlo(
         // Loose on purpose: the server names a window not in its list.
         windowDays: draft.windowDays as 7 | 28 | 30,
         thresholdMs: draft.kind === 'latency' ? draft.thresholdMs : null,
+        escalationPolicyId: draft.escalationPolicyId || null,
       });
       return { id: saved.id };
     }
@@ -81,6 +102,7 @@ export function saveSlo(
       objective: draft.objective,
       windowDays: draft.windowDays as 7 | 28 | 30,
       thresholdMs: draft.kind === 'latency' ? draft.thresholdMs : null,
+      escalationPolicyId: draft.escalationPolicyId || null,
     });
     return { id: saved.id };
   });

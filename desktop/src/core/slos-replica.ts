@@ -2,9 +2,9 @@ import { attainment, BURN_ALERTS, type BurnAlertKind } from '@vigilo/shared/slo'
 import type Database from 'better-sqlite3';
 import type { OnlineResult } from '../bridge/changes.ts';
 import type { Source } from '../bridge/people-admin.ts';
-import type { SloView } from '../bridge/reliability.ts';
+import type { PolicyChoice, SloView } from '../bridge/reliability.ts';
 import type { OnlineDeps } from './hosts-online.ts';
-import { listSlos } from './reliability-online.ts';
+import { listSlos, policyChoices } from './reliability-online.ts';
 
 /**
  * SLOs offline: the replica holds their definitions (`slos`) and a snapshot of each one's last
@@ -23,6 +23,7 @@ type SloRecord = {
   objective: number | string;
   window_days: number;
   threshold_ms: number | null;
+  escalation_policy_id: string | null;
   created_at: string;
 };
 
@@ -72,6 +73,7 @@ export function replicaSlos(db: Database.Database): SloView[] {
         objective: Number(s.objective),
         windowDays: s.window_days,
         thresholdMs: s.threshold_ms,
+        escalationPolicyId: s.escalation_policy_id,
         good: window.good,
         total: window.total,
         attainment: attainment(window),
@@ -89,13 +91,14 @@ export function replicaSlos(db: Database.Database): SloView[] {
  */
 export async function listSlosOrReplica(
   deps: OnlineDeps,
-): Promise<OnlineResult<{ slos: SloView[] } & Source>> {
+): Promise<OnlineResult<{ slos: SloView[]; policies: PolicyChoice[] } & Source>> {
   const answer = await listSlos(deps);
   if (answer.ok) return { ...answer, offline: undefined };
   if (answer.reason !== 'offline') return answer;
   return {
     ok: true,
     slos: replicaSlos(deps.db),
+    policies: policyChoices(deps.db),
     offline: 'Offline: these are the SLOs this computer last synced, each as of its evaluation',
   };
 }

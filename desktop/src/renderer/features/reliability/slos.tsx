@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { HostRow } from '../../../bridge/inventory.ts';
-import type { SloView } from '../../../bridge/reliability.ts';
+import type { PolicyChoice, SloView } from '../../../bridge/reliability.ts';
 import { bridge } from '../../bridge/transport.ts';
 import { OfflineNote } from '../admin/people-bits.tsx';
 import { FieldError, Outcome, when } from '../change-admin/form-bits.tsx';
@@ -14,10 +14,12 @@ const WINDOWS = [7, 28, 30] as const;
 function SloForm({
   slo,
   hosts,
+  policies,
   onDone,
 }: {
   slo?: SloView | undefined;
   hosts: HostRow[];
+  policies: PolicyChoice[];
   onDone: () => void;
 }) {
   const [f, setF] = useState({
@@ -29,6 +31,7 @@ function SloForm({
     objective: String(slo?.objective ?? '99.9'),
     windowDays: String(slo?.windowDays ?? 28),
     thresholdMs: String(slo?.thresholdMs ?? '500'),
+    escalationPolicyId: slo?.escalationPolicyId ?? '',
   });
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [message, setMessage] = useState<Message>();
@@ -43,6 +46,7 @@ function SloForm({
       objective: Number(f.objective),
       windowDays: Number(f.windowDays),
       thresholdMs: f.kind === 'latency' ? Number(f.thresholdMs) : null,
+      escalationPolicyId: f.escalationPolicyId,
     });
     if (r.ok) onDone();
     else {
@@ -133,6 +137,21 @@ function SloForm({
           <FieldError errors={errors} field="thresholdMs" />
         </label>
       ) : null}
+      <label>
+        Burn-rate alerts page
+        <select value={f.escalationPolicyId} onChange={(e) => set({ escalationPolicyId: e.target.value })}>
+          {/* Without a policy of its own, an SLO's alerts route like any alert (server/src/oncall/). */}
+          <option value="">
+            {f.scope === 'tag' ? 'The policy its tag routes to' : "The policy its host's tags route to"}
+          </option>
+          {policies.map((p) => (
+            <option key={p.id} value={p.id}>
+              {p.name}
+            </option>
+          ))}
+        </select>
+        <FieldError errors={errors} field="escalationPolicyId" />
+      </label>
       <div className="actions">
         <button type="submit">{slo ? 'Save SLO' : 'Add SLO'}</button>
         <button type="button" onClick={onDone}>
@@ -154,6 +173,7 @@ export function Slos() {
   const canEdit = isAdmin && !offline;
   const [slos, setSlos] = useState<SloView[]>([]);
   const [hosts, setHosts] = useState<HostRow[]>([]);
+  const [policies, setPolicies] = useState<PolicyChoice[]>([]);
   const [editing, setEditing] = useState<SloView | 'new' | undefined>();
   const [message, setMessage] = useState<Message>();
   const load = useCallback(async () => {
@@ -161,6 +181,7 @@ export function Slos() {
     setHosts(h);
     if (r.ok) {
       setSlos(r.slos);
+      setPolicies(r.policies);
       setOffline(r.offline);
       // Read-only offline: a form left open could only be refused.
       if (r.offline) setEditing(undefined);
@@ -176,7 +197,14 @@ export function Slos() {
       <h2 id="slos-heading">
         SLOs {canEdit && !editing ? <button onClick={() => setEditing('new')}>New SLO</button> : null}
       </h2>
-      {editing ? <SloForm slo={editing === 'new' ? undefined : editing} hosts={hosts} onDone={done} /> : null}
+      {editing ? (
+        <SloForm
+          slo={editing === 'new' ? undefined : editing}
+          hosts={hosts}
+          policies={policies}
+          onDone={done}
+        />
+      ) : null}
       <OfflineNote note={offline} testId="slos-offline" />
       <Outcome message={message} testId="slos-result" />
       {slos.length === 0 ? <p className="muted">No SLOs yet.</p> : null}
@@ -199,6 +227,9 @@ export function Slos() {
                 <strong>{s.name}</strong>{' '}
                 <span className="muted">
                   {s.kind === 'latency' ? `handshakes under ${s.thresholdMs} ms` : 'availability'}
+                  {s.escalationPolicyId
+                    ? ` · pages ${policies.find((p) => p.id === s.escalationPolicyId)?.name ?? 'a policy'}`
+                    : ''}
                 </span>
               </td>
               <td>{s.scope}</td>
