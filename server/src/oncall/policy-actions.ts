@@ -99,7 +99,10 @@ export async function updatePolicy(
   return { id: input.id };
 }
 
-/** Removes a policy; routes to it keep their channels and lose the policy. */
+/**
+ * Removes a policy; routes to it keep their channels and lose the policy, and SLOs naming it lose
+ * it too (migration 0025), their alerts routed by tag from then on.
+ */
 export async function removePolicy(tx: WorkspaceTx, id: string): Promise<{ id: string }> {
   const { rows } = await tx.query<{ name: string }>(
     'DELETE FROM escalation_policies WHERE id = $1 RETURNING name',
