@@ -37,7 +37,7 @@ export async function runSnapshotRetention(owner: pg.Pool, now: Date, retentionD
             ORDER BY scanned_at DESC LIMIT 1)
            UNION ALL
            (SELECT id, scanned_at FROM snapshots WHERE workspace_id = h.workspace_id AND host_id = h.id
-              AND body->'tls' <> 'null'::jsonb ORDER BY scanned_at DESC LIMIT 1)
+              AND json_typeof(body->'tls') <> 'null' ORDER BY scanned_at DESC LIMIT 1)
          ) s WHERE s.scanned_at < $1`,
           [cutoff],
         );

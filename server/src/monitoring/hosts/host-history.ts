@@ -64,7 +64,7 @@ function worstGrade(grades: string[]): Grade | null {
 async function latestScan(tx: WorkspaceTx, hostId: string): Promise<LatestScan | null> {
   // The newest snapshot with a handshake: an outage does not hide the chain last served.
   const { rows } = await tx.query<{ body: Snapshot }>(
-    `SELECT body FROM snapshots WHERE workspace_id = $1 AND host_id = $2 AND body->'tls' <> 'null'::jsonb
+    `SELECT body FROM snapshots WHERE workspace_id = $1 AND host_id = $2 AND json_typeof(body->'tls') <> 'null'
      ORDER BY scanned_at DESC LIMIT 1`,
     [tx.workspaceId, hostId],
   );

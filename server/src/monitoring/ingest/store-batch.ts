@@ -64,12 +64,13 @@ async function insertSnapshots(tx: WorkspaceTx, agentId: string, snapshots: Snap
       handshake_ms: s.latency.tls_ms,
       body: s,
     }));
-  // One statement for the whole batch: the rows travel as one JSON parameter.
+  // One statement for the whole batch: the rows travel as one JSON parameter, read as json (not
+  // jsonb): each body is stored as its text, never built into jsonb's binary form (0025).
   const { rows: inserted } = await tx.query<{ id: string }>(
     `INSERT INTO snapshots (id, scanned_at, workspace_id, host_id, agent_id, reachable, grade, not_after, fingerprint, handshake_ms, body)
      SELECT x.id, x.scanned_at, $2, x.host_id, $3, x.reachable, x.grade, x.not_after, x.fingerprint, x.handshake_ms, x.body
-     FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, scanned_at timestamptz, host_id uuid, reachable boolean, grade text,
-       not_after timestamptz, fingerprint text, handshake_ms real, body jsonb)
+     FROM json_to_recordset($1::json) AS x(id uuid, scanned_at timestamptz, host_id uuid, reachable boolean, grade text,
+       not_after timestamptz, fingerprint text, handshake_ms real, body json)
      ON CONFLICT (workspace_id, id, scanned_at) DO NOTHING
      RETURNING id`,
     [JSON.stringify(rows), tx.workspaceId, agentId],
@@ -197,11 +198,12 @@ async function updateHostStatus(
 
 /** How fresh certificates' and host certificates' last_seen is kept. */
 const SEEN_RESOLUTION = '1 hour';
+const SEEN_RESOLUTION_MS = 3_600_000;
 
-/** One statement for the batch's certificates, one for their hosts (deduplicated first). */
+/** The batch's certificates and their hosts (deduplicated first): new ones inserted, stale ones refreshed. */
 async function upsertCertificates(tx: WorkspaceTx, fresh: Snapshot[]): Promise<void> {
-  const certs = new Map<string, Record<string, unknown>>();
-  const links = new Map<string, Record<string, unknown>>();
+  const certs = new Map<string, { fingerprint: string; seen: string } & Record<string, unknown>>();
+  const links = new Map<string, { host_id: string; fingerprint: string; seen: string }>();
   for (const s of fresh) {
     const leaf = s.tls?.chain[0];
     if (!leaf || !s.target.host_id) continue;
@@ -226,43 +228,89 @@ async function upsertCertificates(tx: WorkspaceTx, fresh: Snapshot[]): Promise<v
     });
   }
   if (certs.size === 0) return;
-  // New certificates are inserted; a known one is written only when its last_seen is an hour
-  // old. Refreshing it on every scan rewrote (and locked) every certificate row of every batch;
+  // Nearly every scan sees a certificate this workspace holds and saw within the hour. Two key
+  // lookups (plain text and uuid arrays: no JSON to parse) say which certificates and links are
+  // new or stale, and only those go to the statements below; with none, they are not sent. The
+  // statements still decide for themselves (ON CONFLICT, the stale test), so a row another
+  // transaction adds meanwhile is not written twice.
+  const knownCerts = new Map(
+    (
+      await tx.query<{ fingerprint: string; last_seen: Date }>(
+        'SELECT fingerprint, last_seen FROM certificates WHERE workspace_id = $1 AND fingerprint = ANY($2::text[])',
+        [tx.workspaceId, [...certs.keys()]],
+      )
+    ).rows.map((r) => [r.fingerprint, r.last_seen.getTime()]),
+  );
+  const knownLinks = new Map(
+    (
+      await tx.query<{ host_id: string; fingerprint: string; last_seen: Date }>(
+        'SELECT host_id, fingerprint, last_seen FROM host_certificates WHERE host_id = ANY($1::uuid[])',
+        [[...new Set([...links.values()].map((l) => l.host_id))]],
+      )
+    ).rows.map((r) => [`${r.host_id}/${r.fingerprint}`, r.last_seen.getTime()]),
+  );
+  // Missing ones are inserted; a known one is written only when its last_seen is an hour old.
+  // Refreshing it on every scan rewrote (and locked) every certificate row of every batch;
   // last_seen is kept to the hour instead (nothing reads it finer). Rows are locked in key order.
-  await tx.query(
-    `WITH x AS (
-       SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(fingerprint text, subject text, issuer text, issuer_cn text,
-         sans text[], serial text, not_before timestamptz, not_after timestamptz, key_algorithm text, key_bits integer,
-         signature_algorithm text, seen timestamptz)
-     ), added AS (
-       INSERT INTO certificates (workspace_id, fingerprint, subject, issuer, issuer_cn, sans, serial, not_before, not_after,
+  const missing = <T>(rows: Map<string, T>, known: Map<string, number>) =>
+    [...rows].filter(([key]) => !known.has(key)).map(([, row]) => row);
+  const stale = <T extends { seen: string }>(rows: Map<string, T>, known: Map<string, number>) =>
+    [...rows]
+      .filter(([key, row]) => (known.get(key) ?? Infinity) < Date.parse(row.seen) - SEEN_RESOLUTION_MS)
+      .map(([, row]) => row);
+  const newCerts = missing(certs, knownCerts);
+  if (newCerts.length > 0)
+    await tx.query(
+      `INSERT INTO certificates (workspace_id, fingerprint, subject, issuer, issuer_cn, sans, serial, not_before, not_after,
          key_algorithm, key_bits, signature_algorithm, first_seen, last_seen)
        SELECT $2, x.fingerprint, x.subject, x.issuer, x.issuer_cn, x.sans, x.serial, x.not_before, x.not_after,
-         x.key_algorithm, x.key_bits, x.signature_algorithm, x.seen, x.seen FROM x ORDER BY x.fingerprint
-       ON CONFLICT (workspace_id, fingerprint) DO NOTHING
-     ), stale AS (
-       SELECT c.fingerprint, x.seen FROM certificates c JOIN x ON c.workspace_id = $2 AND c.fingerprint = x.fingerprint
-       WHERE c.last_seen < x.seen - interval '${SEEN_RESOLUTION}' ORDER BY c.fingerprint FOR UPDATE OF c
-     )
-     UPDATE certificates c SET last_seen = greatest(c.last_seen, stale.seen) FROM stale
-     WHERE c.workspace_id = $2 AND c.fingerprint = stale.fingerprint`,
-    [JSON.stringify([...certs.values()]), tx.workspaceId],
-  );
-  await tx.query(
-    `WITH x AS (
-       SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(host_id uuid, fingerprint text, seen timestamptz)
-     ), added AS (
-       INSERT INTO host_certificates (workspace_id, host_id, fingerprint, first_seen, last_seen)
-       SELECT $2, x.host_id, x.fingerprint, x.seen, x.seen FROM x ORDER BY x.host_id, x.fingerprint
-       ON CONFLICT (host_id, fingerprint) DO NOTHING
-     ), stale AS (
-       SELECT h.host_id, h.fingerprint, x.seen FROM host_certificates h JOIN x USING (host_id, fingerprint)
-       WHERE h.last_seen < x.seen - interval '${SEEN_RESOLUTION}' ORDER BY h.host_id, h.fingerprint FOR UPDATE OF h
-     )
-     UPDATE host_certificates h SET last_seen = greatest(h.last_seen, stale.seen) FROM stale
-     WHERE h.host_id = stale.host_id AND h.fingerprint = stale.fingerprint`,
-    [JSON.stringify([...links.values()]), tx.workspaceId],
-  );
+         x.key_algorithm, x.key_bits, x.signature_algorithm, x.seen, x.seen
+       FROM jsonb_to_recordset($1::jsonb) AS x(fingerprint text, subject text, issuer text, issuer_cn text,
+         sans text[], serial text, not_before timestamptz, not_after timestamptz, key_algorithm text, key_bits integer,
+         signature_algorithm text, seen timestamptz)
+       ORDER BY x.fingerprint
+       ON CONFLICT (workspace_id, fingerprint) DO NOTHING`,
+      [JSON.stringify(newCerts), tx.workspaceId],
+    );
+  const staleCerts = stale(certs, knownCerts);
+  if (staleCerts.length > 0)
+    await tx.query(
+      `WITH stale AS (
+         SELECT c.fingerprint, x.seen FROM certificates c
+         JOIN unnest($1::text[], $2::timestamptz[]) AS x(fingerprint, seen) ON c.fingerprint = x.fingerprint
+         WHERE c.workspace_id = $3 AND c.last_seen < x.seen - interval '${SEEN_RESOLUTION}' ORDER BY c.fingerprint FOR UPDATE OF c
+       )
+       UPDATE certificates c SET last_seen = greatest(c.last_seen, stale.seen) FROM stale
+       WHERE c.workspace_id = $3 AND c.fingerprint = stale.fingerprint`,
+      [staleCerts.map((c) => c.fingerprint), staleCerts.map((c) => c.seen), tx.workspaceId],
+    );
+  const newLinks = missing(links, knownLinks);
+  if (newLinks.length > 0)
+    await tx.query(
+      `INSERT INTO host_certificates (workspace_id, host_id, fingerprint, first_seen, last_seen)
+       SELECT $2, x.host_id, x.fingerprint, x.seen, x.seen
+       FROM unnest($1::uuid[], $3::text[], $4::timestamptz[]) AS x(host_id, fingerprint, seen)
+       ORDER BY x.host_id, x.fingerprint
+       ON CONFLICT (host_id, fingerprint) DO NOTHING`,
+      [
+        newLinks.map((l) => l.host_id),
+        tx.workspaceId,
+        newLinks.map((l) => l.fingerprint),
+        newLinks.map((l) => l.seen),
+      ],
+    );
+  const staleLinks = stale(links, knownLinks);
+  if (staleLinks.length > 0)
+    await tx.query(
+      `WITH stale AS (
+         SELECT h.host_id, h.fingerprint, x.seen FROM host_certificates h
+         JOIN unnest($1::uuid[], $2::text[], $3::timestamptz[]) AS x(host_id, fingerprint, seen) USING (host_id, fingerprint)
+         WHERE h.last_seen < x.seen - interval '${SEEN_RESOLUTION}' ORDER BY h.host_id, h.fingerprint FOR UPDATE OF h
+       )
+       UPDATE host_certificates h SET last_seen = greatest(h.last_seen, stale.seen) FROM stale
+       WHERE h.host_id = stale.host_id AND h.fingerprint = stale.fingerprint`,
+      [staleLinks.map((l) => l.host_id), staleLinks.map((l) => l.fingerprint), staleLinks.map((l) => l.seen)],
+    );
 }
 
 async function recordLosses(tx: WorkspaceTx, agentId: string, losses: LossReport[]): Promise<string[]> {
