@@ -4,7 +4,8 @@
  * transaction) on the bench's own Postgres (bench-infra.ts) over PROFILE_HOSTS hosts with the
  * bench's churn, and times every statement it sends, after PROFILE_WARMUP rounds that fill the
  * status, certificate and rule tables. One process, one connection: no receiver, no Redis.
- * Prints a table (ms in total, calls, ms per call, the statement's start) and one JSON line.
+ * Prints a table (ms in total, calls, ms per call, the statement's start) and one JSON line with
+ * the wall time and the CPU time of Postgres (the whole cluster) and of this process per group.
  */
 import type { Snapshot } from '@vigilo/shared/snapshot';
 import pg from 'pg';
@@ -57,8 +58,17 @@ try {
   let at = Date.now() - 3_600_000;
   let groups = 0;
   let ms = 0;
+  // CPU as well as wall time: on a shared machine the wall time of a statement is mostly waiting
+  // for a core, while the CPU both processes spend per group moves far less with the load.
+  let pgCpu = 0;
+  let nodeCpu = 0;
   for (let round = 0; round < warmup + rounds; round++) {
     timing = round >= warmup;
+    if (round === warmup) {
+      pgCpu = -(await postgres.cpuMs());
+      const u = process.cpuUsage();
+      nodeCpu = -(u.user + u.system) / 1000;
+    }
     for (let g = 0; g < groupsPerRound; g++) {
       const batches = Array.from({ length: groupBatches }, (_, b) => ({
         agentId,
@@ -77,6 +87,9 @@ try {
     }
   }
   const perGroup = ms / groups;
+  pgCpu += await postgres.cpuMs();
+  const u = process.cpuUsage();
+  nodeCpu += (u.user + u.system) / 1000;
   for (const [key, t] of [...times].sort((a, b) => b[1].ms - a[1].ms))
     process.stdout.write(
       `${(t.ms / groups).toFixed(1).padStart(8)} ms/group ${String(t.calls).padStart(5)} calls  ${key}\n`,
@@ -87,6 +100,8 @@ try {
       hosts: hostCount,
       snapshots_per_group: groupBatches * 100,
       group_ms: Math.round(perGroup * 10) / 10,
+      postgres_cpu_ms_per_group: Math.round((pgCpu / groups) * 10) / 10,
+      node_cpu_ms_per_group: Math.round((nodeCpu / groups) * 10) / 10,
       snapshots_per_s_one_connection: Math.round((groupBatches * 100 * 1000) / perGroup),
     })}\n`,
   );

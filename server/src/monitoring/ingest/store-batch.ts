@@ -198,7 +198,9 @@ async function updateHostStatus(
 
 /** How fresh certificates' and host certificates' last_seen is kept. */
 const SEEN_RESOLUTION = '1 hour';
-const SEEN_RESOLUTION_MS = 3_600_000;
+
+/** A certificate or host link a batch must write: its place in the batch's list, and why. */
+type Due = { n: number; missing: boolean };
 
 /** The batch's certificates and their hosts (deduplicated first): new ones inserted, stale ones refreshed. */
 async function upsertCertificates(tx: WorkspaceTx, fresh: Snapshot[]): Promise<void> {
@@ -229,36 +231,33 @@ async function upsertCertificates(tx: WorkspaceTx, fresh: Snapshot[]): Promise<v
   }
   if (certs.size === 0) return;
   // Nearly every scan sees a certificate this workspace holds and saw within the hour. Two key
-  // lookups (plain text and uuid arrays: no JSON to parse) say which certificates and links are
-  // new or stale, and only those go to the statements below; with none, they are not sent. The
+  // lookups (plain arrays: no JSON to parse) name the certificates and links that are missing or
+  // an hour stale, and only those go to the statements below; with none, nothing is written. The
   // statements still decide for themselves (ON CONFLICT, the stale test), so a row another
   // transaction adds meanwhile is not written twice.
-  const knownCerts = new Map(
-    (
-      await tx.query<{ fingerprint: string; last_seen: Date }>(
-        'SELECT fingerprint, last_seen FROM certificates WHERE workspace_id = $1 AND fingerprint = ANY($2::text[])',
-        [tx.workspaceId, [...certs.keys()]],
-      )
-    ).rows.map((r) => [r.fingerprint, r.last_seen.getTime()]),
+  const certList = [...certs.values()];
+  const certDue = await tx.query<Due>(
+    `SELECT x.n::int AS n, c.fingerprint IS NULL AS missing
+     FROM unnest($2::text[], $3::timestamptz[]) WITH ORDINALITY AS x(fingerprint, seen, n)
+     LEFT JOIN certificates c ON c.workspace_id = $1 AND c.fingerprint = x.fingerprint
+     WHERE c.fingerprint IS NULL OR c.last_seen < x.seen - interval '${SEEN_RESOLUTION}'`,
+    [tx.workspaceId, certList.map((c) => c.fingerprint), certList.map((c) => c.seen)],
   );
-  const knownLinks = new Map(
-    (
-      await tx.query<{ host_id: string; fingerprint: string; last_seen: Date }>(
-        'SELECT host_id, fingerprint, last_seen FROM host_certificates WHERE host_id = ANY($1::uuid[])',
-        [[...new Set([...links.values()].map((l) => l.host_id))]],
-      )
-    ).rows.map((r) => [`${r.host_id}/${r.fingerprint}`, r.last_seen.getTime()]),
+  const linkList = [...links.values()];
+  const linkDue = await tx.query<Due>(
+    `SELECT x.n::int AS n, h.host_id IS NULL AS missing
+     FROM unnest($1::uuid[], $2::text[], $3::timestamptz[]) WITH ORDINALITY AS x(host_id, fingerprint, seen, n)
+     LEFT JOIN host_certificates h ON h.host_id = x.host_id AND h.fingerprint = x.fingerprint
+     WHERE h.host_id IS NULL OR h.last_seen < x.seen - interval '${SEEN_RESOLUTION}'`,
+    [linkList.map((l) => l.host_id), linkList.map((l) => l.fingerprint), linkList.map((l) => l.seen)],
   );
   // Missing ones are inserted; a known one is written only when its last_seen is an hour old.
   // Refreshing it on every scan rewrote (and locked) every certificate row of every batch;
   // last_seen is kept to the hour instead (nothing reads it finer). Rows are locked in key order.
-  const missing = <T>(rows: Map<string, T>, known: Map<string, number>) =>
-    [...rows].filter(([key]) => !known.has(key)).map(([, row]) => row);
-  const stale = <T extends { seen: string }>(rows: Map<string, T>, known: Map<string, number>) =>
-    [...rows]
-      .filter(([key, row]) => (known.get(key) ?? Infinity) < Date.parse(row.seen) - SEEN_RESOLUTION_MS)
-      .map(([, row]) => row);
-  const newCerts = missing(certs, knownCerts);
+  // Rows are named by their 1-based place in the arrays sent (WITH ORDINALITY).
+  const pick = <T>(rows: T[], due: Due[], missing: boolean) =>
+    due.filter((d) => d.missing === missing).map((d) => rows[d.n - 1]!);
+  const newCerts = pick(certList, certDue.rows, true);
   if (newCerts.length > 0)
     await tx.query(
       `INSERT INTO certificates (workspace_id, fingerprint, subject, issuer, issuer_cn, sans, serial, not_before, not_after,
@@ -272,7 +271,7 @@ async function upsertCertificates(tx: WorkspaceTx, fresh: Snapshot[]): Promise<v
        ON CONFLICT (workspace_id, fingerprint) DO NOTHING`,
       [JSON.stringify(newCerts), tx.workspaceId],
     );
-  const staleCerts = stale(certs, knownCerts);
+  const staleCerts = pick(certList, certDue.rows, false);
   if (staleCerts.length > 0)
     await tx.query(
       `WITH stale AS (
@@ -284,7 +283,7 @@ async function upsertCertificates(tx: WorkspaceTx, fresh: Snapshot[]): Promise<v
        WHERE c.workspace_id = $3 AND c.fingerprint = stale.fingerprint`,
       [staleCerts.map((c) => c.fingerprint), staleCerts.map((c) => c.seen), tx.workspaceId],
     );
-  const newLinks = missing(links, knownLinks);
+  const newLinks = pick(linkList, linkDue.rows, true);
   if (newLinks.length > 0)
     await tx.query(
       `INSERT INTO host_certificates (workspace_id, host_id, fingerprint, first_seen, last_seen)
@@ -299,7 +298,7 @@ async function upsertCertificates(tx: WorkspaceTx, fresh: Snapshot[]): Promise<v
         newLinks.map((l) => l.seen),
       ],
     );
-  const staleLinks = stale(links, knownLinks);
+  const staleLinks = pick(linkList, linkDue.rows, false);
   if (staleLinks.length > 0)
     await tx.query(
       `WITH stale AS (
