@@ -235,6 +235,7 @@ const LANDED: ReadonlyArray<[number, string]> = [
   [24, 'c1aa3040e1774f6e3032d61d99f918387214a35d276242359dbfcb53cd000c0f'],
   [25, '70aefa396681d630900e1ab13fdbd6293842505a9b59b4a0d41ef0163a2bdeee'],
   [26, 'd4bcdc4677f568ca26e0f97e685ad4884c2af1339f1127b365df030c9c933bb4'],
+  [27, 'dbbcf45efbbc95c3ada95abc69b4342f20acd0ec9a4faf32bbf8dd71ff70c0ac'],
 ];
 
 describe('landed migrations', () => {

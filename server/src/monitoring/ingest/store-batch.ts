@@ -65,7 +65,7 @@ async function insertSnapshots(tx: WorkspaceTx, agentId: string, snapshots: Snap
       body: s,
     }));
   // One statement for the whole batch: the rows travel as one JSON parameter, read as json (not
-  // jsonb): each body is stored as its text, never built into jsonb's binary form (0025).
+  // jsonb): each body is stored as its text, never built into jsonb's binary form (0027).
   const { rows: inserted } = await tx.query<{ id: string }>(
     `INSERT INTO snapshots (id, scanned_at, workspace_id, host_id, agent_id, reachable, grade, not_after, fingerprint, handshake_ms, body)
      SELECT x.id, x.scanned_at, $2, x.host_id, $3, x.reachable, x.grade, x.not_after, x.fingerprint, x.handshake_ms, x.body
