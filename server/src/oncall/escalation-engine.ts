@@ -3,6 +3,7 @@ import { onCallAt } from '@vigilo/shared/rotation';
 import type pg from 'pg';
 import { z } from 'zod';
 import { enterWorkspace, type TxContext, withOwnerTx, withWorkspace, type WorkspaceTx } from '../db/tx.ts';
+import { type AlertFacts, alertFacts, routeOf } from './alert-routing.ts';
 import { loadSchedule } from './schedule-views.ts';
 
 /**
@@ -11,7 +12,7 @@ import { loadSchedule } from './schedule-views.ts';
  *
  * 1. {@link consumeAlertEvents} follows each workspace's event log with its own cursor
  *    ('escalation' in event_cursors, locked per workspace like the dispatcher's): an `alert.opened`
- *    on a routed rule or host tag, or of an SLO naming a policy or over a routed tag (routeOf),
+ *    on a routed rule or host tag, or of an SLO naming a policy or over a routed tag (alert-routing.ts),
  *    starts an escalation whose first step is due at once; the alert's open, acknowledge and
  *    resolve also go to the route's channels (per-rule channels, beside the channels' own event
  *    subscriptions), and acknowledge and resolve to every channel the escalation paged, so a
@@ -39,58 +40,6 @@ export async function runEscalations(owner: pg.Pool, now: Date): Promise<{ start
   for (const { id } of rows) started += await consumeAlertEvents(owner, id, now);
   const fired = await fireDueEscalations(owner, now);
   return { started, fired };
-}
-
-type AlertFacts = {
-  id: string;
-  state: string;
-  acknowledged_at: Date | null;
-  suppressed: boolean;
-  rule_id: string | null;
-  host_id: string | null;
-  summary: string;
-  severity: string;
-  hostname: string | null;
-  tags: string[] | null;
-  /** An SLO alert's own policy (migration 0025), and the tag of an SLO over a tag. */
-  slo_policy_id: string | null;
-  slo_tag: string | null;
-};
-
-async function alertFacts(tx: WorkspaceTx, alertId: string): Promise<AlertFacts | undefined> {
-  const { rows } = await tx.query<AlertFacts>(
-    `SELECT a.id, a.state, a.acknowledged_at, a.suppressed, a.rule_id, a.host_id, a.summary, a.severity,
-            h.hostname, h.tags, s.escalation_policy_id AS slo_policy_id, s.tag AS slo_tag
-     FROM alerts a LEFT JOIN hosts h ON h.id = a.host_id LEFT JOIN slos s ON s.id = a.slo_id
-     WHERE a.id = $1 AND a.workspace_id = $2`,
-    [alertId, tx.workspaceId],
-  );
-  return rows[0];
-}
-
-/**
- * The policy and channels an alert routes to. The policy: an SLO alert's own policy when its SLO
- * names one, else its rule's route, else a route of its host's tags — or, for an SLO over a tag
- * (an alert with no host), that tag's route, as if a host carrying the tag had raised it.
- * Channels: those of every matching route.
- */
-async function routeOf(
-  tx: WorkspaceTx,
-  alert: AlertFacts,
-): Promise<{ policyId: string | null; channelIds: string[] }> {
-  const { rows } = await tx.query<{
-    rule_id: string | null;
-    tag: string | null;
-    policy_id: string | null;
-    channel_ids: string[];
-  }>(
-    `SELECT rule_id, tag, policy_id, channel_ids::text[] AS channel_ids FROM alert_routes
-     WHERE workspace_id = $1 AND (rule_id = $2 OR tag = ANY($3::text[]))
-     ORDER BY rule_id IS NULL, tag`,
-    [tx.workspaceId, alert.rule_id, alert.tags ?? (alert.slo_tag === null ? [] : [alert.slo_tag])],
-  );
-  const policyId = alert.slo_policy_id ?? rows.find((r) => r.policy_id !== null)?.policy_id ?? null;
-  return { policyId, channelIds: [...new Set(rows.flatMap((r) => r.channel_ids))] };
 }
 
 /** Queues the event for channels (ON CONFLICT: a channel subscribed to it anyway gets it once). */
