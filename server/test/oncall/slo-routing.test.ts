@@ -214,11 +214,13 @@ describe('an SLO’s escalation policy', () => {
         (e: { data?: { code?: string; fieldErrors?: Record<string, string> } }) => e.data,
       );
     for (const escalationPolicyId of [foreign.id, randomUUID()]) {
+      // Called one at a time: both made at once, the second's refusal went unhandled while the
+      // first was awaited (vitest reported it as an unhandled rejection and failed the run).
       for (const call of [
-        sloOverTag('Search latency', 'search', escalationPolicyId),
-        admin().slos.update.mutate({ workspace: 'acme', id: slo.id, escalationPolicyId }),
+        () => sloOverTag('Search latency', 'search', escalationPolicyId),
+        () => admin().slos.update.mutate({ workspace: 'acme', id: slo.id, escalationPolicyId }),
       ])
-        expect(await refusal(call)).toMatchObject({
+        expect(await refusal(call())).toMatchObject({
           code: 'BAD_REQUEST',
           fieldErrors: { escalationPolicyId: 'no such escalation policy in this workspace' },
         });
