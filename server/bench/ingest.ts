@@ -11,7 +11,8 @@
  * Env: BENCH_RATE (10000 snapshots/s offered), BENCH_SECONDS (60, measured), BENCH_WARMUP_S (10,
  * sent but not measured), BENCH_HOSTS (10000), BENCH_BATCH (100), BENCH_CONNECTIONS (64),
  * BENCH_RENEWAL / BENCH_OUTAGE (per-scan churn, 0.001 / 0.002), BENCH_PG (distro | embedded | system),
- * BENCH_DRAIN_S (120: how long the backlog may take to drain after the load).
+ * BENCH_DRAIN_S (120: how long the backlog may take to drain after the load), BENCH_PG_STATEMENTS=1
+ * (distro Postgres: statement times of the window in .tmp/bench-pg-statements.txt).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, openSync } from 'node:fs';
@@ -26,6 +27,7 @@ import { cpuMs } from './bench-cpu.ts';
 import { insertFloor, xaddFloor } from './bench-floors.ts';
 import { distroPostgresBin, type PostgresKind, startBenchPostgres, startBenchRedis } from './bench-infra.ts';
 import { countLost, countStored, freePort, seed } from './bench-setup.ts';
+import { reportStatements, resetStatements, statementsWanted } from './bench-statements.ts';
 import { createFleet } from './bench-templates.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -133,7 +135,10 @@ try {
   const sampling: Array<Promise<void>> = [];
   load.stdout?.on('data', (c: Buffer) => {
     out += c.toString('utf8');
-    if (!opened && out.includes('window-open')) sampling.push(sample().then((s) => void (opened = s)));
+    if (!opened && out.includes('window-open')) {
+      sampling.push(sample().then((s) => void (opened = s)));
+      if (statementsWanted && db) sampling.push(resetStatements(db));
+    }
     if (!closed && out.includes('window-close')) sampling.push(sample().then((s) => void (closed = s)));
   });
   await new Promise((r) => load.once('exit', r));
@@ -148,6 +153,7 @@ try {
 
   const windowS = (to.at - from.at) / 1000;
   const committed = await countStored(db, new Date(from.at), new Date(to.at));
+  if (statementsWanted) await reportStatements(db, committed, path.join(ROOT, '.tmp/bench-pg-statements.txt'));
   const loadEnd = Date.now();
   // Let the backlog drain (scaled mode), then compare what was stored with what was acknowledged.
   let stored = await countStored(db);
