@@ -118,7 +118,16 @@ async function startDistroPostgres(): Promise<BenchPostgres> {
   const child = spawn(
     `${bin}/postgres`,
     [
-      ...['-D', data, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
+      ...[
+        '-D',
+        data,
+        '-p',
+        String(port),
+        '-c',
+        'listen_addresses=127.0.0.1',
+        '-c',
+        'unix_socket_directories=',
+      ],
       // Statement times for the report (ingest.ts); the module costs a little per statement.
       ...(process.env.BENCH_PG_STATEMENTS === '1'
         ? ['-c', 'shared_preload_libraries=pg_stat_statements', '-c', 'pg_stat_statements.track=all']

@@ -153,7 +153,8 @@ try {
 
   const windowS = (to.at - from.at) / 1000;
   const committed = await countStored(db, new Date(from.at), new Date(to.at));
-  if (statementsWanted) await reportStatements(db, committed, path.join(ROOT, '.tmp/bench-pg-statements.txt'));
+  if (statementsWanted)
+    await reportStatements(db, committed, path.join(ROOT, '.tmp/bench-pg-statements.txt'));
   const loadEnd = Date.now();
   // Let the backlog drain (scaled mode), then compare what was stored with what was acknowledged.
   let stored = await countStored(db);
