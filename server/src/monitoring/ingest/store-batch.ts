@@ -47,33 +47,42 @@ export async function storeBatch(
   };
 }
 
+/**
+ * Separates the bodies in the one text parameter the snapshot insert splits. JSON text never
+ * holds this character raw (JSON.stringify writes control characters as \u escapes), so a
+ * split on it gives back each body exactly.
+ */
+const BODY_SEPARATOR = '\x1e';
+
 async function insertSnapshots(tx: WorkspaceTx, agentId: string, snapshots: Snapshot[]): Promise<string[]> {
   if (snapshots.length === 0) return [];
   // In id order: two transactions holding some of the same snapshots (a stream entry claimed by a
   // second worker while the first still writes it) then wait on each other in one direction only.
-  const rows = [...snapshots]
-    .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
-    .map((s) => ({
-      id: s.id,
-      scanned_at: s.scanned_at,
-      host_id: s.target.host_id,
-      reachable: s.reachability.state === 'reachable',
-      grade: s.grade?.grade ?? null,
-      not_after: s.tls?.chain[0]?.not_after ?? null,
-      fingerprint: s.tls?.chain[0]?.fingerprint_sha256 ?? null,
-      handshake_ms: s.latency.tls_ms,
-      body: s,
-    }));
-  // One statement for the whole batch: the rows travel as one JSON parameter, read as json (not
-  // jsonb): each body is stored as its text, never built into jsonb's binary form (0027).
+  const rows = [...snapshots].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  // One statement for the whole batch. The columns travel as arrays and the bodies as one text,
+  // split in Postgres and cast to json once: sent inside one JSON document (json_to_recordset),
+  // every body was lexed twice, once to cut it out of the document and once to check it as json.
   const { rows: inserted } = await tx.query<{ id: string }>(
     `INSERT INTO snapshots (id, scanned_at, workspace_id, host_id, agent_id, reachable, grade, not_after, fingerprint, handshake_ms, body)
-     SELECT x.id, x.scanned_at, $2, x.host_id, $3, x.reachable, x.grade, x.not_after, x.fingerprint, x.handshake_ms, x.body
-     FROM json_to_recordset($1::json) AS x(id uuid, scanned_at timestamptz, host_id uuid, reachable boolean, grade text,
-       not_after timestamptz, fingerprint text, handshake_ms real, body json)
+     SELECT x.id, x.scanned_at, $2, x.host_id, $3, x.reachable, x.grade, x.not_after, x.fingerprint, x.handshake_ms, x.body::json
+     FROM unnest($1::uuid[], $4::timestamptz[], $5::uuid[], $6::boolean[], $7::text[], $8::timestamptz[], $9::text[],
+       $10::real[], string_to_array($11, E'\\x1e'))
+       AS x(id, scanned_at, host_id, reachable, grade, not_after, fingerprint, handshake_ms, body)
      ON CONFLICT (workspace_id, id, scanned_at) DO NOTHING
      RETURNING id`,
-    [JSON.stringify(rows), tx.workspaceId, agentId],
+    [
+      rows.map((s) => s.id),
+      tx.workspaceId,
+      agentId,
+      rows.map((s) => s.scanned_at),
+      rows.map((s) => s.target.host_id),
+      rows.map((s) => s.reachability.state === 'reachable'),
+      rows.map((s) => s.grade?.grade ?? null),
+      rows.map((s) => s.tls?.chain[0]?.not_after ?? null),
+      rows.map((s) => s.tls?.chain[0]?.fingerprint_sha256 ?? null),
+      rows.map((s) => s.latency.tls_ms),
+      rows.map((s) => JSON.stringify(s)).join(BODY_SEPARATOR),
+    ],
   );
   return inserted.map((r) => r.id);
 }
