@@ -22,9 +22,12 @@ export async function storeBatch(
 ): Promise<StoredBatch> {
   const accepted = await insertSnapshots(tx, agentId, snapshots);
   const acceptedSet = new Set(accepted);
+  // In scan order, by instant (the strings may differ in precision or offset).
   const fresh = snapshots
     .filter((s) => acceptedSet.has(s.id))
-    .sort((a, b) => a.scanned_at.localeCompare(b.scanned_at));
+    .map((s) => ({ s, at: Date.parse(s.scanned_at) }))
+    .sort((a, b) => a.at - b.at)
+    .map(({ s }) => s);
   const { moved, replicated } = await updateHostStatus(tx, fresh);
   await upsertCertificates(tx, fresh);
   // Live desktops pull the change log when an event arrives: without this one a new host's first
@@ -58,7 +61,7 @@ async function insertSnapshots(tx: WorkspaceTx, agentId: string, snapshots: Snap
   if (snapshots.length === 0) return [];
   // In id order: two transactions holding some of the same snapshots (a stream entry claimed by a
   // second worker while the first still writes it) then wait on each other in one direction only.
-  const rows = [...snapshots].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const rows = [...snapshots].sort((a, b) => byCodeUnit(a.id, b.id));
   // One statement for the whole batch. The columns travel as arrays and the bodies as one text,
   // split in Postgres and cast to json once: sent inside one JSON document (json_to_recordset),
   // every body was lexed twice, once to cut it out of the document and once to check it as json.
@@ -86,6 +89,12 @@ async function insertSnapshots(tx: WorkspaceTx, agentId: string, snapshots: Snap
   );
   return inserted.map((r) => r.id);
 }
+
+/**
+ * Orders ids as Postgres orders uuids (lowercase hex compares by code unit as bytes do), and far
+ * cheaper than localeCompare, whose collation cost about a tenth of the worker's CPU in sorts.
+ */
+const byCodeUnit = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /** At most this many hosts are named in one host.status_changed event (its count says how many). */
 const STATUS_EVENT_HOSTS = 100;
@@ -181,10 +190,7 @@ async function updateHostStatus(
        grade = coalesce(EXCLUDED.grade, host_status.grade), not_after = coalesce(EXCLUDED.not_after, host_status.not_after),
        fingerprint = coalesce(EXCLUDED.fingerprint, host_status.fingerprint),
        handshake_ms = EXCLUDED.handshake_ms, facts = EXCLUDED.facts`,
-    [
-      JSON.stringify([...next.values()].sort((a, b) => String(a.host_id).localeCompare(String(b.host_id)))),
-      tx.workspaceId,
-    ],
+    [JSON.stringify([...next.values()].sort((a, b) => byCodeUnit(a.host_id, b.host_id))), tx.workspaceId],
   );
   const replicated: MovedStatus[] = [];
   for (const [hostId, row] of next) {
@@ -202,7 +208,7 @@ async function updateHostStatus(
       sameInstant(prev.not_after, notAfter);
     if (!same) replicated.push({ hostId, grade, reachable });
   }
-  return { moved: [...next.keys()], replicated: replicated.sort((a, b) => a.hostId.localeCompare(b.hostId)) };
+  return { moved: [...next.keys()], replicated: replicated.sort((a, b) => byCodeUnit(a.hostId, b.hostId)) };
 }
 
 /** How fresh certificates' and host certificates' last_seen is kept. */
