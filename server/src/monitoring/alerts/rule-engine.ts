@@ -161,7 +161,7 @@ export async function evaluateRules(
        ON CONFLICT (rule_id, host_id) DO UPDATE SET result = EXCLUDED.result, streak = EXCLUDED.streak, evaluated_at = EXCLUDED.evaluated_at`,
       [
         JSON.stringify(
-          // By code unit (as uuids order), not localeCompare: collation is costly at thousands of rows.
+          // By code unit (as uuids order): no locale collation needed.
           stateRows.sort(
             (a, b) =>
               (a.rule_id < b.rule_id ? -1 : a.rule_id > b.rule_id ? 1 : 0) ||
