@@ -128,6 +128,9 @@ describe('status page notices in the desktop', () => {
     const notice = page.getByTestId('notices-active').getByTestId('status-notice');
     await until(() => notice.count()).toBe(1);
     expect(await notice.textContent()).toContain('affects Payments');
+    await until(() => page.getByTestId('status-page-summary').textContent()).toBe(
+      '2 components · 1 active notice',
+    );
 
     await notice.getByRole('button', { name: 'Post an update on Payments are failing' }).click();
     const update = page.getByRole('form', { name: 'Update Payments are failing' });
@@ -155,6 +158,9 @@ describe('status page notices in the desktop', () => {
     );
     await until(() => page.getByTestId('notices-recent').getByTestId('status-notice').count()).toBe(1);
     expect(await page.getByTestId('notices-active').textContent()).toContain('No active incident.');
+    await until(() => page.getByTestId('status-page-summary').textContent()).toBe(
+      '2 components · 0 active notices',
+    );
     // Ended: nothing more to post on it.
     expect(await page.getByRole('button', { name: 'Resolve Payments are failing' }).count()).toBe(0);
 

@@ -218,8 +218,9 @@ export function StatusPages() {
               Preview {p.url}
             </a>
           </h3>
-          <p className="muted">
-            {p.components.length} components · {p.activeNotices} active notices
+          <p className="muted" data-testid="status-page-summary">
+            {p.components.length} component{p.components.length === 1 ? '' : 's'} · {p.activeNotices} active
+            notice{p.activeNotices === 1 ? '' : 's'}
           </p>
           <Notices page={p} canEdit={canEdit} onChanged={() => void load()} />
           {canEdit ? (
