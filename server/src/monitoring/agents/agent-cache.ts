@@ -39,6 +39,7 @@ export function createAgentCache(opts: { ttlMs: number; now?: () => number }): A
   const now = opts.now ?? Date.now;
   const agents = new Map<string, Held<AuthenticatedAgent>>();
   const hosts = new Map<string, Held<Set<string>>>();
+  const loading = new Map<string, Promise<Set<string>>>();
   return {
     agent: async (bearer, load) => {
       if (opts.ttlMs <= 0 || !bearer) return load();
@@ -53,18 +54,30 @@ export function createAgentCache(opts: { ttlMs: number; now?: () => number }): A
       return agent;
     },
     hosts: async (agentId, wanted, load) => {
-      const held = opts.ttlMs > 0 ? hosts.get(agentId) : undefined;
-      if (held && held.until > now()) {
-        let all = true;
-        for (const id of wanted) if (!held.value.has(id)) all = false;
-        if (all) return held.value;
-      }
-      const ids = await load();
-      if (opts.ttlMs > 0) {
+      if (opts.ttlMs <= 0) return load();
+      const want = [...wanted];
+      const covers = (ids: Set<string>) => want.every((id) => ids.has(id));
+      const held = hosts.get(agentId);
+      if (held && held.until > now() && covers(held.value)) return held.value;
+      // One load per agent at a time: when the list expires, the pushes in flight (dozens under
+      // load, each list as long as the agent's fleet) wait for the same one. A load that began
+      // before a host was assigned may lack it; then this push loads again, so a newly assigned
+      // host is still never refused.
+      const shared = loading.get(agentId);
+      if (shared && covers(await shared)) return shared;
+      const fresh = load().then((ids) => {
         sweep(hosts, now());
         hosts.set(agentId, { value: ids, until: now() + opts.ttlMs });
-      }
-      return ids;
+        return ids;
+      });
+      loading.set(agentId, fresh);
+      // Its own waiters see a failure; this chain only forgets the load, whichever way it ends.
+      fresh
+        .finally(() => {
+          if (loading.get(agentId) === fresh) loading.delete(agentId);
+        })
+        .catch(() => {});
+      return fresh;
     },
   };
 }
