@@ -22,6 +22,7 @@ import pino from 'pino';
 import { startEmbeddedPostgres } from '../src/embedded/postgres.ts';
 import { createLogger } from '../src/observability/logger.ts';
 import { cpuMs, treeMs } from './bench-cpu.ts';
+import { statementsWanted } from './bench-statements.ts';
 import { freePort } from './bench-setup.ts';
 
 export type BenchPostgres = {
@@ -118,18 +119,10 @@ async function startDistroPostgres(): Promise<BenchPostgres> {
   const child = spawn(
     `${bin}/postgres`,
     [
-      ...[
-        '-D',
-        data,
-        '-p',
-        String(port),
-        '-c',
-        'listen_addresses=127.0.0.1',
-        '-c',
-        'unix_socket_directories=',
-      ],
+      ...['-D', data, '-p', String(port)],
+      ...['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
       // Statement times for the report (ingest.ts); the module costs a little per statement.
-      ...(process.env.BENCH_PG_STATEMENTS === '1'
+      ...(statementsWanted
         ? ['-c', 'shared_preload_libraries=pg_stat_statements', '-c', 'pg_stat_statements.track=all']
         : []),
     ],

@@ -7,6 +7,7 @@ import {
   isTimeBased,
   step,
 } from '@vigilo/shared/alert-rules';
+import { byCodeUnit } from '@vigilo/shared/order';
 import type { WorkspaceTx } from '../../db/tx.ts';
 
 type RuleRow = {
@@ -161,12 +162,7 @@ export async function evaluateRules(
        ON CONFLICT (rule_id, host_id) DO UPDATE SET result = EXCLUDED.result, streak = EXCLUDED.streak, evaluated_at = EXCLUDED.evaluated_at`,
       [
         JSON.stringify(
-          // By code unit (as uuids order): no locale collation needed.
-          stateRows.sort(
-            (a, b) =>
-              (a.rule_id < b.rule_id ? -1 : a.rule_id > b.rule_id ? 1 : 0) ||
-              (a.host_id < b.host_id ? -1 : a.host_id > b.host_id ? 1 : 0),
-          ),
+          stateRows.sort((a, b) => byCodeUnit(a.rule_id, b.rule_id) || byCodeUnit(a.host_id, b.host_id)),
         ),
         tx.workspaceId,
         opts.now,

@@ -1,4 +1,5 @@
 import { certificateFacts } from '@vigilo/shared/alert-rules';
+import { byCodeUnit } from '@vigilo/shared/order';
 import type { LossReport, Snapshot } from '@vigilo/shared';
 import { completeRenewals } from '../../changes/renewal-completion.ts';
 import type { WorkspaceTx } from '../../db/tx.ts';
@@ -51,9 +52,9 @@ export async function storeBatch(
 }
 
 /**
- * Separates the bodies in the one text parameter the snapshot insert splits. JSON text never
- * holds this character raw (JSON.stringify writes control characters as \u escapes), so a
- * split on it gives back each body exactly.
+ * Separates the bodies in the one text parameter the snapshot insert splits (sent as a parameter
+ * too, so the two cannot differ). JSON text never holds this character raw (JSON.stringify writes
+ * control characters as \u escapes), so a split on it gives back each body exactly.
  */
 const BODY_SEPARATOR = '\x1e';
 
@@ -69,7 +70,7 @@ async function insertSnapshots(tx: WorkspaceTx, agentId: string, snapshots: Snap
     `INSERT INTO snapshots (id, scanned_at, workspace_id, host_id, agent_id, reachable, grade, not_after, fingerprint, handshake_ms, body)
      SELECT x.id, x.scanned_at, $2, x.host_id, $3, x.reachable, x.grade, x.not_after, x.fingerprint, x.handshake_ms, x.body::json
      FROM unnest($1::uuid[], $4::timestamptz[], $5::uuid[], $6::boolean[], $7::text[], $8::timestamptz[], $9::text[],
-       $10::real[], string_to_array($11, E'\\x1e'))
+       $10::real[], string_to_array($11, $12))
        AS x(id, scanned_at, host_id, reachable, grade, not_after, fingerprint, handshake_ms, body)
      ON CONFLICT (workspace_id, id, scanned_at) DO NOTHING
      RETURNING id`,
@@ -85,16 +86,11 @@ async function insertSnapshots(tx: WorkspaceTx, agentId: string, snapshots: Snap
       rows.map((s) => s.tls?.chain[0]?.fingerprint_sha256 ?? null),
       rows.map((s) => s.latency.tls_ms),
       rows.map((s) => JSON.stringify(s)).join(BODY_SEPARATOR),
+      BODY_SEPARATOR,
     ],
   );
   return inserted.map((r) => r.id);
 }
-
-/**
- * Orders ids as Postgres orders uuids (lowercase hex compares by code unit as bytes do), without
- * localeCompare's collation, which nothing here needs.
- */
-const byCodeUnit = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /** At most this many hosts are named in one host.status_changed event (its count says how many). */
 const STATUS_EVENT_HOSTS = 100;
